@@ -1,0 +1,107 @@
+"""TipBot: turns an Invocation into a Reply, inside one ledger transaction.
+
+The whole command is idempotent on the platform's request id: its reply is stored
+with the key, and a repeat gets that reply back marked "already recorded" while
+the ledger stays as it was. A refusal raises inside the transaction, so it rolls
+back and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import bot.handlers  # noqa: F401  (registers every handler)
+from bot.context import Context
+from bot.handlers.registry import HANDLERS
+from bot.invocation import Action, Invocation
+from bot.reply import Reply, refusal
+from ledger.book import Book
+from ledger.errors import InvalidRequest, Refusal
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+ALREADY_RECORDED = "Already recorded: this request was received before, and nothing changed now."
+
+
+class RefusedReply(Exception):
+    """A handler's refusal reply: raised to roll the transaction back."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.text)
+        self.reply = reply
+
+
+class TipBot:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def handle(self, invocation: Invocation) -> Reply:
+        """Run one command. Never raises for anything a member can cause."""
+        try:
+            command = invocation.command if invocation.command is not None else self.parse(invocation.text)
+            spec = HANDLERS.get(type(command))
+            if spec is None:
+                raise InvalidRequest("That command is not available here. Try `/tip help`.")
+            if not spec.transactional:
+                return spec.fn(self.runtime, invocation, command)
+            return self._in_transaction(invocation, lambda ctx: spec.fn(ctx, command))
+        except Refusal as error:
+            return refusal(error.message, error.code)
+        except RefusedReply as refused:
+            return refused.reply
+        except Exception:
+            log.exception("command failed: %s %s", invocation.platform, type(invocation.command).__name__)
+            return refusal("Something went wrong on our side; nothing was changed. Please try again.", "error")
+
+    def handle_action(self, action: Action) -> Reply:
+        """A button click: its value is the text of the command it confirms."""
+        from bot.handlers.registry import ACTIONS
+
+        fn = ACTIONS.get(action.action_id)
+        if fn is None:
+            return refusal("That button is no longer valid.", "invalid")
+        return fn(self, action)
+
+    @staticmethod
+    def parse(text: str):
+        from bot.grammar import parse
+
+        return parse(text)
+
+    def context(self, book: Book, invocation: Invocation) -> Context:
+        """Resolve the space, community and member behind an invocation (created on first use)."""
+        space = book.ensure_space(invocation.platform, invocation.space_id, name=invocation.space_name,
+                                  currency=self.runtime.settings.currency)
+        community = book.community(space.community_id)
+        user = invocation.user
+        member = book.ensure_member(space, user.platform_user_id, user.name)
+        return Context(self.runtime, invocation, book, space, community, member)
+
+    def _in_transaction(self, invocation: Invocation, fn) -> Reply:
+        key = None
+        if invocation.request_id:
+            key = f"{invocation.platform}:{invocation.space_id}:{invocation.request_id}"
+        after: list = []
+
+        def op(book: Book) -> dict[str, Any]:
+            ctx = self.context(book, invocation)
+            reply = fn(ctx)
+            if not reply.ok:
+                raise RefusedReply(reply)
+            after.extend(ctx.after_commit)
+            return reply.to_json()
+
+        outcome = self.runtime.ledger.run(op, key=key)
+        for callback in after:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit work failed")
+        reply = Reply.from_json(outcome.value, repeated=outcome.repeated)
+        if outcome.repeated:
+            reply = Reply.from_json({**outcome.value, "text": f"{ALREADY_RECORDED}\n{reply.text}"}, repeated=True)
+        return reply

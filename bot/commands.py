@@ -1,0 +1,115 @@
+"""The neutral command model: what `/tip ...` means, whatever platform it came from.
+
+The text parser (bot.grammar) produces these; a platform with typed options
+(Discord) may build them directly. Amounts stay text here: the handler parses them
+against the community's currency, so every platform gets the same validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Union
+
+from bot.invocation import UserRef
+
+
+@dataclass(frozen=True)
+class Tip:
+    """`/tip @a [@b ...] AMOUNT [once] [note]`"""
+
+    recipients: tuple[UserRef, ...]
+    amount_text: str
+    once: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowList:
+    """`/tip` or `/tip list`: tips given and received, balance, next payday."""
+
+
+@dataclass(frozen=True)
+class ShowBalance:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowHistory:
+    limit: int = 10
+
+
+@dataclass(frozen=True)
+class ShowHelp:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class SetReceiving:
+    on: bool
+
+
+@dataclass(frozen=True)
+class Fund:
+    amount_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Payout:
+    pass
+
+
+@dataclass(frozen=True)
+class Link:
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class AdminCredit:
+    user: UserRef
+    amount_text: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class AdminDebit:
+    user: UserRef
+    amount_text: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class AdminChannel:
+    channel_id: str
+    channel_name: str | None = None
+
+
+@dataclass(frozen=True)
+class AdminPayday:
+    action: Literal["status", "dry-run", "now"] = "status"
+
+
+@dataclass(frozen=True)
+class AdminLimits:
+    max_weekly_text: str | None = None
+    max_once_text: str | None = None
+
+
+@dataclass(frozen=True)
+class AdminFunding:
+    mode: str
+
+
+@dataclass(frozen=True)
+class AdminInvite:
+    pass
+
+
+@dataclass(frozen=True)
+class AdminJoin:
+    code: str
+
+
+Command = Union[
+    Tip, ShowList, ShowBalance, ShowHistory, ShowHelp, SetReceiving, Fund, Payout, Link,
+    AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminInvite, AdminJoin,
+]

@@ -1,0 +1,71 @@
+"""Configuration: environment variables (the platforms' usual names) or a TOML file.
+
+Precedence: explicit arguments, then environment, then the TOML file named by
+`TIPBOT_CONFIG`, then defaults. Secrets are SecretStr so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIPBOT_", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in the user data dir")
+    currency: str = Field("USD", description="currency of communities created from now on")
+    admins: list[str] = Field(default_factory=list,
+                              description='extra admins as "platform:user_id", e.g. "slack:U123"')
+    public_url: str = Field("http://localhost:8000", description="base URL people reach the web app at")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    confirm_weekly_over_minor: int = Field(2500, description="weekly tips above this ask for confirmation")
+    scheduler: bool = Field(True, description="run the payday scheduler in `tipbot run`")
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN", "slack_bot_token"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET", "slack_signing_secret"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN", "slack_app_token"))
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID", "slack_client_id"))
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_CLIENT_SECRET", "slack_client_secret"))
+    slack_api_url: str | None = Field(None, validation_alias=_env("TIPBOT_SLACK_API_URL", "slack_api_url"))
+
+    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN", "discord_token"))
+    discord_api_url: str | None = Field(None, validation_alias=_env("TIPBOT_DISCORD_API_URL", "discord_api_url"))
+    discord_guild_ids: list[int] = Field(default_factory=list,
+                                         description="sync commands to these guilds only (development)")
+    discord_shard_count: int | None = None
+    discord_shard_ids: list[int] = Field(default_factory=list)
+
+    stripe_secret_key: SecretStr | None = Field(
+        None, validation_alias=_env("STRIPE_SECRET_KEY", "stripe_secret_key"))
+    stripe_webhook_secret: SecretStr | None = Field(
+        None, validation_alias=_env("STRIPE_WEBHOOK_SECRET", "stripe_webhook_secret"))
+    stripe_api_url: str | None = Field(None, validation_alias=_env("TIPBOT_STRIPE_API_URL", "stripe_api_url"))
+    stripe_concurrency: int = 16
+    stripe_fee_percent_bp: int = Field(290, description="card fee rate in basis points (2.9% = 290)")
+    stripe_fee_fixed_minor: int = Field(30, description="card fee fixed part in minor units")
+    stripe_fees_paid_by: str = Field("tipper", description='"tipper" (on top) or "recipients" (pro rata)')
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple:
+        sources: list[Any] = [init_settings, env_settings]
+        path = os.environ.get("TIPBOT_CONFIG")
+        if path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @staticmethod
+    def secret(value: SecretStr | None) -> str | None:
+        return None if value is None else value.get_secret_value()

@@ -1,0 +1,48 @@
+"""What an adapter hands the bot: one platform-neutral request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """A person on one platform: Slack `U123`, a Discord snowflake, a console name."""
+
+    platform_user_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/tip` request.
+
+    `text` is the DESIGN.md §4 grammar as typed after `/tip` (Slack, console). A
+    platform with typed options (Discord) may instead pass `command`, already built
+    from `bot.commands`; the bot validates it the same way.
+    `request_id` is the idempotency key the platform repeats on a retry (Slack:
+    team + trigger id; Discord: interaction id). None means "not repeatable".
+    """
+
+    platform: str  # "slack" | "discord" | "console"
+    space_id: str  # Slack team id, Discord guild id, console community name
+    user: UserRef
+    text: str = ""
+    command: object | None = None  # a bot.commands.Command, when the platform parsed already
+    request_id: str | None = None
+    is_admin: bool = False
+    space_name: str | None = None
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button click on a reply (e.g. confirming a large weekly tip)."""
+
+    platform: str
+    space_id: str
+    user: UserRef
+    action_id: str
+    value: str
+    request_id: str | None = None
+    is_admin: bool = False

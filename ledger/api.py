@@ -1,0 +1,135 @@
+"""The ledger API: the one writer path for money.
+
+`Ledger.run(op, key=...)` runs `op(book)` in one transaction. With an idempotency
+key, a repeat returns the first outcome and writes nothing: the key is inserted in
+the same transaction as the effect, so the unique index on `operations.key` decides
+between concurrent duplicates. Refusals roll back, leaving the database unchanged.
+
+Row locks are always taken in ascending account id order, so concurrent transfers
+on PostgreSQL cannot deadlock; balances move by conditional UPDATEs, never by
+read-then-write.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from ledger import db
+from ledger.book import Book
+from ledger.errors import Refusal
+from ledger.models import operations
+from ledger.records import Outcome
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 5  # retries for deadlocks, serialization failures, racing get-or-create
+RETRYABLE_PGCODES = {"40001", "40P01", "55P03"}
+
+
+class Ledger:
+    """A handle on one database. Thread-safe: every call takes its own connection."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self._readonly_engine = engine.execution_options(tipbot_readonly=True)
+
+    @classmethod
+    def connect(cls, url: str | None = None, *, upgrade: bool | None = None, **engine_kwargs) -> Ledger:
+        """Open the database; SQLite files upgrade themselves (PostgreSQL: `tipbot db upgrade`)."""
+        engine = db.make_engine(url, **engine_kwargs)
+        if upgrade or (upgrade is None and db.is_sqlite(engine)):
+            db.upgrade(engine)
+        return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def begin(self, *, readonly: bool = False) -> Iterator[Book]:
+        engine = self._readonly_engine if readonly else self.engine
+        with engine.begin() as connection:
+            yield Book(connection)
+
+    def read(self, op: Callable[[Book], T]) -> T:
+        """Run a read-only `op` in one transaction."""
+        with self.begin(readonly=True) as book:
+            return op(book)
+
+    def run(self, op: Callable[[Book], Any], *, key: str | None = None) -> Outcome:
+        """Run `op` in one write transaction; with `key`, at most once ever.
+
+        `op`'s return value must be JSON-serialisable when a key is given: it is
+        stored and returned unchanged to every repeat.
+        """
+        if key is not None and not 0 < len(key) <= 255:
+            raise ValueError("idempotency keys are 1 to 255 characters")
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self.engine.begin() as connection:
+                    value = op(Book(connection))
+                    if key is not None:
+                        connection.execute(operations.insert().values(key=key, outcome=value))
+                return Outcome(value)
+            except Refusal:
+                recorded = self._recorded(key)
+                if recorded is not None:
+                    return recorded
+                raise
+            except IntegrityError:
+                recorded = self._recorded(key)
+                if recorded is not None:
+                    return recorded
+                if attempt == MAX_ATTEMPTS:
+                    raise
+            except OperationalError as error:
+                if not _retryable(error) or attempt == MAX_ATTEMPTS:
+                    raise
+            time.sleep(0.005 * attempt)
+        raise AssertionError("unreachable")
+
+    def _recorded(self, key: str | None) -> Outcome | None:
+        if key is None:
+            return None
+        with self._readonly_engine.begin() as connection:
+            row = connection.execute(
+                sa.select(operations.c.outcome).where(operations.c.key == key)
+            ).first()
+        return None if row is None else Outcome(row.outcome, repeated=True)
+
+    # One-transaction conveniences over Book, for callers without their own op.
+
+    def tip_once(self, tipper_id: int, gifts: Sequence[tuple[int, Any]], *, key: str | None,
+                 note: str | None = None) -> Outcome:
+        return self.run(lambda b: b.tip_once(tipper_id, gifts, note=note), key=key)
+
+    def set_tip(self, tipper_id: int, tippee_id: int, weekly, *, key: str | None,
+                note: str | None = None) -> Outcome:
+        return self.run(lambda b: b.set_tip(tipper_id, tippee_id, weekly, note=note).to_json(), key=key)
+
+    def credit(self, member_id: int, amount, *, by_admin: bool, key: str | None,
+               note: str | None = None) -> Outcome:
+        return self.run(lambda b: b.credit(member_id, amount, by_admin=by_admin, note=note), key=key)
+
+    def debit(self, member_id: int, amount, *, by_admin: bool, key: str | None,
+              note: str | None = None) -> Outcome:
+        return self.run(lambda b: b.debit(member_id, amount, by_admin=by_admin, note=note), key=key)
+
+    def set_receiving(self, member_id: int, on: bool) -> Outcome:
+        return self.run(lambda b: b.set_receiving(member_id, on))
+
+
+def _retryable(error: DBAPIError) -> bool:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if code in RETRYABLE_PGCODES:
+        return True
+    return "database is locked" in str(error.orig)

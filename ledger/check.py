@@ -1,0 +1,64 @@
+"""Self-check: recompute every balance from the transfers.
+
+`tipbot ledger check` runs this; any difference is a bug or tampering and makes the
+command exit non-zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ledger.models import accounts, communities, transfers
+
+
+@dataclass(frozen=True)
+class Problem:
+    community: str
+    currency: str
+    account_id: int | None
+    what: str
+    cached_minor: int
+    computed_minor: int
+
+    def __str__(self) -> str:
+        where = f"account {self.account_id}" if self.account_id is not None else "all accounts"
+        return (f"{self.community} {self.currency} {where}: {self.what} "
+                f"(cached {self.cached_minor}, from transfers {self.computed_minor})")
+
+
+def check_ledger(connection: sa.Connection) -> list[Problem]:
+    """Every account whose cached balance differs from its transfers, and every
+    community/currency whose accounts do not sum to zero."""
+    legs = sa.union_all(
+        sa.select(transfers.c.to_account_id.label("account_id"), transfers.c.amount_minor.label("delta")),
+        sa.select(transfers.c.from_account_id, -transfers.c.amount_minor),
+    ).subquery()
+    computed = (
+        sa.select(legs.c.account_id, sa.func.sum(legs.c.delta).label("computed"))
+        .group_by(legs.c.account_id).subquery()
+    )
+    rows = connection.execute(
+        sa.select(accounts.c.id, accounts.c.currency, accounts.c.kind, accounts.c.balance_minor,
+                  sa.func.coalesce(computed.c.computed, 0).label("computed"), communities.c.name)
+        .outerjoin(computed, computed.c.account_id == accounts.c.id)
+        .join(communities, communities.c.id == accounts.c.community_id)
+        .where(sa.or_(accounts.c.balance_minor != sa.func.coalesce(computed.c.computed, 0),
+                      sa.and_(accounts.c.kind == "member", accounts.c.balance_minor < 0)))
+        .order_by(accounts.c.id)
+    )
+    problems = [
+        Problem(r.name, r.currency, r.id,
+                "negative member balance" if r.balance_minor < 0 and r.kind == "member" else "balance differs",
+                int(r.balance_minor), int(r.computed))
+        for r in rows
+    ]
+    sums = connection.execute(
+        sa.select(communities.c.name, accounts.c.currency, sa.func.sum(accounts.c.balance_minor).label("total"))
+        .join(communities, communities.c.id == accounts.c.community_id)
+        .group_by(communities.c.name, accounts.c.currency)
+        .having(sa.func.sum(accounts.c.balance_minor) != 0)
+    )
+    problems += [Problem(r.name, r.currency, None, "accounts do not sum to zero", int(r.total), 0) for r in sums]
+    return problems

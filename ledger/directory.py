@@ -1,0 +1,213 @@
+"""Communities, spaces, members and their platform identities (get-or-create)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ledger.errors import InvalidRequest, NotAdmin, UnknownMember
+from ledger.models import FUNDING_MODES, accounts, communities, identities, members, spaces
+from ledger.money import Money, exponent
+from ledger.records import Community, Member, Space
+
+DEFAULT_CURRENCY = "USD"
+
+
+def require_admin(by_admin: bool, what: str) -> None:
+    if not by_admin:
+        raise NotAdmin(f"Only an admin of this community can {what}.")
+
+
+class Directory:
+    conn: sa.Connection
+
+    # communities
+
+    def community(self, community_id: int) -> Community:
+        row = self.conn.execute(sa.select(communities).where(communities.c.id == community_id)).one()
+        return _community(row)
+
+    def community_by_name(self, name: str) -> Community | None:
+        row = self.conn.execute(sa.select(communities).where(communities.c.name == name)).first()
+        return None if row is None else _community(row)
+
+    def all_communities(self) -> list[Community]:
+        rows = self.conn.execute(sa.select(communities).order_by(communities.c.id))
+        return [_community(r) for r in rows]
+
+    def ensure_community(self, name: str, currency: str = DEFAULT_CURRENCY) -> Community:
+        existing = self.community_by_name(name)
+        if existing is not None:
+            return existing
+        exponent(currency)  # refuses unknown currencies
+        try:
+            with self.conn.begin_nested():
+                community_id = self.conn.execute(
+                    communities.insert().values(name=name, currency=currency).returning(communities.c.id)
+                ).scalar_one()
+                self.conn.execute(
+                    accounts.insert().values(community_id=community_id, currency=currency, kind="manual")
+                )
+        except IntegrityError:  # created concurrently
+            pass
+        found = self.community_by_name(name)
+        assert found is not None
+        return found
+
+    def outside_account(self, community: Community, kind: str) -> int:
+        """The id of the community's account for the outside world of `kind`."""
+        where = sa.and_(accounts.c.community_id == community.id, accounts.c.currency == community.currency,
+                        accounts.c.kind == kind)
+        found = self.conn.execute(sa.select(accounts.c.id).where(where)).scalar()
+        if found is not None:
+            return found
+        try:
+            with self.conn.begin_nested():
+                return self.conn.execute(
+                    accounts.insert().values(community_id=community.id, currency=community.currency, kind=kind)
+                    .returning(accounts.c.id)
+                ).scalar_one()
+        except IntegrityError:
+            return self.conn.execute(sa.select(accounts.c.id).where(where)).scalar_one()
+
+    def set_limits(self, community_id: int, *, max_weekly: Money | None, max_once: Money | None,
+                   by_admin: bool) -> Community:
+        require_admin(by_admin, "change the limits")
+        community = self.community(community_id)
+        values = {}
+        for column, money in (("max_weekly_minor", max_weekly), ("max_once_minor", max_once)):
+            if money is None:
+                continue
+            if money.currency != community.currency or money.amount_minor <= 0:
+                raise InvalidRequest(f"A limit must be more than zero, in {community.currency}.")
+            values[column] = money.amount_minor
+        if values:
+            self.conn.execute(communities.update().where(communities.c.id == community_id).values(**values))
+        return self.community(community_id)
+
+    def set_funding_mode(self, community_id: int, mode: str, *, by_admin: bool) -> Community:
+        require_admin(by_admin, "change how the community is funded")
+        if mode not in FUNDING_MODES:
+            raise InvalidRequest(f"Funding is one of: {', '.join(FUNDING_MODES)}.")
+        self.conn.execute(communities.update().where(communities.c.id == community_id).values(funding_mode=mode))
+        return self.community(community_id)
+
+    def set_payday_cron(self, community_id: int, cron: str, *, by_admin: bool) -> Community:
+        require_admin(by_admin, "change the payday schedule")
+        self.conn.execute(communities.update().where(communities.c.id == community_id).values(payday_cron=cron))
+        return self.community(community_id)
+
+    # spaces
+
+    def space(self, platform: str, external_id: str) -> Space | None:
+        row = self.conn.execute(
+            sa.select(spaces).where(spaces.c.platform == platform, spaces.c.external_id == external_id)
+        ).first()
+        return None if row is None else _space(row)
+
+    def space_by_id(self, space_id: int) -> Space:
+        return _space(self.conn.execute(sa.select(spaces).where(spaces.c.id == space_id)).one())
+
+    def spaces_of(self, community_id: int) -> list[Space]:
+        rows = self.conn.execute(sa.select(spaces).where(spaces.c.community_id == community_id).order_by(spaces.c.id))
+        return [_space(r) for r in rows]
+
+    def ensure_space(self, platform: str, external_id: str, *, name: str | None = None,
+                     community_name: str | None = None, currency: str = DEFAULT_CURRENCY) -> Space:
+        """The space, created with a community of its own the first time it is seen."""
+        found = self.space(platform, external_id)
+        if found is not None:
+            return found
+        community = self.ensure_community(community_name or f"{platform}:{external_id}", currency)
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(spaces.insert().values(
+                    community_id=community.id, platform=platform, external_id=external_id, name=name))
+        except IntegrityError:
+            pass
+        found = self.space(platform, external_id)
+        assert found is not None
+        return found
+
+    def set_summary_channel(self, space_id: int, channel_id: str, channel_name: str | None, *,
+                            by_admin: bool) -> Space:
+        require_admin(by_admin, "choose where payday summaries go")
+        self.conn.execute(spaces.update().where(spaces.c.id == space_id).values(
+            summary_channel_id=channel_id, summary_channel_name=channel_name))
+        return self.space_by_id(space_id)
+
+    # members
+
+    def member(self, member_id: int) -> Member:
+        row = self.conn.execute(sa.select(*_MEMBER_COLUMNS).where(members.c.id == member_id)).first()
+        if row is None:
+            raise UnknownMember("That member is not part of this community.")
+        return Member(*row)
+
+    def find_member(self, space: Space, platform_user_id: str) -> Member | None:
+        row = self.conn.execute(
+            sa.select(*_MEMBER_COLUMNS).join(identities, identities.c.member_id == members.c.id)
+            .where(identities.c.space_id == space.id, identities.c.platform_user_id == platform_user_id)
+        ).first()
+        return None if row is None else Member(*row)
+
+    def find_member_by_name(self, community_id: int, display_name: str) -> Member | None:
+        row = self.conn.execute(
+            sa.select(*_MEMBER_COLUMNS).where(members.c.community_id == community_id,
+                                              members.c.display_name == display_name).order_by(members.c.id)
+        ).first()
+        return None if row is None else Member(*row)
+
+    def ensure_member(self, space: Space, platform_user_id: str, display_name: str | None = None) -> Member:
+        """The member behind this identity, created (with an empty account) on first sight."""
+        found = self.find_member(space, platform_user_id)
+        if found is not None:
+            return found
+        community = self.community(space.community_id)
+        name = (display_name or platform_user_id)[:200]
+        try:
+            with self.conn.begin_nested():
+                member_id = self.conn.execute(
+                    accounts.insert().values(community_id=community.id, currency=community.currency, kind="member")
+                    .returning(accounts.c.id)
+                ).scalar_one()
+                self.conn.execute(members.insert().values(id=member_id, community_id=community.id, display_name=name))
+                self.conn.execute(identities.insert().values(
+                    member_id=member_id, space_id=space.id, platform_user_id=platform_user_id, display_name=name))
+        except IntegrityError:  # the same identity was created concurrently
+            pass
+        found = self.find_member(space, platform_user_id)
+        assert found is not None
+        return found
+
+    def rename_member(self, member_id: int, display_name: str) -> None:
+        self.conn.execute(members.update().where(members.c.id == member_id).values(display_name=display_name[:200]))
+
+    def set_receiving(self, member_id: int, on: bool) -> bool:
+        """Opt in or out of receiving; returns whether anything changed."""
+        result = self.conn.execute(
+            members.update().where(members.c.id == member_id, members.c.receiving == (not on)).values(receiving=on)
+        )
+        if result.rowcount == 0:
+            self.member(member_id)  # refuses unknown members
+        return result.rowcount == 1
+
+    def identities_of(self, member_id: int) -> list[tuple[Space, str]]:
+        rows = self.conn.execute(
+            sa.select(spaces, identities.c.platform_user_id).join(identities, identities.c.space_id == spaces.c.id)
+            .where(identities.c.member_id == member_id).order_by(identities.c.id)
+        )
+        return [(_space(r), r.platform_user_id) for r in rows]
+
+
+_MEMBER_COLUMNS = (members.c.id, members.c.community_id, members.c.display_name, members.c.receiving)
+
+
+def _community(row) -> Community:
+    return Community(row.id, row.name, row.currency, row.funding_mode, row.payday_cron,
+                     row.max_weekly_minor, row.max_once_minor, row.min_charge_minor)
+
+
+def _space(row) -> Space:
+    return Space(row.id, row.community_id, row.platform, row.external_id, row.name,
+                 row.summary_channel_id, row.summary_channel_name)

@@ -1,0 +1,60 @@
+"""Read-side queries: balances, history, listings for operators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledger.models import accounts, communities, members, transfers
+from ledger.money import Money, decimal_string
+from ledger.records import HistoryLine
+
+MAX_HISTORY = 100
+
+
+class Queries:
+    conn: sa.Connection
+
+    def balance(self, member_id: int) -> Money:
+        row = self.conn.execute(
+            sa.select(accounts.c.balance_minor, accounts.c.currency).where(accounts.c.id == member_id)
+        ).one()
+        return Money(row.balance_minor, row.currency)
+
+    def history(self, member_id: int, limit: int = 10) -> list[HistoryLine]:
+        """The member's newest transfers, signed from their point of view."""
+        limit = max(1, min(limit, MAX_HISTORY))
+        other = members.alias("other")
+        mine = sa.or_(transfers.c.from_account_id == member_id, transfers.c.to_account_id == member_id)
+        other_id = sa.case((transfers.c.from_account_id == member_id, transfers.c.to_account_id),
+                           else_=transfers.c.from_account_id)
+        rows = self.conn.execute(
+            sa.select(transfers, other.c.display_name.label("other_name"))
+            .outerjoin(other, other.c.id == other_id)
+            .where(mine).order_by(transfers.c.id.desc()).limit(limit)
+        )
+        return [
+            HistoryLine(r.id, r.created_at, r.kind,
+                        -r.amount_minor if r.from_account_id == member_id else r.amount_minor,
+                        r.other_name, r.note)
+            for r in rows
+        ]
+
+    def balances(self, community_name: str | None = None) -> list[dict[str, Any]]:
+        """Every member's balance, for `tipbot ledger balances`."""
+        query = (
+            sa.select(communities.c.name.label("community"), members.c.id, members.c.display_name,
+                      accounts.c.balance_minor, accounts.c.currency)
+            .join(accounts, accounts.c.id == members.c.id)
+            .join(communities, communities.c.id == members.c.community_id)
+            .order_by(communities.c.name, members.c.display_name, members.c.id)
+        )
+        if community_name is not None:
+            query = query.where(communities.c.name == community_name)
+        return [
+            {"community": r.community, "member_id": r.id, "member": r.display_name,
+             "balance": decimal_string(r.balance_minor, r.currency), "balance_minor": r.balance_minor,
+             "currency": r.currency}
+            for r in self.conn.execute(query)
+        ]

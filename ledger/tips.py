@@ -1,0 +1,100 @@
+"""Weekly tips: append-only versions; the newest version per pair is the current tip."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ledger.errors import InvalidRequest, SelfTip, UnknownMember
+from ledger.models import members, tips
+from ledger.money import Money
+from ledger.records import TipChange, TipLine
+from ledger.transfers import _check_amount, _note
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def current_tips_query(community_id: int | None = None) -> sa.Select:
+    """Every pair's newest version: one row per (tipper, tippee), amount possibly 0."""
+    newer = tips.alias("newer")
+    query = sa.select(tips).where(
+        ~sa.exists().where(newer.c.tipper_id == tips.c.tipper_id, newer.c.tippee_id == tips.c.tippee_id,
+                           newer.c.id > tips.c.id)
+    )
+    if community_id is not None:
+        query = query.where(tips.c.community_id == community_id)
+    return query
+
+
+class Tips:
+    conn: sa.Connection
+
+    def current_tip(self, tipper_id: int, tippee_id: int):
+        return self.conn.execute(
+            sa.select(tips).where(tips.c.tipper_id == tipper_id, tips.c.tippee_id == tippee_id)
+            .order_by(tips.c.id.desc()).limit(1)
+        ).first()
+
+    def set_tip(self, tipper_id: int, tippee_id: int, weekly: Money, *, note: str | None = None,
+                now: dt.datetime | None = None) -> TipChange:
+        """Set the weekly tip from tipper to tippee (a new version); 0 ends it."""
+        if tipper_id == tippee_id:
+            raise SelfTip("You can't tip yourself.")
+        tipper = self.member(tipper_id)  # type: ignore[attr-defined]
+        tippee = self.member(tippee_id)  # type: ignore[attr-defined]
+        if tipper.community_id != tippee.community_id:
+            raise UnknownMember("That member is not part of this community.")
+        community = self.community(tipper.community_id)  # type: ignore[attr-defined]
+        previous = self.current_tip(tipper_id, tippee_id)
+        old = previous.weekly_amount_minor if previous is not None else 0
+        if weekly.amount_minor == 0:
+            if old == 0:
+                raise InvalidRequest(f"You have no weekly tip to {tippee.display_name} to end.")
+        else:
+            _check_amount(weekly, community, community.max_weekly_minor, "weekly tip")
+        pledge = not tippee.receiving
+        if old == weekly.amount_minor:
+            return TipChange(tipper_id, tippee_id, tippee.display_name, old, old, community.currency,
+                             pledge=pledge, notify_pledge=False, unchanged=True)
+        now = now or utcnow()
+        ctime = previous.ctime if previous is not None and old > 0 else now
+        self.conn.execute(tips.insert().values(
+            community_id=community.id, tipper_id=tipper_id, tippee_id=tippee_id,
+            weekly_amount_minor=weekly.amount_minor, ctime=ctime, mtime=now, note=_note(note)))
+        notify = False
+        if pledge and weekly.amount_minor > 0:
+            # Tell a non-receiving member once that pledges wait for them.
+            notify = self.conn.execute(
+                members.update().where(members.c.id == tippee_id, members.c.pledge_notified_at.is_(None))
+                .values(pledge_notified_at=now)
+            ).rowcount == 1
+        return TipChange(tipper_id, tippee_id, tippee.display_name, old, weekly.amount_minor, community.currency,
+                         pledge=pledge, notify_pledge=notify)
+
+    def tips_given(self, member_id: int) -> list[TipLine]:
+        return self._tip_lines(member_id, given=True)
+
+    def tips_received(self, member_id: int) -> list[TipLine]:
+        return self._tip_lines(member_id, given=False)
+
+    def _tip_lines(self, member_id: int, *, given: bool) -> list[TipLine]:
+        current = current_tips_query().where(
+            (tips.c.tipper_id if given else tips.c.tippee_id) == member_id, tips.c.weekly_amount_minor > 0
+        ).subquery()
+        other = current.c.tippee_id if given else current.c.tipper_id
+        rows = self.conn.execute(
+            sa.select(other.label("other_id"), members.c.display_name, current.c.weekly_amount_minor,
+                      current.c.ctime, members.c.receiving)
+            .join(members, members.c.id == other).order_by(current.c.ctime, current.c.id)
+        )
+        receiver_flag = None
+        if not given:
+            receiver_flag = self.member(member_id).receiving  # type: ignore[attr-defined]
+        return [
+            TipLine(r.other_id, r.display_name, r.weekly_amount_minor, r.ctime,
+                    pledge=not (r.receiving if given else receiver_flag))
+            for r in rows
+        ]
