@@ -40,9 +40,8 @@ class SqliteTemplate:
         self.path = directory / "template.sqlite3"
         engine = db.make_engine(f"sqlite:///{self.path}")
         db.upgrade(engine)
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
+        engine.dispose()  # the last connection closing checkpoints the WAL into the file
+        assert not Path(f"{self.path}-wal").exists()
 
     def fresh(self, directory: Path) -> str:
         target = directory / f"tipbot-{uuid.uuid4().hex[:8]}.sqlite3"
