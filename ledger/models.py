@@ -8,6 +8,8 @@ Alembic migrations in ledger/migrations create exactly these tables.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData(
@@ -23,7 +25,26 @@ metadata = sa.MetaData(
 # SQLite only aliases ROWID for INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Minor = sa.BigInteger  # money: integer minor units
-UtcTime = sa.DateTime(timezone=True)
+
+
+class UtcTime(sa.types.TypeDecorator):
+    """Timestamps in UTC, timezone-aware on both databases (SQLite stores them naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value
+
 
 FUNDING_MODES = ("manual", "stripe")
 OUTSIDE_ACCOUNT_KINDS = ("manual", "stripe", "stripe_fees")
@@ -47,7 +68,7 @@ communities = sa.Table(
     sa.Column("max_weekly_minor", Minor, nullable=False, server_default="10000"),
     sa.Column("max_once_minor", Minor, nullable=False, server_default="10000"),
     sa.Column("min_charge_minor", Minor, nullable=False, server_default="1000"),
-    sa.Column("created_at", UtcTime, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
     sa.CheckConstraint(_in("funding_mode", FUNDING_MODES), name="funding_mode"),
     sa.CheckConstraint("max_weekly_minor > 0 AND max_once_minor > 0", name="limits_positive"),
     sa.CheckConstraint("min_charge_minor >= 0", name="min_charge"),
@@ -62,7 +83,7 @@ spaces = sa.Table(
     sa.Column("name", sa.String(200)),
     sa.Column("summary_channel_id", sa.String(100)),
     sa.Column("summary_channel_name", sa.String(200)),
-    sa.Column("created_at", UtcTime, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
     sa.UniqueConstraint("platform", "external_id", name="uq_spaces_platform_external_id"),
 )
 
@@ -91,8 +112,8 @@ members = sa.Table(
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("receiving", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("wants_receipts", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("pledge_notified_at", UtcTime),
-    sa.Column("created_at", UtcTime, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Column("pledge_notified_at", UtcTime()),
+    sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
 )
 
 identities = sa.Table(
@@ -102,7 +123,7 @@ identities = sa.Table(
     sa.Column("space_id", sa.Integer, sa.ForeignKey("spaces.id"), nullable=False),
     sa.Column("platform_user_id", sa.String(100), nullable=False),
     sa.Column("display_name", sa.String(200)),
-    sa.Column("created_at", UtcTime, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
     sa.UniqueConstraint("space_id", "platform_user_id", name="uq_identities_space_user"),
 )
 
@@ -112,9 +133,9 @@ paydays = sa.Table(
     sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id"), nullable=False),
     sa.Column("week_start", sa.Date, nullable=False),
     sa.Column("stage", sa.String(30), nullable=False, server_default="started"),
-    sa.Column("snapshot_at", UtcTime, nullable=False),
-    sa.Column("started_at", UtcTime, nullable=False, server_default=sa.func.current_timestamp()),
-    sa.Column("finished_at", UtcTime),
+    sa.Column("snapshot_at", UtcTime(), nullable=False),
+    sa.Column("started_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Column("finished_at", UtcTime()),
     sa.Column("stats", sa.JSON),
     sa.UniqueConstraint("community_id", "week_start", name="uq_paydays_community_week"),
 )
@@ -124,7 +145,7 @@ operations = sa.Table(
     sa.Column("id", BigId, primary_key=True),
     sa.Column("key", sa.String(255), nullable=False, unique=True),
     sa.Column("outcome", sa.JSON, nullable=False),
-    sa.Column("created_at", UtcTime, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
 )
 
 transfers = sa.Table(
@@ -138,7 +159,7 @@ transfers = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("payday_id", sa.Integer, sa.ForeignKey("paydays.id")),
     sa.Column("note", sa.String(500)),
-    sa.Column("created_at", UtcTime, nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
     sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
     sa.CheckConstraint("from_account_id <> to_account_id", name="distinct_accounts"),
     sa.CheckConstraint(_in("kind", TRANSFER_KINDS), name="kind"),
@@ -164,8 +185,8 @@ tips = sa.Table(
     sa.Column("tipper_id", BigId, sa.ForeignKey("members.id"), nullable=False),
     sa.Column("tippee_id", BigId, sa.ForeignKey("members.id"), nullable=False),
     sa.Column("weekly_amount_minor", Minor, nullable=False),
-    sa.Column("ctime", UtcTime, nullable=False),  # when this tipper began tipping this tippee
-    sa.Column("mtime", UtcTime, nullable=False),  # when this version was set
+    sa.Column("ctime", UtcTime(), nullable=False),  # when this tipper began tipping this tippee
+    sa.Column("mtime", UtcTime(), nullable=False),  # when this version was set
     sa.Column("note", sa.String(500)),
     sa.CheckConstraint("weekly_amount_minor >= 0", name="amount_nonnegative"),
     sa.CheckConstraint("tipper_id <> tippee_id", name="no_self_tip"),
