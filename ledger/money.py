@@ -28,8 +28,8 @@ MAX_AMOUNT_MINOR = 10**15
 _AMOUNT = re.compile(
     r"""^
     (?P<symbol>[$€£¥₹])?
-    (?P<int>[0-9]{1,16})
-    (?:\.(?P<frac>[0-9]{1,6}))?
+    (?P<int>[0-9]+)
+    (?:\.(?P<frac>[0-9]+))?
     (?:[ ]?(?P<code>[A-Za-z]{3}))?
     \Z""",
     re.VERBOSE,
@@ -44,9 +44,13 @@ def exponent(currency: str) -> int:
         raise MalformedAmount(f"{currency!r} is not a currency Tipbot knows.") from None
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Money:
-    """An amount in minor units (cents for USD) of one currency."""
+    """An amount in minor units (cents for USD) of one currency.
+
+    Comparisons, like arithmetic, refuse a different currency: 1 USD is neither
+    more nor less than 1 EUR.
+    """
 
     amount_minor: int
     currency: str
@@ -76,6 +80,22 @@ class Money:
         return Money(self.amount_minor * factor, self.currency)
 
     __rmul__ = __mul__
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount_minor < other.amount_minor
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount_minor <= other.amount_minor
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount_minor > other.amount_minor
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount_minor >= other.amount_minor
 
     def __neg__(self) -> Money:
         return Money(-self.amount_minor, self.currency)
@@ -141,13 +161,15 @@ def parse_money(text: str, currency: str) -> Money:
     if code and code != currency or symbol and SYMBOL_CURRENCIES[symbol] != currency:
         raise MalformedAmount(f"This community tips in {currency}; `{shown}` is another currency.")
     exp = exponent(currency)
-    frac = m["frac"] or ""
+    whole, frac = m["int"].lstrip("0"), m["frac"] or ""
+    if len(whole) > len(str(MAX_AMOUNT_MINOR)):  # before int(): no huge conversions
+        raise MalformedAmount(f"`{shown}` is more than Tipbot handles.")
     if len(frac) > exp:
         raise MalformedAmount(
             f"{currency} has {exp} decimal{'s' if exp != 1 else ''}; `{shown}` has {len(frac)}."
             if exp else f"{currency} has no decimals; `{shown}` has some."
         )
-    amount_minor = int(m["int"]) * 10**exp + (int(frac.ljust(exp, "0")) if exp else 0)
+    amount_minor = int(whole or "0") * 10**exp + (int(frac.ljust(exp, "0")) if exp else 0)
     if amount_minor > MAX_AMOUNT_MINOR:
         raise MalformedAmount(f"`{shown}` is more than Tipbot handles.")
     return Money(amount_minor, currency)
