@@ -21,6 +21,7 @@ class Tip:
     amount_text: str
     once: bool = False
     note: str | None = None
+    confirmed: bool = False  # a large weekly tip, confirmed (button, or `confirm` typed)
 
 
 @dataclass(frozen=True)

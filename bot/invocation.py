@@ -11,6 +11,9 @@ class UserRef:
 
     platform_user_id: str
     name: str | None = None
+    # A plain `@name` the platform did not turn into a mention. The console's way to
+    # mention; on Slack and Discord it names nobody for sure, so handlers say how to mention.
+    bare: bool = False
 
 
 @dataclass(frozen=True)

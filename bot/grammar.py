@@ -1,0 +1,280 @@
+"""The `/tip` text grammar (DESIGN.md §4) -> a `bot.commands` Command.
+
+`parse` is total: for any text it returns a Command or raises a
+`ledger.errors.Refusal` whose message tells the member what to type instead.
+Amounts stay text here (the handler parses them in the community's currency);
+the grammar only decides which words are the amount.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot import commands as c
+from bot.invocation import UserRef
+from ledger.errors import InvalidRequest, MalformedAmount
+from ledger.money import CURRENCY_EXPONENTS
+from ledger.transfers import MAX_RECIPIENTS
+
+MAX_TEXT = 4000  # Slack's own limit for a message; nothing longer is a command
+MAX_NAME = 80  # identities hold 100 characters; names longer than this are typos
+MAX_CODE = 100
+HELP = "Try `/tip help`."
+
+# `<...>` (a platform's escaped mention or channel) is one token, whatever it holds.
+_TOKEN = re.compile(r"<[^<>]*>|[^\s<]+|<")
+# Slack `<@U123|name>` / `<@U123>`, Discord `<@123>` / `<@!123>`.
+_ESCAPED_USER = re.compile(r"<@!?([A-Za-z0-9_.\-]{1,64})(?:\|([^<>|]{0,80}))?>\Z")
+_BARE_USER = re.compile(r"@([^\W][\w.\-']*)\Z")
+# Slack `<#C123|name>` / `<#C123>`, Discord `<#123>`, console `#name`.
+_ESCAPED_CHANNEL = re.compile(r"<#([A-Za-z0-9_\-]{1,64})(?:\|([^<>|]{0,80}))?>\Z")
+_BARE_CHANNEL = re.compile(r"#([^\W][\w.\-]*)\Z")
+_NUMBER = re.compile(r"[0-9]{1,6}\Z")
+_CODE = re.compile(r"[A-Za-z0-9_\-]{1,%d}\Z" % MAX_CODE)
+_AMOUNT_START = re.compile(r"[$€£¥₹]?[0-9]")
+_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+def parse(text: str) -> c.Command:
+    """Parse what a member typed after `/tip` (a leading `/tip` is accepted too)."""
+    if not isinstance(text, str):
+        raise InvalidRequest(f"A command is text. {HELP}")
+    _check_characters(text)
+    tokens = _TOKEN.findall(text)
+    if tokens and tokens[0].lower() in ("/tip", "/tips"):
+        tokens = tokens[1:]
+    if not tokens:
+        return c.ShowList()
+    word = tokens[0].lower()
+    rest = tokens[1:]
+    if _is_mention(tokens[0]):
+        return _tip(tokens)
+    simple = _SIMPLE.get(word)
+    if simple is not None:
+        return simple(rest)
+    if word == "admin":
+        return _admin(rest)
+    if _AMOUNT_START.match(tokens[0]):
+        raise InvalidRequest(f"Name the member first, then the amount: `/tip @name {tokens[0]}`.")
+    raise InvalidRequest(f"I don't know the command `{_shown(tokens[0])}`. {HELP}")
+
+
+# characters and shapes
+
+
+def _check_characters(text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise InvalidRequest(f"That is too long for a command (at most {MAX_TEXT} characters).")
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc" and char not in _ALLOWED_CONTROLS or category == "Cs":
+            raise InvalidRequest("That command contains control characters; type it again as plain text.")
+
+
+def _shown(token: str) -> str:
+    token = token.replace("`", "'")
+    return token if len(token) <= 30 else token[:27] + "..."
+
+
+def _is_mention(token: str) -> bool:
+    return token.startswith("<@") or token.startswith("@")
+
+
+def _mention(token: str) -> UserRef:
+    """One member mention, escaped by the platform or bare (`@name`)."""
+    token = token.rstrip(",;")
+    m = _ESCAPED_USER.match(token)
+    if m:
+        name = (m[2] or "").strip() or None
+        return UserRef(platform_user_id=m[1], name=name)
+    m = _BARE_USER.match(token)
+    if m:
+        name = m[1].rstrip(".'")
+        if len(name) > MAX_NAME:
+            raise InvalidRequest(f"That name is too long (at most {MAX_NAME} characters).")
+        if name:
+            return UserRef(platform_user_id=name, name=name, bare=True)
+    raise InvalidRequest(f"`{_shown(token)}` is not a member mention. Mention someone like `@name`.")
+
+
+def _channel(token: str) -> c.AdminChannel:
+    m = _ESCAPED_CHANNEL.match(token)
+    if m:
+        return c.AdminChannel(channel_id=m[1], channel_name=(m[2] or "").strip() or None)
+    m = _BARE_CHANNEL.match(token)
+    if m and len(m[1]) <= MAX_NAME:
+        return c.AdminChannel(channel_id=m[1], channel_name=m[1])
+    raise InvalidRequest(f"`{_shown(token)}` is not a channel. Name it like `#general`: `/tip admin channel #general`.")
+
+
+def _amount(tokens: list[str], usage: str) -> tuple[str, list[str]]:
+    """The amount at the front of `tokens` (`1.50 USD` is two words); returns it and the rest."""
+    if not tokens:
+        raise InvalidRequest(f"How much? For example `{usage}`.")
+    first = tokens[0]
+    if _is_mention(first):
+        raise InvalidRequest(f"Put the amount after the members, like `{usage}`.")
+    if first.startswith("-"):
+        raise MalformedAmount("Amounts cannot be negative. Use 0 to end a weekly tip.")
+    if not _AMOUNT_START.match(first):
+        raise MalformedAmount(f"`{_shown(first)}` is not an amount. For example `{usage}`.")
+    if len(tokens) > 1 and tokens[1].upper() in CURRENCY_EXPONENTS and not first[-1].isalpha():
+        return f"{first} {tokens[1]}", tokens[2:]
+    return first, tokens[1:]
+
+
+def _note(tokens: list[str]) -> str | None:
+    return " ".join(tokens) or None
+
+
+def _no_more(tokens: list[str], usage: str) -> None:
+    if tokens:
+        raise InvalidRequest(f"I didn't expect `{_shown(' '.join(tokens))}` there. Usage: `{usage}`.")
+
+
+# /tip @a [@b ...] AMOUNT [once] [confirm] [note]
+
+
+def _tip(tokens: list[str]) -> c.Tip:
+    recipients: list[UserRef] = []
+    index = 0
+    while index < len(tokens) and _is_mention(tokens[index]):
+        recipients.append(_mention(tokens[index]))
+        index += 1
+    if len(recipients) > MAX_RECIPIENTS:
+        raise InvalidRequest(f"Tip at most {MAX_RECIPIENTS} members at once.")
+    ids = [r.platform_user_id for r in recipients]
+    if len(set(ids)) != len(ids):
+        raise InvalidRequest("Each member can appear only once in one tip.")
+    first = recipients[0].name or recipients[0].platform_user_id
+    amount_text, rest = _amount(tokens[index:], f"/tip @{first} 1")
+    once = confirmed = False
+    while rest and rest[0].lower() in ("once", "confirm"):
+        if rest[0].lower() == "once":
+            once = True
+        else:
+            confirmed = True
+        rest = rest[1:]
+    return c.Tip(tuple(recipients), amount_text, once=once, note=_note(rest), confirmed=confirmed)
+
+
+# the other member commands
+
+
+def _list(rest: list[str]) -> c.Command:
+    _no_more(rest, "/tip list")
+    return c.ShowList()
+
+
+def _balance(rest: list[str]) -> c.Command:
+    _no_more(rest, "/tip balance")
+    return c.ShowBalance()
+
+
+def _history(rest: list[str]) -> c.Command:
+    if not rest:
+        return c.ShowHistory()
+    _no_more(rest[1:], "/tip history 20")
+    if not _NUMBER.match(rest[0]) or not 1 <= int(rest[0]) <= 100:
+        raise InvalidRequest("Show between 1 and 100 entries, like `/tip history 20`.")
+    return c.ShowHistory(limit=int(rest[0]))
+
+
+def _help(rest: list[str]) -> c.Command:
+    topic = " ".join(rest).lower()[:40] or None
+    return c.ShowHelp(topic=topic)
+
+
+def _receive(rest: list[str]) -> c.Command:
+    if len(rest) == 1 and rest[0].lower() in ("on", "off"):
+        return c.SetReceiving(on=rest[0].lower() == "on")
+    raise InvalidRequest("Say `/tip receive on` to receive tips, or `/tip receive off` to stop.")
+
+
+def _fund(rest: list[str]) -> c.Command:
+    if not rest:
+        return c.Fund()
+    amount_text, rest = _amount(rest, "/tip fund 20")
+    _no_more(rest, "/tip fund [AMOUNT]")
+    return c.Fund(amount_text=amount_text)
+
+
+def _payout(rest: list[str]) -> c.Command:
+    _no_more(rest, "/tip payout")
+    return c.Payout()
+
+
+def _link(rest: list[str]) -> c.Command:
+    if not rest:
+        return c.Link()
+    _no_more(rest[1:], "/tip link CODE")
+    if not _CODE.match(rest[0]):
+        raise InvalidRequest("A link code is letters and digits, like `/tip link 4F7QX2`.")
+    return c.Link(code=rest[0])
+
+
+_SIMPLE = {
+    "list": _list, "tips": _list, "balance": _balance, "history": _history, "help": _help,
+    "receive": _receive, "fund": _fund, "payout": _payout, "link": _link,
+}
+
+
+# /tip admin ...
+
+ADMIN_USAGE = (
+    "Admin commands: `admin credit @name AMOUNT [note]`, `admin debit @name AMOUNT [note]`, "
+    "`admin channel #channel`, `admin payday [status|dry-run|now]`, "
+    "`admin limits [max-weekly AMOUNT] [max-once AMOUNT]`, `admin funding manual|stripe`, "
+    "`admin invite`, `admin join CODE`."
+)
+
+
+def _admin(tokens: list[str]) -> c.Command:
+    if not tokens:
+        raise InvalidRequest(ADMIN_USAGE)
+    sub, rest = tokens[0].lower(), tokens[1:]
+    if sub in ("credit", "debit"):
+        usage = f"/tip admin {sub} @name 10"
+        if not rest or not _is_mention(rest[0]):
+            raise InvalidRequest(f"Whose balance? For example `{usage} [note]`.")
+        user = _mention(rest[0])
+        amount_text, rest = _amount(rest[1:], usage)
+        kind = c.AdminCredit if sub == "credit" else c.AdminDebit
+        return kind(user=user, amount_text=amount_text, note=_note(rest))
+    if sub == "channel":
+        if len(rest) != 1:
+            raise InvalidRequest("Name one channel: `/tip admin channel #general`.")
+        return _channel(rest[0])
+    if sub == "payday":
+        action = rest[0].lower() if rest else "status"
+        if len(rest) > 1 or action not in ("status", "dry-run", "now"):
+            raise InvalidRequest("Usage: `/tip admin payday [status|dry-run|now]`.")
+        return c.AdminPayday(action=action)  # type: ignore[arg-type]
+    if sub == "limits":
+        return _limits(rest)
+    if sub == "funding":
+        if len(rest) != 1 or rest[0].lower() not in ("manual", "stripe"):
+            raise InvalidRequest("Usage: `/tip admin funding manual` or `/tip admin funding stripe`.")
+        return c.AdminFunding(mode=rest[0].lower())
+    if sub == "invite":
+        _no_more(rest, "/tip admin invite")
+        return c.AdminInvite()
+    if sub == "join":
+        if len(rest) != 1 or not _CODE.match(rest[0]):
+            raise InvalidRequest("Usage: `/tip admin join CODE`, with the code `/tip admin invite` gave you.")
+        return c.AdminJoin(code=rest[0])
+    raise InvalidRequest(f"I don't know `admin {_shown(sub)}`. {ADMIN_USAGE}")
+
+
+def _limits(rest: list[str]) -> c.AdminLimits:
+    usage = "/tip admin limits max-weekly 100 max-once 50"
+    values: dict[str, str] = {}
+    while rest:
+        key = rest[0].lower().replace("_", "-")
+        if key not in ("max-weekly", "max-once"):
+            raise InvalidRequest(f"Limits are `max-weekly` and `max-once`, like `{usage}`.")
+        if key in values:
+            raise InvalidRequest(f"`{key}` appears twice.")
+        values[key], rest = _amount(rest[1:], usage)
+    return c.AdminLimits(max_weekly_text=values.get("max-weekly"), max_once_text=values.get("max-once"))

@@ -1,0 +1,89 @@
+"""Admin commands: manual credits and debits, the summary channel, the limits."""
+
+from __future__ import annotations
+
+from bot.commands import AdminChannel, AdminCredit, AdminDebit, AdminLimits
+from bot.context import Context
+from bot.handlers.members import resolve, who
+from bot.handlers.registry import handles
+from bot.reply import DirectMessage, Reply
+from ledger.errors import NotAdmin
+
+WHO_ARE_ADMINS = {
+    "slack": "Slack workspace admins and owners are Tipbot admins, and anyone named in the configuration.",
+    "discord": "Members with the Manage Server permission are Tipbot admins, and anyone named in the configuration.",
+    "console": "On the console, admins are the names given with `tipbot console --admin NAME`.",
+}
+
+
+def require_admin(ctx: Context, what: str) -> None:
+    if not ctx.is_admin:
+        extra = WHO_ARE_ADMINS.get(ctx.invocation.platform, "")
+        raise NotAdmin(f"Only an admin of this community can {what}; nothing changed. {extra}".strip())
+
+
+def _note_suffix(note: str | None) -> str:
+    return f' ("{note}")' if note else ""
+
+
+@handles(AdminCredit)
+def admin_credit(ctx: Context, cmd: AdminCredit) -> Reply:
+    require_admin(ctx, "credit balances")
+    member = resolve(ctx, cmd.user)
+    amount = ctx.money(cmd.amount_text)
+    result = ctx.book.credit(member.id, amount, by_admin=True, note=cmd.note)
+    name = who(ctx, cmd.user, member)
+    balance = ctx.fmt(result["balance_minor"])
+    notices = () if member.id == ctx.member.id else (DirectMessage(
+        cmd.user.platform_user_id,
+        f"An admin recorded {amount.format()} paid in to your Tipbot balance{_note_suffix(cmd.note)}. "
+        f"Your balance is {balance}."),)
+    return Reply(text=f"Recorded {amount.format()} paid in by {name}{_note_suffix(cmd.note)}. "
+                      f"Their balance is now {balance}.", direct_messages=notices)
+
+
+@handles(AdminDebit)
+def admin_debit(ctx: Context, cmd: AdminDebit) -> Reply:
+    require_admin(ctx, "debit balances")
+    member = resolve(ctx, cmd.user)
+    amount = ctx.money(cmd.amount_text)
+    result = ctx.book.debit(member.id, amount, by_admin=True, note=cmd.note)
+    name = who(ctx, cmd.user, member)
+    balance = ctx.fmt(result["balance_minor"])
+    notices = () if member.id == ctx.member.id else (DirectMessage(
+        cmd.user.platform_user_id,
+        f"An admin recorded {amount.format()} paid out to you from your Tipbot balance{_note_suffix(cmd.note)}. "
+        f"Your balance is {balance}."),)
+    return Reply(text=f"Recorded {amount.format()} paid out to {name}{_note_suffix(cmd.note)}. "
+                      f"Their balance is now {balance}.", direct_messages=notices)
+
+
+@handles(AdminChannel)
+def admin_channel(ctx: Context, cmd: AdminChannel) -> Reply:
+    require_admin(ctx, "choose where payday summaries go")
+    space = ctx.book.set_summary_channel(ctx.space.id, cmd.channel_id, cmd.channel_name, by_admin=True)
+    if ctx.invocation.platform in ("slack", "discord"):
+        shown = f"<#{space.summary_channel_id}>"
+    else:
+        shown = f"#{space.summary_channel_name or space.summary_channel_id}"
+    return Reply(text=f"Payday summaries for this space now go to {shown}.")
+
+
+@handles(AdminLimits)
+def admin_limits(ctx: Context, cmd: AdminLimits) -> Reply:
+    require_admin(ctx, "see or change the limits")
+    changing = cmd.max_weekly_text is not None or cmd.max_once_text is not None
+    community = ctx.community
+    if changing:
+        community = ctx.book.set_limits(
+            community.id,
+            max_weekly=None if cmd.max_weekly_text is None else ctx.money(cmd.max_weekly_text),
+            max_once=None if cmd.max_once_text is None else ctx.money(cmd.max_once_text),
+            by_admin=True,
+        )
+    text = (f"{'Limits are now' if changing else 'Limits'}: a weekly tip is at most "
+            f"{ctx.fmt(community.max_weekly_minor)} to one member, and a one-off tip at most "
+            f"{ctx.fmt(community.max_once_minor)} to one member.")
+    if not changing:
+        text += " Change them with `/tip admin limits max-weekly 100 max-once 50`."
+    return Reply(text=text)

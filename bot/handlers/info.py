@@ -1,0 +1,129 @@
+"""What a member can look at or switch for themselves: tips, balance, history, help, receiving."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from croniter import croniter
+
+from bot.commands import SetReceiving, ShowBalance, ShowHelp, ShowHistory, ShowList
+from bot.context import Context
+from bot.handlers.registry import handles
+from bot.handlers.tips import about_monthly_minor, cost
+from bot.help import help_text
+from bot.reply import Reply
+from ledger.records import HistoryLine, TipLine
+
+
+def next_payday(cron: str, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the community's next payday is due (UTC), or None for a schedule croniter can't read."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    try:
+        return croniter(cron, now).get_next(dt.datetime)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def payday_text(cron: str) -> str:
+    when = next_payday(cron)
+    if when is None:
+        return f"unknown (the schedule `{cron}` can't be read; ask an admin)"
+    return f"{when:%A %-d %B %Y, %H:%M} UTC"
+
+
+def _tip_lines(ctx: Context, lines: list[TipLine], pledge_note: str) -> list[str]:
+    return [f"  {line.other_name}: {ctx.fmt(line.weekly_amount_minor)} a week"
+            + (f" ({pledge_note})" if line.pledge else "") for line in lines]
+
+
+@handles(ShowList)
+def show_list(ctx: Context, cmd: ShowList) -> Reply:
+    me = ctx.member
+    given = ctx.book.tips_given(me.id)
+    received = ctx.book.tips_received(me.id)
+    lines: list[str] = []
+    if given:
+        lines.append("You tip every week:")
+        lines += _tip_lines(ctx, given, "pledge: paid once they receive")
+    else:
+        lines.append("You don't tip anyone weekly yet. Start with `/tip @name 1`.")
+    if received and me.receiving:
+        lines.append("You receive every week:")
+        lines += _tip_lines(ctx, received, "")
+    elif received:
+        lines.append("Pledged to you (paid once you say `/tip receive on`):")
+        lines += _tip_lines(ctx, received, "pledge")
+    else:
+        lines.append("Nobody tips you weekly yet.")
+    given_total = sum(line.weekly_amount_minor for line in given)
+    received_total = sum(line.weekly_amount_minor for line in received)
+    fields = (
+        ("Balance", ctx.book.balance(me.id).format()),
+        ("You give", cost(ctx, given_total)),
+        ("You receive", cost(ctx, received_total) + ("" if me.receiving or not received_total else " (pledged)")),
+        ("Receiving", "on" if me.receiving else "off (`/tip receive on` to opt in)"),
+        ("Next payday", payday_text(ctx.community.payday_cron)),
+    )
+    return Reply(title=f"Your tips in {ctx.community.name}", text="\n".join(lines), fields=fields)
+
+
+@handles(ShowBalance)
+def show_balance(ctx: Context, cmd: ShowBalance) -> Reply:
+    balance = ctx.book.balance(ctx.member.id)
+    paying = sum(line.weekly_amount_minor for line in ctx.book.tips_given(ctx.member.id) if not line.pledge)
+    text = f"Your balance is {balance.format()}."
+    if paying:
+        text += f" Your weekly tips take {ctx.fmt(paying)} each payday"
+        text += "." if balance.amount_minor >= paying else "; the balance doesn't cover them all yet."
+    return Reply(text=text)
+
+
+_KINDS = {
+    "credit": "paid in (recorded by an admin)", "debit": "paid out (recorded by an admin)",
+    "once": "one-off tip", "tip": "weekly tip", "charge": "card charge", "fee": "card fee",
+    "payout": "payout", "refund": "refund", "dispute": "dispute", "reversal": "reversal",
+}
+
+
+def _history_line(ctx: Context, line: HistoryLine) -> str:
+    what = _KINDS.get(line.kind, line.kind)
+    if line.other_name and line.kind in ("once", "tip"):
+        what += f" {'to' if line.amount_minor < 0 else 'from'} {line.other_name}"
+    sign = "-" if line.amount_minor < 0 else "+"
+    note = f' ("{line.note}")' if line.note else ""
+    return f"  {line.created_at:%Y-%m-%d}  {sign}{ctx.fmt(abs(line.amount_minor))}  {what}{note}"
+
+
+@handles(ShowHistory)
+def show_history(ctx: Context, cmd: ShowHistory) -> Reply:
+    lines = ctx.book.history(ctx.member.id, cmd.limit)
+    if not lines:
+        return Reply(text="No money has moved in or out of your balance yet.")
+    text = "\n".join([f"Your last {len(lines)} transfer{'s' if len(lines) != 1 else ''}, newest first:"]
+                     + [_history_line(ctx, line) for line in lines])
+    return Reply(text=text, fields=(("Balance", ctx.book.balance(ctx.member.id).format()),))
+
+
+@handles(ShowHelp)
+def show_help(ctx: Context, cmd: ShowHelp) -> Reply:
+    text, _known = help_text(cmd.topic)
+    return Reply(text=text)
+
+
+@handles(SetReceiving)
+def set_receiving(ctx: Context, cmd: SetReceiving) -> Reply:
+    changed = ctx.book.set_receiving(ctx.member.id, cmd.on)
+    received = ctx.book.tips_received(ctx.member.id)
+    total = sum(line.weekly_amount_minor for line in received)
+    if cmd.on:
+        text = "You now receive tips." if changed else "You already receive tips."
+        if received:
+            names = ", ".join(f"{line.other_name} ({ctx.fmt(line.weekly_amount_minor)})" for line in received)
+            text += (f" Weekly tips to you, {ctx.fmt(total)} a week (about "
+                     f"{ctx.fmt(about_monthly_minor(total))} a month), are paid from the next payday: {names}.")
+        return Reply(text=text)
+    text = "You no longer receive tips." if changed else "You already don't receive tips."
+    if received:
+        text += (f" Weekly tips to you ({ctx.fmt(total)} a week) are pledges again: recorded, not paid, "
+                 f"until you say `/tip receive on`.")
+    return Reply(text=text)

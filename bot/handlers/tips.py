@@ -1,0 +1,174 @@
+"""`/tip @a [@b ...] AMOUNT [once] [note]`: weekly tips (set, change, end) and one-off tips."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.commands import Tip
+from bot.context import Context
+from bot.grammar import parse
+from bot.handlers.members import resolve, who
+from bot.handlers.registry import handles, on_action
+from bot.invocation import Action, Invocation, UserRef
+from bot.reply import Button, DirectMessage, Reply, refusal
+from ledger.errors import InvalidRequest, OverLimit, Refusal, SelfTip
+from ledger.money import Money
+from ledger.records import Member, TipChange
+
+CONFIRM_ACTION = "tip_confirm"
+CANCEL_ACTION = "tip_cancel"
+
+
+def about_monthly_minor(weekly_minor: int) -> int:
+    """A weekly amount as a monthly one: 52 weeks over 12 months, rounded half up, in integers."""
+    return (weekly_minor * 52 + 6) // 12
+
+
+def cost(ctx: Context, weekly_minor: int) -> str:
+    return f"{ctx.fmt(weekly_minor)} a week, about {ctx.fmt(about_monthly_minor(weekly_minor))} a month"
+
+
+@handles(Tip)
+def tip(ctx: Context, cmd: Tip) -> Reply:
+    amount = ctx.money(cmd.amount_text)
+    targets = [(ref, resolve(ctx, ref)) for ref in cmd.recipients]
+    if not targets:
+        raise InvalidRequest("Name at least one member to tip, like `/tip @name 1`.")
+    if any(member.id == ctx.member.id for _, member in targets):
+        raise SelfTip("You can't tip yourself.")
+    if len({member.id for _, member in targets}) != len(targets):
+        raise InvalidRequest("Each member can appear only once in one tip.")
+    if cmd.once:
+        return _once(ctx, cmd, amount, targets)
+    return _weekly(ctx, cmd, amount, targets)
+
+
+def _note_suffix(note: str | None) -> str:
+    return f' ("{note}")' if note else ""
+
+
+def _once(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[UserRef, Member]]) -> Reply:
+    ctx.book.tip_once(ctx.member.id, [(member.id, amount) for _, member in targets], note=cmd.note)
+    names = ", ".join(who(ctx, ref, member) for ref, member in targets)
+    each = f" each ({ctx.fmt(amount.amount_minor * len(targets))} in all)" if len(targets) > 1 else ""
+    balance = ctx.book.balance(ctx.member.id)
+    text = (f"You gave {names} {amount.format()}{each} as a one-off tip{_note_suffix(cmd.note)}. "
+            f"Your balance is now {balance.format()}.")
+    notices = tuple(
+        DirectMessage(ref.platform_user_id,
+                      f"{ctx.member.display_name} gave you a one-off tip of {amount.format()}{_note_suffix(cmd.note)}. "
+                      f"It is in your balance now (`/tip balance`).")
+        for ref, _ in targets
+    )
+    return Reply(text=text, direct_messages=notices)
+
+
+def _weekly(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[UserRef, Member]]) -> Reply:
+    if amount.amount_minor > ctx.community.max_weekly_minor:
+        raise OverLimit(f"A weekly tip is at most {ctx.fmt(ctx.community.max_weekly_minor)} here.")
+    needs_confirming = (
+        not cmd.confirmed and amount.amount_minor > ctx.runtime.settings.confirm_weekly_over_minor
+        and any(_current_minor(ctx, member) != amount.amount_minor for _, member in targets)
+    )
+    if needs_confirming:
+        return _ask_to_confirm(ctx, cmd, amount, targets)
+    lines: list[str] = []
+    notices: list[DirectMessage] = []
+    for ref, member in targets:
+        change = ctx.book.set_tip(ctx.member.id, member.id, amount, note=cmd.note)
+        name = who(ctx, ref, member)
+        lines.append(_change_line(ctx, change, name))
+        if change.notify_pledge:
+            notices.append(DirectMessage(ref.platform_user_id, (
+                f"{ctx.member.display_name} pledged {amount.format()} a week to you on Tipbot. "
+                f"Pledges are paid once you opt in to receive tips: `/tip receive on`.")))
+    lines.append(_totals(ctx))
+    return Reply(text="\n".join(lines), direct_messages=tuple(notices))
+
+
+def _current_minor(ctx: Context, member: Member) -> int:
+    row = ctx.book.current_tip(ctx.member.id, member.id)
+    return 0 if row is None else row.weekly_amount_minor
+
+
+def _change_line(ctx: Context, change: TipChange, name: str) -> str:
+    new, old = change.new_weekly_minor, change.old_weekly_minor
+    if change.unchanged:
+        return f"Your weekly tip to {name} is already {ctx.fmt(new)}; nothing changed."
+    if new == 0:
+        return f"You ended your weekly tip to {name} (it was {ctx.fmt(old)} a week)."
+    if old == 0:
+        line = f"You now tip {name} {cost(ctx, new)}."
+    else:
+        line = f"Your weekly tip to {name} is now {cost(ctx, new)} (it was {ctx.fmt(old)})."
+    if change.pledge:
+        line += (f" {name} has not opted in to receive tips yet, so this is a pledge: recorded and shown, "
+                 f"and paid from the first payday after they say `/tip receive on`.")
+    return line
+
+
+def _totals(ctx: Context) -> str:
+    given = ctx.book.tips_given(ctx.member.id)
+    total = sum(line.weekly_amount_minor for line in given)
+    pledged = sum(line.weekly_amount_minor for line in given if line.pledge)
+    text = f"Your weekly tips now total {cost(ctx, total)}"
+    text += f" ({ctx.fmt(pledged)} of it pledged)." if pledged else "."
+    balance = ctx.book.balance(ctx.member.id)
+    if total - pledged > balance.amount_minor:
+        text += (f" Your balance ({balance.format()}) doesn't cover a week of them yet; tips it can't cover "
+                 f"wait until it does (`/tip help funding`).")
+    return text
+
+
+def command_text(cmd: Tip) -> str:
+    """The command as text again (a button's value): mentions in the platform's escaped form."""
+    mentions = []
+    for ref in cmd.recipients:
+        if ref.bare:
+            mentions.append(f"@{ref.platform_user_id}")
+        elif ref.name:
+            mentions.append(f"<@{ref.platform_user_id}|{ref.name}>")
+        else:
+            mentions.append(f"<@{ref.platform_user_id}>")
+    words = [*mentions, cmd.amount_text, *(["once"] if cmd.once else []), *([cmd.note] if cmd.note else [])]
+    return " ".join(words)
+
+
+def _ask_to_confirm(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[UserRef, Member]]) -> Reply:
+    names = ", ".join(who(ctx, ref, member) for ref, member in targets)
+    each = " each" if len(targets) > 1 else ""
+    text = (f"{amount.format()} a week to {names}{each} is about "
+            f"{ctx.fmt(about_monthly_minor(amount.amount_minor))} a month{each}. Set it?")
+    if ctx.invocation.platform == "console":
+        words = command_text(cmd).split(" ")
+        at = len(cmd.recipients) + (1 if " " not in cmd.amount_text else 2)
+        typed = " ".join(words[:at] + ["confirm"] + words[at:])
+        return Reply(text=f"{text}\nTo set it, type the command again with `confirm`: `/tip {typed}`",
+                     code="confirm")
+    value = command_text(cmd)
+    return Reply(text=text, code="confirm", buttons=(
+        Button(f"Yes, {amount.format()} a week", CONFIRM_ACTION, value, style="primary"),
+        Button("Cancel", CANCEL_ACTION, value),
+    ))
+
+
+@on_action(CONFIRM_ACTION)
+def confirm(tipbot, action: Action) -> Reply:
+    """Set the weekly tip the button confirms; a repeated click (same request id) changes nothing."""
+    try:
+        command = parse(action.value)
+    except Refusal:
+        command = None
+    if not isinstance(command, Tip) or command.once:
+        return refusal("That button is no longer valid; nothing changed.", "invalid")
+    invocation = Invocation(
+        platform=action.platform, space_id=action.space_id, user=action.user,
+        command=replace(command, confirmed=True), is_admin=action.is_admin,
+        request_id=f"action:{action.request_id}" if action.request_id else None,
+    )
+    return tipbot.handle(invocation)
+
+
+@on_action(CANCEL_ACTION)
+def cancel(tipbot, action: Action) -> Reply:
+    return Reply(text="Cancelled: your weekly tips are as they were.")

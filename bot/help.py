@@ -1,0 +1,95 @@
+"""Help texts: they teach by example. `/tip help` shows the overview, `/tip help TOPIC` a topic."""
+
+from __future__ import annotations
+
+OVERVIEW = """\
+Tipbot: tip the people who help you, every week or once.
+
+  /tip @bob 1                 tip bob $1.00 every week (paid at payday)
+  /tip @bob 5 once thanks!    give bob $5.00 now, from your balance
+  /tip @bob @carol 2          the same weekly tip to several members
+  /tip @bob 0                 end your weekly tip to bob
+  /tip                        your tips given and received, balance, next payday
+  /tip balance                your balance
+  /tip history 20             your last 20 transfers
+  /tip receive on             opt in to receive tips (until then tips to you are pledges)
+
+More: /tip help TOPIC, where TOPIC is one of: tips, amounts, receiving, funding, link, admin."""
+
+TOPICS: dict[str, str] = {
+    "tips": """\
+Weekly tips are paid every payday, whole or not at all, while your balance covers them.
+
+  /tip @bob 1                 set your weekly tip to bob to $1.00 (about $4.33 a month)
+  /tip @bob 2 for the docs    change it to $2.00, with a note
+  /tip @bob 0                 end it
+  /tip @bob @carol 1          $1.00 a week to each of them
+
+One-off tips are paid right now from your balance, all or nothing:
+
+  /tip @bob 5 once            give bob $5.00 now
+  /tip @bob @carol 3 once     $3.00 each, now (refused whole if one of them can't receive)
+
+A weekly tip to someone who has not opted in is a pledge: recorded and shown, paid once
+they say `/tip receive on`. A one-off tip to them is refused, since it couldn't reach them.
+Large weekly tips ask you to confirm first (on the console: type the same command with
+`confirm` after the amount, e.g. `/tip @bob 40 confirm`).""",
+    "amounts": """\
+Amounts are in the community's currency, with at most its decimals:
+
+  1   1.5   1.50   $1.50   1.50 USD
+
+Refused, with nothing changed: negative amounts, `1e3`, `NaN`, `1,50`, more decimals than
+the currency has, another currency, and anything over the community's limits
+(see `/tip admin limits`). `0` ends a weekly tip.""",
+    "receiving": """\
+  /tip receive on             receive tips; pledges waiting for you start paying at the next payday
+  /tip receive off            stop receiving; weekly tips to you become pledges again
+
+You can be tipped before you ever used Tipbot. The first pledge to you sends you a note, once.""",
+    "funding": """\
+Manual funding (the default): an admin records money you paid in or were paid out.
+
+  /tip admin credit @bob 20 dues for May
+  /tip admin debit @bob 15 paid out by bank transfer
+
+Stripe funding (an admin turns it on with `/tip admin funding stripe`):
+
+  /tip fund                   get a link to save a card; your weekly tips are charged from it
+  /tip fund 20                the same, saying how much you plan to give
+  /tip payout                 get a link to connect a Stripe account to receive tips""",
+    "link": """\
+One person, one balance, on every space of a community (its Slack and its Discord):
+
+  /tip link                   on the space you use already: get a code
+  /tip link 4F7QX2            on the other space: enter the code to link the two""",
+    "admin": """\
+Admin commands (Slack workspace admins, Discord members with Manage Server, and configured admins):
+
+  /tip admin credit @bob 20 [note]    manual mode: record money bob paid in
+  /tip admin debit @bob 20 [note]     manual mode: record money paid out to bob
+  /tip admin channel #general         post payday summaries to #general
+  /tip admin payday                   when the next payday runs, and how the last one went
+  /tip admin payday dry-run           what the next payday would pay, without paying
+  /tip admin payday now               run this week's payday now (once per week)
+  /tip admin limits                   show the limits
+  /tip admin limits max-weekly 100 max-once 50
+  /tip admin funding manual|stripe    how money comes in and goes out
+  /tip admin invite                   get a code to join another space to this community
+  /tip admin join CODE                on the other space: join it with the code""",
+}
+
+ALIASES = {"tip": "tips", "weekly": "tips", "once": "tips", "amount": "amounts", "money": "amounts",
+           "receive": "receiving", "pledge": "receiving", "pledges": "receiving", "fund": "funding",
+           "payout": "funding", "stripe": "funding", "credit": "funding", "debit": "funding",
+           "linking": "link", "admins": "admin", "payday": "admin", "limits": "admin", "channel": "admin"}
+
+
+def help_text(topic: str | None) -> tuple[str, bool]:
+    """The help for `topic` (None: the overview); the flag says whether the topic was known."""
+    if not topic:
+        return OVERVIEW, True
+    key = ALIASES.get(topic, topic)
+    if key in TOPICS:
+        return TOPICS[key], True
+    return f"I have no help about `{topic}`.\n\n{OVERVIEW}", False
