@@ -1,10 +1,56 @@
-"""Console platform registration (the `tipbot console` command is added in issue 3)."""
+"""Console platform registration: `tipbot console`, and payday summaries printed to the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from platformdirs import user_data_dir
 
 from bot.platform import Platform
+
+if TYPE_CHECKING:
+    from bot.reply import Summary
+    from bot.runtime import Runtime
 
 
 class ConsolePlatform(Platform):
     name = "console"
+
+    def __init__(self) -> None:
+        # While a console session handles a line, summaries go to it (so --json output
+        # stays one object per line); otherwise they are printed.
+        self.sink: Callable[[str], None] | None = None
+
+    def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
+        from adapters.console.cli import register
+
+        register(subparsers)
+
+    async def post_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
+                           summary: Summary) -> None:
+        """Print the summary; write its chart as a PNG next to the database (or in the data dir)."""
+        from adapters.console.render import render_summary
+
+        chart_path = None
+        if summary.chart_png:
+            safe = re.sub(r"[^\w.\-]+", "_", f"{space_external_id}-{summary.chart_filename}")
+            chart_path = chart_directory(runtime) / safe
+            chart_path.parent.mkdir(parents=True, exist_ok=True)
+            chart_path.write_bytes(summary.chart_png)
+        text = render_summary(summary, channel_id, chart_path)
+        (self.sink or print)(text)
+
+
+def chart_directory(runtime: Runtime) -> Path:
+    """The SQLite file's directory, else the user's data directory."""
+    url = runtime.ledger.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).expanduser().resolve().parent
+    return Path(user_data_dir("tipbot", appauthor=False))
 
 
 platform = ConsolePlatform()

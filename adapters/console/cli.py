@@ -1,0 +1,98 @@
+"""`tipbot console`: interactive in a terminal, a script reader otherwise.
+
+Script mode reads one message per line (`alice: /tip @bob 1`) and prints each reply
+in order; with `--json`, exactly one JSON object per message line (blank lines and
+`# comments` are skipped). The exit status is 0 even when commands were refused:
+refusals are answers, reported in the output (`"ok": false`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from adapters.console.render import render, to_json
+from adapters.console.session import ConsoleSession, Result
+
+PROG_HELP = """\
+Talk to Tipbot in this terminal. Interactive when stdin is a terminal; otherwise
+reads a script, one message per line, like:
+
+  alice: /tip @bob 1
+  bob: /tip receive on
+
+Members are created by name the first time they speak or are mentioned.
+Admins (for `/tip admin ...`) are the names given with --admin."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from bot.cli import add_database_option
+
+    parser = subparsers.add_parser(
+        "console", help="talk to Tipbot in this terminal (no accounts needed)", description=PROG_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_database_option(parser)
+    parser.add_argument("--community", metavar="NAME", default="console",
+                        help="the console community to use (default: console)")
+    parser.add_argument("--admin", metavar="NAME", action="append", default=[],
+                        help="this name may use `/tip admin ...` (repeat for several)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per input line")
+    parser.add_argument("--user", metavar="NAME", default="alice",
+                        help="interactive mode: who you are at the start (default: alice)")
+    parser.set_defaults(handler=main)
+
+
+def open_session(args: argparse.Namespace) -> ConsoleSession:
+    from bot.config import Settings
+    from bot.runtime import Runtime
+    from ledger.api import Ledger
+
+    settings = Settings(database_url=args.database) if args.database else Settings()
+    runtime = Runtime(settings, ledger=Ledger.connect(settings.database_url))
+    return ConsoleSession(runtime, community=args.community, admins=args.admin)
+
+
+def main(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    try:
+        session = open_session(args)
+    except Exception as error:  # e.g. PostgreSQL without the schema: say what to do
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(error, SQLAlchemyError):
+            raise
+        print(f"tipbot console: can't use the database ({type(error).__name__}). For PostgreSQL, create the "
+              f"schema first with `tipbot db upgrade --database URL`.", file=sys.stderr)
+        return 2
+    try:
+        if stdin.isatty() and not args.json:
+            from adapters.console.interactive import interactive
+
+            return interactive(session, user=args.user)
+        return run_script(session, stdin, stdout, as_json=args.json)
+    finally:
+        session.runtime.ledger.dispose()
+
+
+def run_script(session: ConsoleSession, lines: Iterable[str], out: TextIO, *, as_json: bool = False) -> int:
+    """Run each line; print each reply as it comes (flushed, so a pipe sees it at once)."""
+    for line in lines:
+        result = session.run_line(line)
+        if result is None:
+            continue
+        out.write(format_result(result, as_json=as_json))
+        out.flush()
+    return 0
+
+
+def format_result(result: Result, *, as_json: bool) -> str:
+    if as_json:
+        data = to_json(result.user, result.line, result.reply, result.summaries)
+        return json.dumps(data) + "\n"
+    body = "\n".join([render(result.reply), *result.summaries])
+    indented = "\n".join(f"  {line}" if line else "" for line in body.splitlines())
+    return f"{result.line}\n{indented}\n\n"

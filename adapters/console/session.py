@@ -1,0 +1,85 @@
+"""One console conversation: lines like `alice: /tip @bob 1` in, replies out.
+
+Every name is a member of the console community, created on first use (speaking or
+being mentioned). Console lines carry no request id: a line is never a platform
+retry, so typing a command twice runs it twice (a weekly tip set twice is unchanged).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from adapters.console.platform import platform as console_platform
+from bot.invocation import Invocation, UserRef
+from bot.reply import Reply, refusal
+from bot.runtime import Runtime
+
+PLATFORM = "console"
+_SPEAKER = re.compile(r"\s*([^\W][\w.\-']{0,79})\s*:(?:\s+|\Z)(.*)\Z", re.DOTALL)
+_NAME = re.compile(r"[^\W][\w.\-']{0,79}\Z")
+
+LINE_FORMAT = "Start each line with who is speaking, like `alice: /tip @bob 1`."
+
+
+@dataclass
+class Result:
+    """What one input line produced."""
+
+    user: str | None
+    line: str
+    reply: Reply
+    summaries: list[str] = field(default_factory=list)
+
+
+def split_speaker(line: str) -> tuple[str, str] | None:
+    """`alice: /tip @bob 1` -> ("alice", "/tip @bob 1"); None when the line names no speaker."""
+    m = _SPEAKER.match(line)
+    if m is None:
+        return None
+    return m[1], m[2].strip()
+
+
+def valid_name(name: str) -> bool:
+    return bool(_NAME.match(name))
+
+
+class ConsoleSession:
+    """The console community `community` on `runtime`, with `admins` by name."""
+
+    def __init__(self, runtime: Runtime, *, community: str = "console", admins: Iterable[str] = ()) -> None:
+        self.runtime = runtime
+        self.community = community
+        self.admins = frozenset(admins)
+        currency = runtime.settings.currency
+        # The console space's community is called by the name given, not "console:NAME".
+        runtime.ledger.run(lambda book: book.ensure_space(
+            PLATFORM, community, name=community, community_name=community, currency=currency))
+
+    def say(self, user: str, text: str) -> Result:
+        """`user` sends `text` (the words after `/tip`, or with it)."""
+        summaries: list[str] = []
+        console_platform.sink = summaries.append
+        try:
+            invocation = Invocation(
+                platform=PLATFORM, space_id=self.community, user=UserRef(user, user), text=text,
+                is_admin=user in self.admins, space_name=self.community,
+            )
+            reply = self.runtime.bot.handle(invocation)
+        finally:
+            console_platform.sink = None
+        return Result(user, text, reply, summaries)
+
+    def run_line(self, line: str) -> Result | None:
+        """One script line; None for blank lines and `#` comments."""
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            return None
+        speaker = split_speaker(line)
+        if speaker is None:
+            return Result(None, line.rstrip("\r\n"), refusal(LINE_FORMAT, "malformed_line"))
+        user, text = speaker
+        result = self.say(user, text)
+        result.line = line.rstrip("\r\n")
+        return result
