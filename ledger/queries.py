@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.errors import UnknownMember
 from ledger.models import accounts, communities, members, transfers
 from ledger.money import Money, decimal_string
 from ledger.records import HistoryLine
@@ -17,14 +18,19 @@ class Queries:
     conn: sa.Connection
 
     def balance(self, member_id: int) -> Money:
+        """A member's balance (outside accounts are not members: refused like strangers)."""
         row = self.conn.execute(
-            sa.select(accounts.c.balance_minor, accounts.c.currency).where(accounts.c.id == member_id)
-        ).one()
+            sa.select(accounts.c.balance_minor, accounts.c.currency)
+            .join(members, members.c.id == accounts.c.id).where(accounts.c.id == member_id)
+        ).first()
+        if row is None:
+            raise UnknownMember("That member is not part of this community.")
         return Money(row.balance_minor, row.currency)
 
     def history(self, member_id: int, limit: int = 10) -> list[HistoryLine]:
         """The member's newest transfers, signed from their point of view."""
         limit = max(1, min(limit, MAX_HISTORY))
+        self.member(member_id)  # type: ignore[attr-defined]  # refuses unknown members
         other = members.alias("other")
         mine = sa.or_(transfers.c.from_account_id == member_id, transfers.c.to_account_id == member_id)
         other_id = sa.case((transfers.c.from_account_id == member_id, transfers.c.to_account_id),

@@ -81,6 +81,7 @@ class Tips:
         return self._tip_lines(member_id, given=False)
 
     def _tip_lines(self, member_id: int, *, given: bool) -> list[TipLine]:
+        me = self.member(member_id)  # type: ignore[attr-defined]  # refuses unknown members
         current = current_tips_query().where(
             (tips.c.tipper_id if given else tips.c.tippee_id) == member_id, tips.c.weekly_amount_minor > 0
         ).subquery()
@@ -90,11 +91,8 @@ class Tips:
                       current.c.ctime, members.c.receiving)
             .join(members, members.c.id == other).order_by(current.c.ctime, current.c.id)
         )
-        receiver_flag = None
-        if not given:
-            receiver_flag = self.member(member_id).receiving  # type: ignore[attr-defined]
         return [
             TipLine(r.other_id, r.display_name, r.weekly_amount_minor, r.ctime,
-                    pledge=not (r.receiving if given else receiver_flag))
+                    pledge=not (r.receiving if given else me.receiving))
             for r in rows
         ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -82,10 +83,24 @@ class PgDatabase:
         self._admin.dispose()
 
 
+_reflected: weakref.WeakKeyDictionary[sa.Engine, tuple[frozenset[str], sa.MetaData]] = weakref.WeakKeyDictionary()
+
+
+def _metadata_of(engine: sa.Engine) -> sa.MetaData:
+    """The engine's reflected tables, reflected again only when the table names change
+    (reflection costs far more than the dump; tests call this before and after each refusal)."""
+    names = frozenset(sa.inspect(engine).get_table_names())
+    cached = _reflected.get(engine)
+    if cached is None or cached[0] != names:
+        metadata = sa.MetaData()
+        metadata.reflect(engine)
+        cached = _reflected[engine] = (names, metadata)
+    return cached[1]
+
+
 def dump_tables(engine: sa.Engine) -> dict[str, list[tuple]]:
     """Every row of every table, for asserting that a refusal changed nothing."""
-    metadata = sa.MetaData()
-    metadata.reflect(engine)
+    metadata = _metadata_of(engine)
     state: dict[str, list[tuple]] = {}
     with engine.connect() as connection:
         for name, table in sorted(metadata.tables.items()):
