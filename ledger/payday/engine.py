@@ -1,0 +1,305 @@
+"""Running one community's payday for one week: exactly once, resumable.
+
+Exactly once: the paydays row is unique per (community, week_start); whoever
+finds it `done` reports "already ran" and writes nothing. On PostgreSQL a
+session advisory lock keyed by the payday id lets one process at a time drive it
+(the server drops the lock when a process dies, so the next one resumes); on
+SQLite BEGIN IMMEDIATE serialises writers. Either way every stage transaction
+re-reads the stage under a lock and does nothing unless it is the expected one,
+so even two drivers at once cannot apply a stage twice.
+
+Resume: each stage commits its effects together with its stage record, so a
+payday killed at any moment restarts from the last committed stage; with the
+snapshot frozen, the rerun ends exactly where an uninterrupted run would.
+
+Crash injection for tests: pass `crash=callable(point)` or set
+TIPBOT_PAYDAY_CRASH="point[=raise|exit|kill|pause]". Points are the stage names
+(`snapshotted`, `funded`, `round 1`, ..., `settled`, `paid_out`, `done`), hit right
+after the stage commits, and the same names with ":before-commit", hit inside the
+stage's transaction just before it commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ledger.api import Ledger
+from ledger.book import Book
+from ledger.models import paydays
+from ledger.payday import stages
+from ledger.payday.processors import PaydayProcessor, processor_for
+from ledger.payday.settle import settle_round
+from ledger.payday.snapshot import take_snapshot
+from ledger.payday.stats import UnfundedNotice, compute_stats, unfunded_notices
+from ledger.payday.tables import payday_members, payday_tips
+from ledger.records import Community
+
+CrashHook = Callable[[str], None]
+Progress = Callable[[str, str], None]
+ADVISORY_NAMESPACE = 7_461_012  # first key of pg_advisory_lock(int, int): "payday"
+CRASH_ENV = "TIPBOT_PAYDAY_CRASH"
+_DEFAULT = object()
+
+
+class PaydayCrash(Exception):
+    """Raised by the crash-injection hook (tests only)."""
+
+
+@dataclass(frozen=True)
+class PaydayResult:
+    status: str  # "ran" | "resumed" | "already_ran" | "running_elsewhere" | "dry_run"
+    community_id: int
+    community_name: str
+    currency: str
+    week_start: dt.date
+    payday_id: int | None = None
+    stage: str | None = None
+    stats: dict[str, Any] | None = None
+    notices: tuple[UnfundedNotice, ...] = ()  # dry runs only; real runs: ledger.payday.unfunded_notices
+
+    @property
+    def ran_now(self) -> bool:
+        return self.status in ("ran", "resumed")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "community": self.community_name, "community_id": self.community_id,
+                "currency": self.currency, "week_start": self.week_start.isoformat(), "payday_id": self.payday_id,
+                "stage": self.stage, "stats": self.stats}
+
+
+@dataclass
+class PaydayRun:
+    """What a processor hook gets: the payday being run and a way to reach the book."""
+
+    ledger: Ledger
+    payday_id: int
+    community: Community
+    week_start: dt.date
+    crash: CrashHook | None = None
+    progress: Progress | None = None
+    resumed: bool = False  # the payday existed (a crashed or concurrent run) before this call
+    driven: bool = False  # this call recorded at least one stage
+
+    def crash_point(self, point: str) -> None:
+        if self.crash is not None:
+            self.crash(point)
+
+    def report(self, stage: str, detail: str = "") -> None:
+        if self.progress is not None:
+            self.progress(stage, detail)
+
+    def due_by_tipper(self) -> dict[int, int]:
+        """Per tipper: what their due tips (pledges excluded) need beyond their working balance."""
+        due = (
+            sa.select(payday_tips.c.tipper_id, sa.func.sum(payday_tips.c.amount_minor).label("due_minor"))
+            .where(payday_tips.c.payday_id == self.payday_id, payday_tips.c.due)
+            .group_by(payday_tips.c.tipper_id).subquery()
+        )
+        query = (
+            sa.select(due.c.tipper_id, (due.c.due_minor - payday_members.c.balance_minor).label("short_minor"))
+            .join(payday_members, sa.and_(payday_members.c.payday_id == self.payday_id,
+                                          payday_members.c.member_id == due.c.tipper_id))
+            .where(due.c.due_minor > payday_members.c.balance_minor)
+        )
+        with self.ledger.begin(readonly=True) as book:
+            return {r.tipper_id: int(r.short_minor) for r in book.conn.execute(query)}
+
+    def transaction(self) -> Any:
+        """A write transaction (context manager yielding a Book) for processor work."""
+        return self.ledger.begin()
+
+
+def crash_hook_from_env() -> CrashHook | None:
+    """TIPBOT_PAYDAY_CRASH="point[=action]": raise (default), exit, kill (SIGKILL) or pause."""
+    spec = os.environ.get(CRASH_ENV)
+    if not spec:
+        return None
+    point, _, action = spec.partition("=")
+    action = action or "raise"
+
+    def hook(reached: str) -> None:
+        if reached != point:
+            return
+        if action == "exit":
+            os._exit(70)
+        if action == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if action == "pause":  # a test kills us from outside while we wait here
+            print(f"PAUSED {reached}", flush=True, file=sys.stderr)
+            while True:
+                time.sleep(60)
+        raise PaydayCrash(reached)
+
+    return hook
+
+
+def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *, processor: Any = _DEFAULT,
+               crash: CrashHook | None = _DEFAULT, progress: Progress | None = None,
+               wait: bool = False) -> PaydayResult:  # type: ignore[assignment]
+    """Run (or resume) the payday of `community_id` for the week starting `week_start` (a Monday).
+
+    Returns status "already_ran" without writing anything when it is done, and
+    "running_elsewhere" when another PostgreSQL process holds it (unless `wait`).
+    """
+    assert week_start.weekday() == 0, "a payday week starts on a Monday"
+    community = ledger.read(lambda book: book.community(community_id))
+    if processor is _DEFAULT:
+        processor = processor_for(community)
+    if crash is _DEFAULT:
+        crash = crash_hook_from_env()
+    result = _result_for(community, week_start)
+    payday_id, stage, created = _claim(ledger, community.id, week_start)
+    if stage == stages.DONE:
+        return result(status="already_ran", payday_id=payday_id, stage=stage, stats=_stats(ledger, payday_id))
+    with _exclusive(ledger, payday_id, wait=wait) as acquired:
+        if not acquired:
+            return result(status="running_elsewhere", payday_id=payday_id, stage=stage)
+        run = PaydayRun(ledger, payday_id, community, week_start, crash, progress, resumed=not created)
+        _drive(run, processor)
+        status = "already_ran" if not run.driven else "resumed" if run.resumed else "ran"
+        return result(status=status, payday_id=payday_id, stage=stages.DONE, stats=_stats(ledger, payday_id))
+
+
+def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
+    """Advance stage by stage until done; every step re-reads the committed stage."""
+    ledger, community = run.ledger, run.community
+    while True:
+        stage = _stage(ledger, run.payday_id)
+        if stage == stages.DONE:
+            return
+        run.driven = True
+        if stage == stages.STARTED:
+            def snapshot(conn: sa.Connection, _stage: str) -> str:
+                counts = take_snapshot(conn, run.payday_id, community.id)
+                stages.advance(conn, run.payday_id, stage, stages.SNAPSHOTTED, snapshot_at=stages.utcnow())
+                run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
+                return stages.SNAPSHOTTED
+            _stage_transaction(run, stage, snapshot, repeatable_read=True)
+        elif stage == stages.SNAPSHOTTED and processor is not None:
+            run.crash_point(f"{stages.FUNDED}:before")
+            processor.before_settlement(run)
+            _stage_transaction(run, stage, _advance_to(run, stages.FUNDED))
+        elif stage in (stages.SNAPSHOTTED, stages.FUNDED) or stage.startswith(stages.ROUND_PREFIX):
+            def one_round(conn: sa.Connection, current: str) -> str:
+                number = stages.round_of(current) + 1
+                count, amount = settle_round(conn, run.payday_id, community.id, community.currency, number)
+                reached = stages.round_stage(number) if count else stages.SETTLED
+                stages.advance(conn, run.payday_id, current, reached)
+                run.report(reached, f"round {number}: {count} tips, {amount} minor units")
+                return reached
+            _stage_transaction(run, stage, one_round)
+        elif stage == stages.SETTLED and processor is not None:
+            run.crash_point(f"{stages.PAID_OUT}:before")
+            processor.after_settlement(run)
+            _stage_transaction(run, stage, _advance_to(run, stages.PAID_OUT))
+        elif stage in (stages.SETTLED, stages.PAID_OUT):
+            def finish(conn: sa.Connection, current: str) -> str:
+                rounds = conn.execute(sa.text(
+                    "SELECT COUNT(*) FROM payday_rounds WHERE payday_id = :p AND tips_paid > 0"
+                ), {"p": run.payday_id}).scalar_one()
+                stats = compute_stats(conn, run.payday_id, community.id, run.week_start, community.currency,
+                                      int(rounds))
+                stages.advance(conn, run.payday_id, current, stages.DONE, stats=stats, finished_at=stages.utcnow())
+                run.report(stages.DONE, "stats recorded")
+                return stages.DONE
+            _stage_transaction(run, stage, finish)
+        else:
+            raise RuntimeError(f"payday {run.payday_id}: unknown stage {stage!r}")
+
+
+def _advance_to(run: PaydayRun, target: str) -> Callable[[sa.Connection, str], str]:
+    def advance(conn: sa.Connection, current: str) -> str:
+        stages.advance(conn, run.payday_id, current, target)
+        run.report(target)
+        return target
+    return advance
+
+
+def _stage_transaction(run: PaydayRun, expected: str, fn: Callable[[sa.Connection, str], str], *,
+                       repeatable_read: bool = False) -> None:
+    """Run one stage in one transaction (retried on deadlocks), if still at `expected`."""
+    def op(book: Book) -> str | None:
+        conn = book.conn
+        if repeatable_read and conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if stages.lock_stage(conn, run.payday_id) != expected:
+            return None  # another driver did this stage meanwhile
+        reached = fn(conn, expected)
+        run.crash_point(f"{reached}:before-commit")
+        return reached
+
+    reached = run.ledger.run(op).value
+    if reached is not None:
+        run.crash_point(reached)
+
+
+def _claim(ledger: Ledger, community_id: int, week_start: dt.date) -> tuple[int, str, bool]:
+    """The (community, week) payday row, inserted if missing: (id, stage, created)."""
+    where = sa.and_(paydays.c.community_id == community_id, paydays.c.week_start == week_start)
+
+    def op(book: Book) -> list:
+        conn = book.conn
+        row = conn.execute(sa.select(paydays.c.id, paydays.c.stage).where(where)).first()
+        if row is not None:
+            return [row.id, row.stage, False]
+        try:
+            with conn.begin_nested():
+                payday_id = conn.execute(paydays.insert().values(
+                    community_id=community_id, week_start=week_start, stage=stages.STARTED,
+                    snapshot_at=stages.utcnow()).returning(paydays.c.id)).scalar_one()
+                stages.record(conn, payday_id, stages.STARTED)
+        except IntegrityError:  # another process created it first
+            row = conn.execute(sa.select(paydays.c.id, paydays.c.stage).where(where)).one()
+            return [row.id, row.stage, False]
+        return [payday_id, stages.STARTED, True]
+
+    payday_id, stage, created = ledger.run(op).value
+    return payday_id, stage, created
+
+
+@contextmanager
+def _exclusive(ledger: Ledger, payday_id: int, *, wait: bool) -> Iterator[bool]:
+    """PostgreSQL: hold a session advisory lock on the payday while driving it."""
+    if ledger.dialect != "postgresql":
+        yield True
+        return
+    with ledger.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+        acquired = conn.execute(sa.text(f"SELECT {function}(:ns, :id)"),
+                                {"ns": ADVISORY_NAMESPACE, "id": payday_id}).scalar()
+        acquired = True if wait else bool(acquired)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:ns, :id)"),
+                             {"ns": ADVISORY_NAMESPACE, "id": payday_id})
+
+
+def _stage(ledger: Ledger, payday_id: int) -> str:
+    with ledger.begin(readonly=True) as book:
+        return book.conn.execute(sa.select(paydays.c.stage).where(paydays.c.id == payday_id)).scalar_one()
+
+
+def _stats(ledger: Ledger, payday_id: int) -> dict[str, Any] | None:
+    with ledger.begin(readonly=True) as book:
+        return book.conn.execute(sa.select(paydays.c.stats).where(paydays.c.id == payday_id)).scalar_one()
+
+
+def _result_for(community: Community, week_start: dt.date) -> Callable[..., PaydayResult]:
+    def result(**values: Any) -> PaydayResult:
+        return PaydayResult(community_id=community.id, community_name=community.name,
+                            currency=community.currency, week_start=week_start, **values)
+    return result

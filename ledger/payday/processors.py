@@ -1,0 +1,67 @@
+"""The extension point for funding modes (DESIGN.md §5).
+
+A community in `manual` mode needs no processor: settlement moves money between
+balances that treasurers credit and debit by hand. Any other mode (`stripe`) must
+have a processor registered before its payday can run:
+
+    from ledger.payday.processors import register_processor
+    register_processor("stripe", lambda community: StripeProcessor(settings, community))
+
+The engine calls, for one payday, in this order:
+
+1. `before_settlement(run)` after the snapshot: e.g. charge cards and record each
+   charge as a transfer (Stripe clearing account -> tipper, `payday_id=run.payday_id`,
+   via `Book.apply_moves(..., overdraw={clearing})`) so settlement can spend it.
+2. settlement rounds (the engine's own, set-based).
+3. `after_settlement(run)`: e.g. send recipients' balances to their connected accounts.
+
+Each hook runs OUTSIDE any engine transaction and may be called again after a
+crash until the engine records its stage (`funded`, `paid_out`), so it must be
+idempotent: write a local row before each outside call and derive the outside
+idempotency key from it. What a tipper owes this payday is
+`run.due_by_tipper()` (their due tips, pledges excluded, minus their working
+balance) over the snapshot tables in ledger/payday/tables.py. Call
+`run.crash_point("name")` between steps so tests can crash there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from ledger.errors import InvalidRequest
+from ledger.records import Community
+
+if TYPE_CHECKING:
+    from ledger.payday.engine import PaydayRun
+
+
+class PaydayProcessor(Protocol):
+    def before_settlement(self, run: PaydayRun) -> None:
+        """Bring money in before settlement (charges). Idempotent."""
+
+    def after_settlement(self, run: PaydayRun) -> None:
+        """Send money out after settlement (payouts). Idempotent."""
+
+
+ProcessorFactory = Callable[[Community], PaydayProcessor]
+
+_FACTORIES: dict[str, ProcessorFactory] = {}
+
+
+def register_processor(funding_mode: str, factory: ProcessorFactory) -> None:
+    """Make `factory(community)` the processor of every community in `funding_mode`."""
+    _FACTORIES[funding_mode] = factory
+
+
+def processor_for(community: Community) -> PaydayProcessor | None:
+    """None for manual mode; the registered processor otherwise (refuses if none is)."""
+    if community.funding_mode == "manual":
+        return None
+    factory = _FACTORIES.get(community.funding_mode)
+    if factory is None:
+        raise InvalidRequest(
+            f"{community.name} is funded through {community.funding_mode}, which is not configured in this "
+            f"process, so its payday can't run here."
+        )
+    return factory(community)

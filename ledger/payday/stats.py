@@ -1,0 +1,147 @@
+"""Payday statistics and the read side the summaries use.
+
+All figures are integers (counts and minor units); the stats JSON stored on the
+paydays row never holds a float.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ledger.models import members, paydays
+
+_PAID = """
+SELECT COUNT(*), COALESCE(SUM(amount_minor), 0), COUNT(DISTINCT from_account_id), COUNT(DISTINCT to_account_id)
+FROM transfers WHERE payday_id = :payday_id AND kind = 'tip'
+"""
+
+_UNPAID_WHERE = """
+pt.payday_id = :payday_id AND pt.due AND NOT EXISTS (
+    SELECT 1 FROM transfers x WHERE x.payday_id = :payday_id AND x.from_account_id = pt.tipper_id
+      AND x.to_account_id = pt.tippee_id)
+"""
+
+_UNFUNDED = f"""
+SELECT COUNT(*), COALESCE(SUM(pt.amount_minor), 0), COUNT(DISTINCT pt.tipper_id)
+FROM payday_tips pt WHERE {_UNPAID_WHERE}
+"""
+
+_PLEDGED = """
+SELECT COUNT(*), COALESCE(SUM(amount_minor), 0) FROM payday_tips WHERE payday_id = :payday_id AND NOT due
+"""
+
+_COMPARED = """
+SELECT
+  (SELECT COUNT(*) FROM payday_tips c WHERE c.payday_id = :payday_id AND NOT EXISTS (
+      SELECT 1 FROM payday_tips p WHERE p.payday_id = :previous_id
+        AND p.tipper_id = c.tipper_id AND p.tippee_id = c.tippee_id)),
+  (SELECT COUNT(*) FROM payday_tips p WHERE p.payday_id = :previous_id AND NOT EXISTS (
+      SELECT 1 FROM payday_tips c WHERE c.payday_id = :payday_id
+        AND c.tipper_id = p.tipper_id AND c.tippee_id = p.tippee_id)),
+  (SELECT COUNT(*) FROM payday_tips c JOIN payday_tips p ON p.payday_id = :previous_id
+      AND p.tipper_id = c.tipper_id AND p.tippee_id = c.tippee_id
+   WHERE c.payday_id = :payday_id AND c.amount_minor <> p.amount_minor)
+"""
+
+
+def previous_payday(conn: sa.Connection, community_id: int, week_start: dt.date):
+    """The community's last finished payday before `week_start` (id, stats), or None."""
+    return conn.execute(
+        sa.select(paydays.c.id, paydays.c.stats)
+        .where(paydays.c.community_id == community_id, paydays.c.week_start < week_start,
+               paydays.c.stage == "done")
+        .order_by(paydays.c.week_start.desc()).limit(1)
+    ).first()
+
+
+def compute_stats(conn: sa.Connection, payday_id: int, community_id: int, week_start: dt.date,
+                  currency: str, rounds: int) -> dict[str, Any]:
+    p = {"payday_id": payday_id}
+    paid, paid_minor, tippers, recipients = conn.execute(sa.text(_PAID), p).one()
+    unfunded, unfunded_minor, unfunded_tippers = conn.execute(sa.text(_UNFUNDED), p).one()
+    pledges, pledged_minor = conn.execute(sa.text(_PLEDGED), p).one()
+    previous = previous_payday(conn, community_id, week_start)
+    previous_id = previous.id if previous is not None else -1
+    new_tips, ended_tips, changed_tips = conn.execute(
+        sa.text(_COMPARED), {"payday_id": payday_id, "previous_id": previous_id}).one()
+    previous_paid = None
+    if previous is not None and previous.stats:
+        previous_paid = int(previous.stats.get("paid_minor", 0))
+    return {
+        "currency": currency,
+        "week_start": week_start.isoformat(),
+        "rounds": rounds,
+        "tippers": int(tippers),
+        "recipients": int(recipients),
+        "tips_paid": int(paid),
+        "paid_minor": int(paid_minor),
+        "unfunded_tips": int(unfunded),
+        "unfunded_minor": int(unfunded_minor),
+        "unfunded_tippers": int(unfunded_tippers),
+        "pledges": int(pledges),
+        "pledged_minor": int(pledged_minor),
+        "new_tips": int(new_tips),
+        "ended_tips": int(ended_tips),
+        "changed_tips": int(changed_tips),
+        "previous_paid_minor": previous_paid,
+        "change_minor": None if previous_paid is None else int(paid_minor) - previous_paid,
+    }
+
+
+@dataclass(frozen=True)
+class UnfundedNotice:
+    """One tipper whose due tips stayed unpaid, and why (their balance fell short)."""
+
+    tipper_id: int
+    tipper_name: str
+    tips: int
+    unfunded_minor: int
+    balance_minor: int  # working balance left after settlement
+    first_waiting_tippee: str
+    first_waiting_minor: int
+
+
+_UNFUNDED_BY_TIPPER = f"""
+SELECT pt.tipper_id, pt.tippee_id, pt.amount_minor, pm.balance_minor,
+       ROW_NUMBER() OVER (PARTITION BY pt.tipper_id ORDER BY pt.ctime, pt.tip_id) AS position,
+       COUNT(*) OVER (PARTITION BY pt.tipper_id) AS tips,
+       SUM(pt.amount_minor) OVER (PARTITION BY pt.tipper_id) AS unfunded_minor
+FROM payday_tips pt
+JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
+WHERE {_UNPAID_WHERE}
+"""
+
+
+def unfunded_notices(conn: sa.Connection, payday_id: int, limit: int | None = None) -> list[UnfundedNotice]:
+    """Per tipper with unfunded tips: how many, how much, and the first one waiting."""
+    ranked = sa.text(_UNFUNDED_BY_TIPPER).columns(
+        sa.column("tipper_id"), sa.column("tippee_id"), sa.column("amount_minor"), sa.column("balance_minor"),
+        sa.column("position"), sa.column("tips"), sa.column("unfunded_minor"),
+    ).subquery("ranked")
+    tipper, tippee = members.alias("tipper"), members.alias("tippee")
+    query = (
+        sa.select(ranked, tipper.c.display_name.label("tipper_name"), tippee.c.display_name.label("tippee_name"))
+        .join(tipper, tipper.c.id == ranked.c.tipper_id).join(tippee, tippee.c.id == ranked.c.tippee_id)
+        .where(ranked.c.position == 1).order_by(ranked.c.tipper_id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        UnfundedNotice(r.tipper_id, r.tipper_name, int(r.tips), int(r.unfunded_minor), int(r.balance_minor),
+                       r.tippee_name, int(r.amount_minor))
+        for r in conn.execute(query, {"payday_id": payday_id})
+    ]
+
+
+def recent_paydays(conn: sa.Connection, community_id: int, weeks: int = 12) -> list[tuple[dt.date, dict]]:
+    """The community's last `weeks` finished paydays, oldest first: (week_start, stats)."""
+    rows = conn.execute(
+        sa.select(paydays.c.week_start, paydays.c.stats)
+        .where(paydays.c.community_id == community_id, paydays.c.stage == "done")
+        .order_by(paydays.c.week_start.desc()).limit(weeks)
+    ).all()
+    return [(r.week_start, r.stats or {}) for r in reversed(rows)]
