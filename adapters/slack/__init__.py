@@ -1,10 +1,5 @@
-"""The slack adapter (being built)."""
+"""The Slack adapter: `/tip` over HTTP or Socket Mode, App Home, payday summaries."""
 
-from bot.platform import Platform
+from adapters.slack.platform import platform
 
-
-class _Pending(Platform):
-    name = "slack"
-
-
-platform = _Pending()
+__all__ = ["platform"]

@@ -1,0 +1,229 @@
+"""The async Bolt app: `/tip`, buttons and the App Home tab, wired to the TipBot.
+
+Every listener acks first (Slack wants an answer within 3 seconds), then runs the
+synchronous ledger work in a worker thread and answers through the response URL,
+so a slow database never makes Slack show "operation timed out". The same app
+serves HTTP (`/slack/events`) and Socket Mode.
+
+Modes, from the settings:
+- `SLACK_CLIENT_ID` + `SLACK_CLIENT_SECRET`: many workspaces, OAuth install; bot
+  tokens live in slack_sdk's SQLAlchemy installation store in Tipbot's database.
+- `SLACK_BOT_TOKEN`: one workspace.
+- `SLACK_APP_TOKEN` on top of either: Socket Mode instead of HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import render
+from adapters.slack.mentions import name_mentions
+from adapters.slack.stores import ThreadedInstallationStore, ThreadedOAuthStateStore
+from adapters.slack.users import SlackUsers
+from bot.config import Settings
+from bot.home import home_reply
+from bot.invocation import Action, Invocation, UserRef
+from bot.reply import DirectMessage, Reply, Summary, Visibility
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+SLACK_API_URL = "https://slack.com/api/"
+SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "im:write", "files:write"]
+RATE_LIMIT_RETRIES = 3
+SORRY = "Something went wrong on our side; nothing was changed. Please try again."
+
+
+def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
+    """A Web API client at TIPBOT_SLACK_API_URL (or Slack's), retrying connection errors and 429s."""
+    base_url = settings.slack_api_url or SLACK_API_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=[
+        AsyncConnectionErrorRetryHandler(),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+    ])
+
+
+def oauth_mode(settings: Settings) -> bool:
+    return bool(settings.slack_client_id and settings.slack_client_secret)
+
+
+class SlackApp:
+    """One process's Slack wiring for one Runtime: the Bolt app and its helpers."""
+
+    def __init__(self, runtime: Runtime, *, process_before_response: bool = False) -> None:
+        self.runtime = runtime
+        settings = runtime.settings
+        self.settings = settings
+        self.users = SlackUsers()
+        self.installation_store: ThreadedInstallationStore | None = None
+        engine = runtime.ledger.engine
+        kwargs: dict[str, Any] = {
+            "name": "tipbot",
+            "signing_secret": Settings.secret(settings.slack_signing_secret) or "",
+            "process_before_response": process_before_response,
+        }
+        if oauth_mode(settings):
+            self.installation_store = ThreadedInstallationStore(settings.slack_client_id or "", engine)
+            public_url = settings.public_url.rstrip("/")
+            kwargs["client"] = web_client(settings)
+            kwargs["oauth_settings"] = AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=Settings.secret(settings.slack_client_secret),
+                scopes=SCOPES,
+                redirect_uri=f"{public_url}/slack/oauth_redirect",
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+                installation_store=self.installation_store,
+                installation_store_bot_only=True,
+                state_store=ThreadedOAuthStateStore(engine),
+            )
+        else:
+            kwargs["client"] = web_client(settings, Settings.secret(settings.slack_bot_token))
+        self.bolt = AsyncApp(**kwargs)
+        self.bolt.command("/tip")(self.on_tip)
+        self.bolt.action(re.compile(".+"))(self.on_action)
+        self.bolt.event("app_home_opened")(self.on_home_opened)
+
+    # -- listeners ---------------------------------------------------------------
+
+    async def on_tip(self, ack, command: dict[str, Any], respond, client: AsyncWebClient) -> None:
+        await ack()
+        team_id, user_id = command["team_id"], command["user_id"]
+        try:
+            invocation = await self.invocation(command, client)
+            reply = await asyncio.to_thread(self.runtime.bot.handle, invocation)
+        except Exception:  # the ledger rolled back; tell the member rather than go silent
+            log.exception("/tip failed in %s", team_id)
+            reply = Reply(text=SORRY, ok=False, code="error")
+        await self.deliver(reply, client=client, respond=respond, user_id=user_id,
+                           channel_id=command.get("channel_id"))
+
+    async def invocation(self, command: dict[str, Any], client: AsyncWebClient) -> Invocation:
+        team_id, user_id = command["team_id"], command["user_id"]
+
+        async def lookup_name(other_id: str) -> str | None:
+            return (await self.users.get(client, team_id, other_id)).name
+
+        me, text = await asyncio.gather(self.users.get(client, team_id, user_id),
+                                        name_mentions(command.get("text") or "", lookup_name))
+        return Invocation(
+            platform=PLATFORM, space_id=team_id,
+            user=UserRef(user_id, command.get("user_name") or me.name),
+            text=text.strip(),
+            request_id=command.get("trigger_id") or None,
+            is_admin=me.is_admin,
+            space_name=command.get("team_domain"),
+            channel_id=command.get("channel_id"),
+        )
+
+    async def on_action(self, ack, body: dict[str, Any], action: dict[str, Any], respond,
+                        client: AsyncWebClient) -> None:
+        await ack()
+        team_id = (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
+        user = body.get("user") or {}
+        user_id = user.get("id", "")
+        container = body.get("container") or {}
+        # One click per button per message: a double click or a retry carries the same key.
+        message_ts = container.get("message_ts")
+        request_id = f"{message_ts}:{action['action_id']}" if message_ts else body.get("trigger_id")
+        try:
+            me = await self.users.get(client, team_id, user_id)
+            clicked = Action(platform=PLATFORM, space_id=team_id,
+                             user=UserRef(user_id, user.get("username") or user.get("name") or me.name),
+                             action_id=action["action_id"], value=action.get("value") or "",
+                             request_id=request_id, is_admin=me.is_admin)
+            reply = await asyncio.to_thread(self.runtime.bot.handle_action, clicked)
+        except Exception:
+            log.exception("button %s failed in %s", action.get("action_id"), team_id)
+            reply = Reply(text=SORRY, ok=False, code="error")
+        await self.deliver(reply, client=client, respond=respond, user_id=user_id,
+                           channel_id=container.get("channel_id"), replace_original=True)
+
+    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
+        reply = await asyncio.to_thread(home_reply, self.runtime, PLATFORM, team_id, event["user"])
+        await client.views_publish(user_id=event["user"], view=render.home_view(reply))
+
+    # -- replies -----------------------------------------------------------------
+
+    async def deliver(self, reply: Reply, *, client: AsyncWebClient, respond, user_id: str,
+                      channel_id: str | None, replace_original: bool = False) -> None:
+        """Send the reply where it belongs, then the recipients' notices."""
+        message = render.reply_message(reply)
+        if reply.visibility is Visibility.DM:
+            await self.send_dm(client, user_id, message)
+        else:
+            if replace_original:
+                message = {**message, "replace_original": True}
+                message.pop("response_type")
+            await self.respond_or_post(respond, client, message, user_id=user_id, channel_id=channel_id)
+        if reply.direct_messages:
+            await asyncio.gather(*(self.notify(client, dm) for dm in reply.direct_messages))
+
+    async def respond_or_post(self, respond, client: AsyncWebClient, message: dict[str, Any], *, user_id: str,
+                              channel_id: str | None) -> None:
+        """The response URL first; if it is gone (expired, used up), a direct ephemeral message."""
+        try:
+            response = await respond(**message)
+            if response.status_code == 200:
+                return
+            log.warning("response_url answered %s", response.status_code)
+        except Exception as error:  # network failure to the response URL
+            log.warning("response_url failed: %s", error)
+        if not channel_id:
+            await self.send_dm(client, user_id, message)
+            return
+        body = {k: v for k, v in message.items() if k in ("text", "blocks")}
+        if message.get("response_type") == "in_channel":
+            await client.chat_postMessage(channel=channel_id, **body)
+        else:
+            await client.chat_postEphemeral(channel=channel_id, user=user_id, **body)
+
+    async def send_dm(self, client: AsyncWebClient, user_id: str, message: dict[str, Any]) -> None:
+        opened = await client.conversations_open(users=user_id)
+        body = {k: v for k, v in message.items() if k in ("text", "blocks")}
+        await client.chat_postMessage(channel=opened["channel"]["id"], **body)
+
+    async def notify(self, client: AsyncWebClient, dm: DirectMessage) -> None:
+        """A recipient's notice: best effort, the ledger change is already committed."""
+        try:
+            await self.send_dm(client, dm.user_id, render.reply_message(Reply(text=dm.text)))
+        except Exception:
+            log.exception("direct message to %s failed", dm.user_id)
+
+    # -- outside a request: summaries ---------------------------------------------
+
+    async def client_for_team(self, team_id: str) -> AsyncWebClient:
+        if self.installation_store is None:
+            return web_client(self.settings, Settings.secret(self.settings.slack_bot_token))
+        bot = await self.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None or not bot.bot_token:
+            raise LookupError(f"Tipbot is not installed in Slack workspace {team_id}")
+        return web_client(self.settings, bot.bot_token)
+
+    async def post_summary(self, team_id: str, channel_id: str, summary: Summary) -> None:
+        """The summary message, then its chart; 429s wait for Retry-After (the client's retry handler)."""
+        client = await self.client_for_team(team_id)
+        await client.chat_postMessage(channel=channel_id, **render.summary_message(summary))
+        if summary.chart_png:
+            await client.files_upload_v2(channel=channel_id, file=summary.chart_png,
+                                         filename=summary.chart_filename,
+                                         title=f"Payday: {summary.community_name}")

@@ -1,0 +1,76 @@
+"""The Slack platform: what `tipbot run` starts and where payday summaries go."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from bot.config import Settings
+from bot.platform import Platform
+
+if TYPE_CHECKING:
+    from adapters.slack.app import SlackApp
+    from adapters.slack.socket import SocketMode
+    from bot.reply import Summary
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+if importlib.util.find_spec("slack_bolt") is None:  # the `slack` extra is not installed: skip this platform
+    raise ImportError("slack_bolt is not installed (pip install 'tipbot[slack]')")
+
+
+class SlackPlatform(Platform):
+    name = "slack"
+
+    def __init__(self) -> None:
+        self._apps: weakref.WeakKeyDictionary[Runtime, SlackApp] = weakref.WeakKeyDictionary()
+        self._sockets: list[SocketMode] = []
+
+    def configured(self, runtime: Runtime) -> bool:
+        s = runtime.settings
+        return bool(s.slack_bot_token or s.slack_app_token or (s.slack_client_id and s.slack_client_secret))
+
+    @staticmethod
+    def socket_mode(runtime: Runtime) -> bool:
+        return runtime.settings.slack_app_token is not None
+
+    def app(self, runtime: Runtime, *, process_before_response: bool = False) -> SlackApp:
+        """This runtime's Bolt app, built on first use (tests pass process_before_response=True)."""
+        found = self._apps.get(runtime)
+        if found is None:
+            from adapters.slack.app import SlackApp
+
+            found = SlackApp(runtime, process_before_response=process_before_response)
+            self._apps[runtime] = found
+        return found
+
+    def web_routes(self, runtime: Runtime) -> list[Any]:
+        """/slack/events (HTTP mode) and the OAuth install pages (many workspaces)."""
+        if not self.configured(runtime):
+            return []
+        from adapters.slack.web import routes
+
+        return routes(self.app(runtime), events=not self.socket_mode(runtime))
+
+    async def start(self, runtime: Runtime) -> None:
+        if not self.socket_mode(runtime):
+            return  # HTTP mode: the web app serves /slack/events
+        from adapters.slack.socket import SocketMode
+
+        socket = SocketMode(self.app(runtime), Settings.secret(runtime.settings.slack_app_token) or "")
+        self._sockets.append(socket)
+        await socket.start()
+
+    async def stop(self) -> None:
+        while self._sockets:
+            await self._sockets.pop().stop()
+
+    async def post_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
+                           summary: Summary) -> None:
+        await self.app(runtime).post_summary(space_external_id, channel_id, summary)
+
+
+platform = SlackPlatform()

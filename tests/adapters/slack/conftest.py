@@ -1,0 +1,108 @@
+"""Fixtures for the Slack adapter: a mock Slack Web API on loopback, and Tipbot's real
+web app (Bolt inside Starlette) driven with signed HTTP requests through httpx."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from adapters.slack.platform import SlackPlatform
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.web import build_app
+from ledger.api import Ledger
+from tests.adapters.slack.mock_slack import MockSlack
+
+SIGNING_SECRET = "test-signing-secret"
+TEAM = "T1"
+_triggers = itertools.count(1)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """Slack's request signature: HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+
+
+def slash_payload(mock: MockSlack, text: str, *, user: str = "U1", user_name: str = "alice", team: str = TEAM,
+                  trigger_id: str | None = None, channel: str = "C1") -> dict[str, str]:
+    return {
+        "token": "legacy-verification-token", "team_id": team, "team_domain": f"team-{team.lower()}",
+        "channel_id": channel, "channel_name": "general", "user_id": user, "user_name": user_name,
+        "command": "/tip", "text": text, "api_app_id": "A1", "is_enterprise_install": "false",
+        "response_url": mock.response_url(),
+        "trigger_id": trigger_id or f"{next(_triggers)}.1700000000.abcdef",
+    }
+
+
+@dataclass
+class SlackHarness:
+    mock: MockSlack
+    runtime: Runtime
+    ledger: Ledger
+    http: httpx.AsyncClient
+
+    async def post_signed(self, body: str, *, content_type: str = "application/x-www-form-urlencoded",
+                          headers: dict[str, str] | None = None) -> httpx.Response:
+        return await self.http.post("/slack/events", content=body.encode(), headers={
+            "Content-Type": content_type, **sign(body), **(headers or {})})
+
+    async def slash(self, text: str, **kwargs: Any) -> httpx.Response:
+        """A signed `/tip` slash command, exactly as Slack sends it."""
+        return await self.post_signed(urlencode(slash_payload(self.mock, text, **kwargs)))
+
+    async def tip(self, text: str, **kwargs: Any) -> dict[str, Any]:
+        """`/tip text`, and the reply that came back through the response URL."""
+        before = len(self.mock.of("response_url"))
+        response = await self.slash(text, **kwargs)
+        assert response.status_code == 200, response.text
+        replies = await self.mock.wait_for("response_url", before + 1)
+        return replies[before].args
+
+
+def slack_settings(mock: MockSlack, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test", "slack_signing_secret": SIGNING_SECRET, "slack_api_url": mock.api_url,
+        "scheduler": False, "public_url": "http://testserver",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def mock_slack() -> AsyncIterator[MockSlack]:
+    mock = MockSlack()
+    await mock.start()
+    yield mock
+    await mock.stop()
+
+
+async def harness(mock: MockSlack, ledger: Ledger, **settings: Any) -> SlackHarness:
+    runtime = Runtime(slack_settings(mock, **settings), ledger=ledger, platforms={"slack": SlackPlatform()})
+    runtime.platforms["slack"].app(runtime, process_before_response=True)
+    app = build_app(runtime)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    return SlackHarness(mock, runtime, ledger, http)
+
+
+@pytest.fixture
+async def slack(mock_slack: MockSlack, ledger: Ledger) -> AsyncIterator[SlackHarness]:
+    """Single-workspace mode (SLACK_BOT_TOKEN), process_before_response=True."""
+    h = await harness(mock_slack, ledger)
+    yield h
+    await h.http.aclose()
