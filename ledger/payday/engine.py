@@ -100,17 +100,18 @@ class PaydayRun:
             self.progress(stage, detail)
 
     def due_by_tipper(self) -> dict[int, int]:
-        """Per tipper: what their due tips (pledges excluded) need beyond their working balance."""
+        """Per tipper: what their due tips (pledges excluded) need beyond their balance at the
+        snapshot. Stable across reruns, so a resumed charge stage computes the same dues."""
         due = (
             sa.select(payday_tips.c.tipper_id, sa.func.sum(payday_tips.c.amount_minor).label("due_minor"))
             .where(payday_tips.c.payday_id == self.payday_id, payday_tips.c.due)
             .group_by(payday_tips.c.tipper_id).subquery()
         )
         query = (
-            sa.select(due.c.tipper_id, (due.c.due_minor - payday_members.c.balance_minor).label("short_minor"))
+            sa.select(due.c.tipper_id, (due.c.due_minor - payday_members.c.start_balance_minor).label("short_minor"))
             .join(payday_members, sa.and_(payday_members.c.payday_id == self.payday_id,
                                           payday_members.c.member_id == due.c.tipper_id))
-            .where(due.c.due_minor > payday_members.c.balance_minor)
+            .where(due.c.due_minor > payday_members.c.start_balance_minor)
         )
         with self.ledger.begin(readonly=True) as book:
             return {r.tipper_id: int(r.short_minor) for r in book.conn.execute(query)}

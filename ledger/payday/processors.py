@@ -11,7 +11,9 @@ The engine calls, for one payday, in this order:
 
 1. `before_settlement(run)` after the snapshot: e.g. charge cards and record each
    charge as a transfer (Stripe clearing account -> tipper, `payday_id=run.payday_id`,
-   via `Book.apply_moves(..., overdraw={clearing})`) so settlement can spend it.
+   via `Book.apply_moves(..., overdraw={clearing})`). Every transfer carrying the
+   payday's id that is not a tip is added to the working balances when
+   settlement starts, so settlement spends it this payday.
 2. settlement rounds (the engine's own, set-based).
 3. `after_settlement(run)`: e.g. send recipients' balances to their connected accounts.
 
@@ -19,8 +21,8 @@ Each hook runs OUTSIDE any engine transaction and may be called again after a
 crash until the engine records its stage (`funded`, `paid_out`), so it must be
 idempotent: write a local row before each outside call and derive the outside
 idempotency key from it. What a tipper owes this payday is
-`run.due_by_tipper()` (their due tips, pledges excluded, minus their working
-balance) over the snapshot tables in ledger/payday/tables.py. Call
+`run.due_by_tipper()` (their due tips, pledges excluded, minus their balance at
+the snapshot; the same figure on every rerun) over the snapshot tables in ledger/payday/tables.py. Call
 `run.crash_point("name")` between steps so tests can crash there.
 """
 

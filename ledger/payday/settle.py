@@ -16,7 +16,8 @@ deltas with one UPDATE of the working balances and one UPDATE of the accounts.
 Every account's net delta is at least minus what it could spend, so
 CHECK(balance >= 0) holds row by row.
 
-Only money received in a round can fund more in the next one, so round N+1 looks
+Round 1 first adds to the working balances what a funding processor brought in
+for this payday (its transfers carry the payday id). Only money received in a round can fund more in the next one, so round N+1 looks
 only at tippers who received in round N. Rounds repeat until one funds nothing.
 The balance a tipper can spend is the smaller of the working balance (snapshot
 plus this payday's transfers) and the live account balance, so a one-off tip sent
@@ -60,22 +61,24 @@ WHERE c.running_minor <= {spendable}
 _DELTAS = """
 SELECT legs.account_id, SUM(legs.delta_minor) AS delta_minor FROM (
     SELECT t.to_account_id AS account_id, t.amount_minor AS delta_minor FROM transfers t
-    WHERE t.payday_id = :payday_id AND t.id BETWEEN :first_id AND :last_id
+    WHERE t.payday_id = :payday_id AND {which}
     UNION ALL
     SELECT t.from_account_id, -t.amount_minor FROM transfers t
-    WHERE t.payday_id = :payday_id AND t.id BETWEEN :first_id AND :last_id
+    WHERE t.payday_id = :payday_id AND {which}
 ) legs GROUP BY legs.account_id
 """
+_THIS_ROUND = "t.id BETWEEN :first_id AND :last_id"
+_BROUGHT_IN = "t.kind <> 'tip'"  # a processor's charges, recorded before settlement
 
-_UPDATE_WORKING = f"""
+_UPDATE_WORKING = """
 UPDATE payday_members SET balance_minor = payday_members.balance_minor + d.delta_minor
-FROM ({_DELTAS}) d
+FROM ({deltas}) d
 WHERE payday_members.payday_id = :payday_id AND payday_members.member_id = d.account_id AND d.delta_minor <> 0
 """
 
 _UPDATE_ACCOUNTS = f"""
 UPDATE accounts SET balance_minor = accounts.balance_minor + d.delta_minor
-FROM ({_DELTAS}) d
+FROM ({_DELTAS.format(which=_THIS_ROUND)}) d
 WHERE accounts.id = d.account_id AND d.delta_minor <> 0
 """
 
@@ -95,6 +98,8 @@ def settle_round(conn: sa.Connection, payday_id: int, community_id: int, currenc
             return 0, 0
         params.update(previous_first=previous.first_transfer_id, previous_last=previous.last_transfer_id)
         later = _LATER_ROUND
+    else:  # money a processor brought in for this payday (already in the accounts) is spendable
+        conn.execute(sa.text(_UPDATE_WORKING.format(deltas=_DELTAS.format(which=_BROUGHT_IN))), params)
     start_id = conn.execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM transfers")).scalar_one()
     conn.execute(sa.text(_INSERT_FUNDED.format(
         candidates=_CANDIDATES.format(later_round=later),
@@ -107,7 +112,7 @@ def settle_round(conn: sa.Connection, payday_id: int, community_id: int, currenc
     ), {"payday_id": payday_id, "start_id": start_id}).one()
     if count:
         bounds = {"payday_id": payday_id, "first_id": first_id, "last_id": last_id}
-        conn.execute(sa.text(_UPDATE_WORKING), bounds)
+        conn.execute(sa.text(_UPDATE_WORKING.format(deltas=_DELTAS.format(which=_THIS_ROUND))), bounds)
         if apply:
             conn.execute(sa.text(_UPDATE_ACCOUNTS), bounds)
     conn.execute(payday_rounds.insert().values(

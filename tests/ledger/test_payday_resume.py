@@ -1,0 +1,196 @@
+"""Exactly once and resume: a payday interrupted at every recorded step, then run
+again, ends with exactly the transfers and balances of an uninterrupted run."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ledger.api import Ledger
+from ledger.money import Money
+from ledger.payday import PaydayCrash, PaydayRun, register_processor
+from ledger.payday.processors import _FACTORIES
+from tests.ledger.payday_helpers import WEEK, Town, book_state
+
+
+def fresh_ledger(request: pytest.FixtureRequest, backend: str, tmp_path) -> Ledger:
+    if backend == "sqlite":
+        url = request.getfixturevalue("sqlite_template").fresh(tmp_path)
+    else:
+        url = request.getfixturevalue("pg_database").fresh()
+    return Ledger.connect(url, upgrade=False)
+
+
+def backend_of(db_url: str) -> str:
+    return "sqlite" if db_url.startswith("sqlite") else "postgresql"
+
+
+def build(ledger: Ledger) -> Town:
+    """The chained example plus a waiting tip, a pledge and a second chain."""
+    town = Town(ledger)
+    town.member("alice", balance=50)
+    for name in ("homer", "janet", "david", "ed"):
+        town.member(name)
+    town.member("shy", receiving=False)
+    town.member("fay", balance=7)
+    town.tip("alice", "homer", 50)
+    town.tip("homer", "janet", 20)
+    town.tip("janet", "david", 5)
+    town.tip("david", "homer", 20)
+    town.tip("fay", "shy", 3)
+    town.tip("fay", "ed", 8)
+    town.tip("fay", "janet", 1)
+    town.tip("ed", "fay", 2)
+    return town
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.points: list[str] = []
+
+    def __call__(self, point: str) -> None:
+        self.points.append(point)
+
+
+def crash_at(target: str):
+    def hook(point: str) -> None:
+        if point == target:
+            raise PaydayCrash(point)
+    return hook
+
+
+def test_interrupted_at_every_recorded_step_then_rerun_equals_uninterrupted(request, db_url, tmp_path):
+    backend = backend_of(db_url)
+    reference = Ledger.connect(db_url, upgrade=False)
+    recorder = Recorder()
+    town = build(reference)
+    assert town.payday(crash=recorder).status == "ran"
+    expected = book_state(reference)
+    reference.dispose()
+    assert "snapshotted" in recorder.points and "round 3" in recorder.points and "done" in recorder.points
+    assert len(recorder.points) == 12  # 6 stages, each before and after its commit
+
+    for point in recorder.points:
+        ledger = fresh_ledger(request, backend, tmp_path)
+        town = build(ledger)
+        with pytest.raises(PaydayCrash):
+            town.payday(crash=crash_at(point))
+        rerun = town.payday(crash=None)
+        assert rerun.status in ("resumed", "already_ran"), point
+        assert book_state(ledger) == expected, point
+        assert town.payday(crash=None).status == "already_ran"
+        ledger.dispose()
+
+
+class ChargingProcessor:
+    """A stand-in funding processor: before settlement it brings in what each tipper
+    is short (an outside 'stripe' account pays it, keyed so a rerun charges once)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def before_settlement(self, run: PaydayRun) -> None:
+        self.calls.append("before")
+        short = run.due_by_tipper()
+        for index, (tipper_id, amount) in enumerate(sorted(short.items())):
+            def charge(book, tipper_id=tipper_id, amount=amount):
+                outside = book.outside_account(run.community, "stripe")
+                book.apply_moves(run.community, [(outside, tipper_id, amount)], kind="charge",
+                                 payday_id=run.payday_id, overdraw=frozenset({outside}))
+                return amount
+            run.ledger.run(charge, key=f"test-charge:{run.payday_id}:{tipper_id}")
+            if index == 0:
+                run.crash_point("charged one")
+
+    def after_settlement(self, run: PaydayRun) -> None:
+        self.calls.append("after")
+
+
+def test_processor_hooks_run_around_settlement_and_resume(request, db_url, tmp_path):
+    backend = backend_of(db_url)
+    reference = Ledger.connect(db_url, upgrade=False)
+    town = build(reference)
+    processor = ChargingProcessor()
+    recorder = Recorder()
+    result = town.payday(processor=processor, crash=recorder)
+    assert processor.calls == ["before", "after"]
+    assert "funded" in recorder.points and "paid_out" in recorder.points and "charged one" in recorder.points
+    # every due tip was funded by the charges
+    assert result.stats["unfunded_tips"] == 0 and result.stats["tips_paid"] == 7
+    expected = book_state(reference)
+    reference.dispose()
+
+    for point in ("funded:before", "charged one", "funded:before-commit", "funded", "paid_out:before",
+                  "paid_out"):
+        ledger = fresh_ledger(request, backend, tmp_path)
+        town = build(ledger)
+        with pytest.raises(PaydayCrash):
+            town.payday(processor=ChargingProcessor(), crash=crash_at(point))
+        town.payday(processor=ChargingProcessor(), crash=None)
+        assert book_state(ledger) == expected, point
+        ledger.dispose()
+
+
+def test_registered_processor_is_used_for_its_funding_mode(ledger):
+    town = Town(ledger)
+    town.member("ann")
+    town.member("bob")
+    town.tip("ann", "bob", 5)
+    with ledger.begin() as book:
+        book.set_funding_mode(town.community_id, "stripe", by_admin=True)
+    saved = dict(_FACTORIES)
+    try:
+        _FACTORIES.pop("stripe", None)
+        from ledger.errors import InvalidRequest
+        with pytest.raises(InvalidRequest):
+            town.payday()
+        processor = ChargingProcessor()
+        register_processor("stripe", lambda community: processor)
+        result = town.payday()
+        assert processor.calls == ["before", "after"] and result.stats["tips_paid"] == 1
+    finally:
+        _FACTORIES.clear()
+        _FACTORIES.update(saved)
+
+
+def test_changes_during_the_payday_count_next_week(ledger):
+    town = Town(ledger)
+    town.member("ann", balance=100)
+    town.member("bob")
+    town.member("cat", receiving=False)
+    town.tip("ann", "bob", 10)
+    town.tip("ann", "cat", 10)
+
+    def meanwhile(point: str) -> None:
+        if point == "snapshotted":  # the snapshot is committed; the world moves on
+            town.tip("ann", "bob", 40)
+            with ledger.begin() as book:
+                book.set_receiving(town.ids["cat"], True)
+            town.credit("bob", 5)
+
+    first = town.payday(crash=meanwhile)
+    assert town.paid(first.payday_id) == {("ann", "bob", 10)}
+    assert first.stats["pledges"] == 1
+    second = town.payday(WEEK + dt.timedelta(days=7), crash=None)
+    assert town.paid(second.payday_id) == {("ann", "bob", 40), ("ann", "cat", 10)}
+    assert town.balances() == {"ann": 40, "bob": 55, "cat": 10}
+    book_state(ledger)
+
+
+def test_a_one_off_tip_during_the_payday_never_overdraws(ledger):
+    """Spending the snapshotted balance meanwhile: settlement uses what is really there."""
+    town = Town(ledger)
+    town.member("ann", balance=30)
+    town.member("bob")
+    town.member("cat")
+    town.tip("ann", "bob", 20)
+
+    def meanwhile(point: str) -> None:
+        if point == "snapshotted":
+            ledger.tip_once(town.ids["ann"], [(town.ids["cat"], Money(25, "USD"))], key="once-1")
+
+    result = town.payday(crash=meanwhile)
+    assert town.paid(result.payday_id) == set()
+    assert town.balances() == {"ann": 5, "bob": 0, "cat": 25}
+    book_state(ledger)
