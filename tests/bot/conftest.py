@@ -1,0 +1,1 @@
+from tests.adapters.console.support import console  # noqa: F401  (fixture)
