@@ -93,6 +93,9 @@ class SlackApp:
                 installation_store_bot_only=True,
                 state_store=ThreadedOAuthStateStore(engine),
             )
+            kwargs["user_facing_authorize_error_message"] = (
+                f"Tipbot is not installed in this workspace (or was removed). "
+                f"An admin can add it at {public_url}/slack/install")
         else:
             kwargs["client"] = web_client(settings, Settings.secret(settings.slack_bot_token))
         self.bolt = AsyncApp(**kwargs)

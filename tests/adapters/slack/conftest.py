@@ -106,3 +106,24 @@ async def slack(mock_slack: MockSlack, ledger: Ledger) -> AsyncIterator[SlackHar
     h = await harness(mock_slack, ledger)
     yield h
     await h.http.aclose()
+
+
+def block_actions_payload(mock: MockSlack, action_id: str, value: str, *, user: str = "U1", team: str = TEAM,
+                          message_ts: str = "1700000000.000100", trigger_id: str | None = None) -> dict[str, Any]:
+    """A button click, as Slack posts it (form field `payload`, JSON)."""
+    return {
+        "type": "block_actions", "team": {"id": team, "domain": f"team-{team.lower()}"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+        "api_app_id": "A1", "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": "C1", "is_ephemeral": True},
+        "trigger_id": trigger_id or f"{next(_triggers)}.1700000000.click",
+        "channel": {"id": "C1", "name": "general"}, "response_url": mock.response_url(),
+        "actions": [{"action_id": action_id, "block_id": "b1", "value": value, "type": "button",
+                     "action_ts": "1700000001.000200", "text": {"type": "plain_text", "text": "Yes"}}],
+    }
+
+
+def event_payload(event: dict[str, Any], *, team: str = TEAM, event_id: str = "Ev1") -> dict[str, Any]:
+    return {"token": "legacy-verification-token", "team_id": team, "api_app_id": "A1", "event": event,
+            "type": "event_callback", "event_id": event_id, "event_time": 1700000000,
+            "authorizations": [{"team_id": team, "user_id": f"UBOT{team}", "is_bot": True}]}

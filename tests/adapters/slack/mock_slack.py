@@ -37,6 +37,7 @@ class MockSlack:
     calls: list[Call] = field(default_factory=list)
     rate_limits: dict[str, int] = field(default_factory=dict)  # method -> how many 429s to answer first
     retry_after_seconds: int = 1
+    missing_channels: set[str] = field(default_factory=set)  # chat.postMessage answers channel_not_found
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -136,6 +137,8 @@ class MockSlack:
             fields = {"name": user_id.lower(), "is_admin": False, "is_owner": False, **self.users.get(user_id, {})}
             return {"ok": True, "user": {"id": user_id, "team_id": team, "real_name": fields["name"],
                                          "profile": {"display_name": fields["name"]}, **fields}}
+        if method in ("chat.postMessage", "chat.postEphemeral") and args.get("channel") in self.missing_channels:
+            return {"ok": False, "error": "channel_not_found"}
         if method == "chat.postMessage":
             return {"ok": True, "channel": args.get("channel"), "ts": f"1700000000.{n:06d}",
                     "message": {"text": args.get("text")}}

@@ -1,0 +1,73 @@
+"""Payday summaries: the message and its chart in the space's channel, 429s retried,
+and one failing workspace never stopping the others (Runtime.deliver_summary)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.reply import Summary
+from tests.adapters.slack.conftest import TEAM, SlackHarness
+
+pytestmark = pytest.mark.anyio
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # what matters is that the bytes arrive unchanged
+
+
+async def community_with_channel(slack: SlackHarness, channel: str = "C9") -> int:
+    slack.mock.users["UADMIN"] = {"is_admin": True}
+    reply = await slack.tip(f"admin channel <#{channel}|payday>", user="UADMIN")
+    assert f"<#{channel}>" in reply["text"], reply
+    return slack.ledger.read(lambda b: b.space("slack", TEAM).community_id)
+
+
+def summary() -> Summary:
+    return Summary(community_name="slack:T1", text="3 tippers gave 2 members $12.00 <!everyone>",
+                   chart_png=PNG, chart_filename="payday.png", fields=(("Moved", "$12.00"), ("Tippers", "3")))
+
+
+async def test_summary_is_posted_with_its_chart(slack: SlackHarness) -> None:
+    community_id = await community_with_channel(slack)
+
+    results = await slack.runtime.deliver_summary(community_id, summary())
+
+    assert results == {f"slack:{TEAM}": "posted"}
+    (message,) = slack.mock.of("chat.postMessage")
+    assert message.args["channel"] == "C9" and message.token == "xoxb-test"
+    assert "$12.00" in message.args["text"] and "<!everyone>" not in str(message.args)
+    (upload,) = slack.mock.of("upload")
+    assert upload.args["bytes"] == PNG
+    (url_call,) = slack.mock.of("files.getUploadURLExternal")
+    assert url_call.args["filename"] == "payday.png" and int(url_call.args["length"]) == len(PNG)
+    (complete,) = slack.mock.of("files.completeUploadExternal")
+    assert complete.args["channel_id"] == "C9"
+
+
+async def test_rate_limited_post_is_retried_after_retry_after(slack: SlackHarness) -> None:
+    community_id = await community_with_channel(slack)
+    slack.mock.rate_limits = {"chat.postMessage": 1, "files.completeUploadExternal": 1}
+
+    results = await slack.runtime.deliver_summary(community_id, summary())
+
+    assert results == {f"slack:{TEAM}": "posted"}
+    assert [c.status for c in slack.mock.of("chat.postMessage")] == [429, 200]
+    assert [c.status for c in slack.mock.of("files.completeUploadExternal")] == [429, 200]
+    assert len(slack.mock.of("upload")) == 1
+
+
+async def test_a_failing_workspace_does_not_stop_the_others(slack: SlackHarness) -> None:
+    community_id = await community_with_channel(slack, channel="CGONE")
+    slack.mock.missing_channels.add("CGONE")
+    # a second space of the same community (as `admin join` makes), set up through the ledger API
+    def second_space(book):
+        community = book.community(community_id)
+        space = book.ensure_space("slack", "T3", community_name=community.name)
+        book.set_summary_channel(space.id, "C3", "payday", by_admin=True)
+        return space.community_id
+
+    assert slack.ledger.run(second_space).value == community_id
+
+    results = await slack.runtime.deliver_summary(community_id, summary())
+
+    assert results == {f"slack:{TEAM}": "failed: SlackApiError", "slack:T3": "posted"}
+    assert [c.args["channel"] for c in slack.mock.of("chat.postMessage") if c.status == 200] == ["CGONE", "C3"]
+    assert len(slack.mock.of("upload")) == 1  # the chart went to the workspace that worked
