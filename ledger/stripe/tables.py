@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ledger.models import BigId, Minor, UtcTime, metadata
 
 CHARGE_STATUSES = ("pending", "succeeded", "failed")
-TRANSFER_STATUSES = ("pending", "succeeded", "failed")
+TRANSFER_STATUSES = ("pending", "succeeded", "failed", "cancelled")
 FEES_PAID_BY = ("tipper", "recipients")
 
 
@@ -40,6 +40,7 @@ stripe_customers = sa.Table(
     sa.Column("payment_method_id", sa.String(255)),
     sa.Column("card_label", sa.String(100)),  # "visa 4242": shown to the member, no secret
     sa.Column("declines", sa.Integer, nullable=False, server_default="0"),  # in a row
+    sa.Column("payment_method_at", sa.BigInteger),  # Stripe `created` of the event that set it
     sa.Column("updated_at", UtcTime, nullable=False, server_default=_now()),
     sa.CheckConstraint("declines >= 0", name="declines_nonnegative"),
 )
@@ -50,6 +51,7 @@ stripe_accounts = sa.Table(
     sa.Column("member_id", BigId, sa.ForeignKey("members.id"), primary_key=True),
     sa.Column("account_id", sa.String(255), unique=True),
     sa.Column("payable", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("status_at", sa.BigInteger),  # Stripe `created` of the event that set `payable`
     sa.Column("updated_at", UtcTime, nullable=False, server_default=_now()),
 )
 
@@ -112,6 +114,8 @@ stripe_charges = sa.Table(
 )
 
 # One Stripe Transfer per (charge, recipient): the recipient's share of that charge.
+# Written with the charge (status pending), so the dues it pays are fixed before any
+# Stripe call; `cancelled` when the charge is declined (the dues go back).
 stripe_transfers = sa.Table(
     "stripe_transfers", metadata,
     sa.Column("id", BigId, primary_key=True),
@@ -121,7 +125,8 @@ stripe_transfers = sa.Table(
     sa.Column("recipient_id", BigId, sa.ForeignKey("members.id"), nullable=False),
     sa.Column("destination", sa.String(255), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("amount_minor", Minor, nullable=False),
+    sa.Column("due_minor", Minor, nullable=False),  # the dues this line settles
+    sa.Column("amount_minor", Minor, nullable=False),  # what the recipient gets (after fees they bear)
     sa.Column("status", sa.String(12), nullable=False, server_default="pending"),
     sa.Column("transfer_id", sa.String(255), unique=True),
     sa.Column("failure_message", sa.String(500)),
@@ -129,7 +134,7 @@ stripe_transfers = sa.Table(
     sa.Column("created_at", UtcTime, nullable=False, server_default=_now()),
     sa.Column("updated_at", UtcTime, nullable=False, server_default=_now()),
     sa.CheckConstraint(_in("status", TRANSFER_STATUSES), name="status"),
-    sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    sa.CheckConstraint("amount_minor > 0 AND due_minor >= amount_minor", name="amounts"),
     sa.UniqueConstraint("charge_row_id", "recipient_id", name="uq_stripe_transfers_charge_recipient"),
 )
 

@@ -1,0 +1,113 @@
+"""The Stripe processor for the payday engine (ledger.payday.processors).
+
+before_settlement: accrue dues from the snapshot (once), plan and send the charges.
+Settlement then pays the charged tips from the money each charge brought in.
+after_settlement: forget dues paid from balances, send Stripe Transfers.
+
+A charge still pending after the run (Stripe unreachable, or a payment still
+processing) stops the payday before settlement with `ChargesPending`: the payday
+is resumed later, and the pending rows complete by rerun or by webhook first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import stripe
+
+from ledger.records import Community
+from ledger.stripe.charges import ChargeReport, plan_charges, run_charges
+from ledger.stripe.client import StripeConfig, make_client
+from ledger.stripe.dues import accrue, settle_balance_paid
+from ledger.stripe.payouts import PayoutReport, run_payouts
+from ledger.stripe.tables import stripe_charges, stripe_dues, stripe_transfers
+
+if TYPE_CHECKING:
+    from ledger.payday.engine import PaydayRun
+
+log = logging.getLogger(__name__)
+
+Notify = Callable[[int, str], None]  # (member id, text): how the bot tells a tipper
+
+
+class ChargesPending(Exception):
+    """Some charges are still pending: the payday resumes later."""
+
+
+class StripeProcessor:
+    def __init__(self, config: StripeConfig, community: Community, *, client: stripe.StripeClient | None = None,
+                 notify: Notify | None = None) -> None:
+        self.config = config
+        self.community = community
+        self.client = client or make_client(config)
+        self.notify = notify
+        self.charges: ChargeReport | None = None
+        self.payouts: PayoutReport | None = None
+
+    def _after_call(self, run: PaydayRun) -> Callable[[str, int], None]:
+        return lambda what, row_id: run.crash_point(f"stripe:{what}:{row_id}")
+
+    def before_settlement(self, run: PaydayRun) -> None:
+        run.ledger.run(lambda book: accrue(book, self.community.id, run.payday_id))
+        run.crash_point("stripe:accrued")
+        notices = run.ledger.run(lambda book: plan_charges(book, self.community.id, run.payday_id,
+                                                           self.config)).value
+        run.crash_point("stripe:planned")
+        report = run_charges(run.ledger, self.client, self.config, run.payday_id, after_call=self._after_call(run))
+        report.notices[:0] = notices
+        self.charges = report
+        run.report("stripe charges", f"{report.succeeded} charged, {report.declined} declined, "
+                                     f"{report.pending} pending")
+        self._tell(report.notices)
+        if report.pending:
+            raise ChargesPending(f"{report.pending} charges of payday {run.payday_id} are still pending")
+
+    def after_settlement(self, run: PaydayRun) -> None:
+        def prepare(book) -> None:
+            settle_balance_paid(book, run.payday_id)
+            unpaid_lines(book, run.payday_id)
+
+        run.ledger.run(prepare)
+        self.payouts = run_payouts(run.ledger, self.client, self.config, self.community.id,
+                                   after_call=self._after_call(run))
+        run.report("stripe transfers", f"{self.payouts.succeeded} sent, {self.payouts.failed} failed, "
+                                       f"{self.payouts.pending} pending")
+
+    def _tell(self, notices: list[tuple[int, str]]) -> None:
+        if self.notify is None:
+            for member_id, text in notices:
+                log.info("stripe notice for member %s: %s", member_id, text)
+            return
+        for member_id, text in notices:
+            try:
+                self.notify(member_id, text)
+            except Exception:  # telling a tipper must never stop a payday
+                log.exception("could not tell member %s", member_id)
+
+
+def unpaid_lines(book, payday_id: int) -> int:
+    """Lines of succeeded charges whose tip settlement did not pay (it always should):
+    cancelled, their dues restored, so no payout draws on money the recipient never got."""
+    from ledger.models import transfers
+
+    paid = sa.exists().where(transfers.c.payday_id == payday_id, transfers.c.kind == "tip",
+                             transfers.c.from_account_id == stripe_charges.c.member_id,
+                             transfers.c.to_account_id == stripe_transfers.c.recipient_id)
+    rows = book.conn.execute(
+        sa.select(stripe_transfers.c.id, stripe_transfers.c.recipient_id, stripe_transfers.c.due_minor,
+                  stripe_charges.c.member_id)
+        .join(stripe_charges, stripe_charges.c.id == stripe_transfers.c.charge_row_id)
+        .where(stripe_transfers.c.payday_id == payday_id, stripe_transfers.c.status == "pending",
+               stripe_transfers.c.ledger_transfer_id.is_(None), stripe_charges.c.status == "succeeded", ~paid)
+    ).all()
+    for row in rows:
+        log.error("payday %s: settlement did not pay %s -> %s; dues restored", payday_id, row.member_id,
+                  row.recipient_id)
+        book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.id == row.id).values(status="cancelled"))
+        book.conn.execute(stripe_dues.update().where(stripe_dues.c.tipper_id == row.member_id,
+                                                     stripe_dues.c.tippee_id == row.recipient_id)
+                          .values(due_minor=stripe_dues.c.due_minor + row.due_minor))
+    return len(rows)

@@ -1,0 +1,266 @@
+"""Stripe webhook events: verified, processed once each (by event id), in any order.
+
+An event's effect and its `stripe_events` row are written in one transaction, so a
+duplicate delivery finds the row and changes nothing. Order doesn't matter: state
+set from an object (a saved card, an account's payability) only moves forward by
+the event's `created` time; money events are idempotent per Stripe object (a charge
+completes once, a refund or dispute reverses once). An event about a charge Tipbot
+has not recorded yet raises `NotYet`: it is not stored, Stripe delivers it again later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+import stripe
+from sqlalchemy.exc import IntegrityError
+
+from ledger.api import Ledger
+from ledger.book import Book
+from ledger.models import members
+from ledger.stripe.charges import _latest_charge_id, _now, complete_charge, decline_charge
+from ledger.stripe.onboarding import account_payable
+from ledger.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_events, stripe_reversals
+
+EVENTS = (
+    "checkout.session.completed", "setup_intent.succeeded", "account.updated", "payment_intent.succeeded",
+    "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created",
+)
+
+
+class NotYet(Exception):
+    """The event refers to something not recorded yet: answer 5xx so Stripe retries."""
+
+
+def verify(payload: bytes, signature: str | None, secret: str) -> dict[str, Any]:
+    """The event, if `signature` is Stripe's for `payload`; raises ValueError otherwise."""
+    try:
+        event = stripe.Webhook.construct_event(payload, signature or "", secret)
+    except stripe.SignatureVerificationError as error:
+        raise ValueError("bad signature") from error
+    return event.to_dict()
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("id")
+    return value
+
+
+def _member_from_metadata(obj: dict) -> int | None:
+    raw = (obj.get("metadata") or {}).get("tipbot_member_id")
+    return int(raw) if raw and str(raw).isdigit() else None
+
+
+# --- cards ---------------------------------------------------------------
+
+def _save_card(book: Book, *, customer_id: str | None, member_id: int | None, payment_method: Any,
+               created: int) -> str:
+    pm_id = _id(payment_method)
+    if not pm_id:
+        return "ignored: no payment method"
+    row = None
+    if customer_id:
+        row = book.conn.execute(sa.select(stripe_customers).where(stripe_customers.c.customer_id == customer_id)).first()
+    if row is None and member_id is not None:
+        row = book.conn.execute(sa.select(stripe_customers).where(stripe_customers.c.member_id == member_id)).first()
+    if row is None:
+        return "ignored: unknown customer"
+    label = None
+    if isinstance(payment_method, dict) and isinstance(payment_method.get("card"), dict):
+        card = payment_method["card"]
+        label = f"{card.get('brand', 'card')} {card.get('last4', '')}".strip()
+    changed = book.conn.execute(
+        stripe_customers.update()
+        .where(stripe_customers.c.member_id == row.member_id,
+               sa.or_(stripe_customers.c.payment_method_at.is_(None), stripe_customers.c.payment_method_at <= created))
+        .values(payment_method_id=pm_id, card_label=label, payment_method_at=created, declines=0,
+                customer_id=sa.func.coalesce(stripe_customers.c.customer_id, customer_id), updated_at=_now())
+    ).rowcount
+    return "card saved" if changed else "ignored: a newer card is saved"
+
+
+def on_setup_intent(book: Book, obj: dict, created: int) -> str:
+    return _save_card(book, customer_id=_id(obj.get("customer")), member_id=_member_from_metadata(obj),
+                      payment_method=obj.get("payment_method"), created=created)
+
+
+def on_checkout_completed(book: Book, obj: dict, created: int) -> str:
+    if obj.get("mode") != "setup":
+        return "ignored: not a setup session"
+    intent = obj.get("setup_intent")
+    if not isinstance(intent, dict):
+        raise NotYet("the session's SetupIntent was not fetched")
+    return _save_card(book, customer_id=_id(obj.get("customer")) or _id(intent.get("customer")),
+                      member_id=_member_from_metadata(obj), payment_method=intent.get("payment_method"),
+                      created=created)
+
+
+# --- connected accounts --------------------------------------------------
+
+def on_account_updated(book: Book, obj: dict, created: int) -> str:
+    account_id = obj["id"]
+    row = book.conn.execute(sa.select(stripe_accounts).where(stripe_accounts.c.account_id == account_id)).first()
+    member_id = _member_from_metadata(obj)
+    if row is None and member_id is not None:
+        row = book.conn.execute(sa.select(stripe_accounts).where(stripe_accounts.c.member_id == member_id,
+                                                                 stripe_accounts.c.account_id.is_(None))).first()
+    if row is None:
+        return "ignored: unknown account"
+    payable = account_payable(obj)
+    changed = book.conn.execute(
+        stripe_accounts.update()
+        .where(stripe_accounts.c.member_id == row.member_id,
+               sa.or_(stripe_accounts.c.status_at.is_(None), stripe_accounts.c.status_at <= created))
+        .values(payable=payable, status_at=created, account_id=account_id, updated_at=_now())
+    ).rowcount
+    if not changed:
+        return "ignored: a newer account status is recorded"
+    if payable:  # connecting an account to be paid is opting in to receive
+        book.conn.execute(members.update().where(members.c.id == row.member_id).values(receiving=True))
+    return "account payable" if payable else "account not payable"
+
+
+# --- charges -------------------------------------------------------------
+
+def _charge_row(book: Book, *, charge_row_id: Any = None, payment_intent_id: str | None = None,
+                charge_id: str | None = None):
+    clauses = []
+    if charge_row_id and str(charge_row_id).isdigit():
+        clauses.append(stripe_charges.c.id == int(charge_row_id))
+    if payment_intent_id:
+        clauses.append(stripe_charges.c.payment_intent_id == payment_intent_id)
+    if charge_id:
+        clauses.append(stripe_charges.c.charge_id == charge_id)
+    if not clauses:
+        return None
+    return book.conn.execute(sa.select(stripe_charges).where(sa.or_(*clauses))).first()
+
+
+def on_payment_intent_succeeded(book: Book, obj: dict, created: int) -> str:
+    row = _charge_row(book, charge_row_id=(obj.get("metadata") or {}).get("tipbot_charge_id"),
+                      payment_intent_id=obj["id"])
+    if row is None:
+        return "ignored: not a Tipbot charge"
+    if complete_charge(book, row.id, obj["id"], _latest_charge_id(obj)):
+        return "charge completed"
+    return f"charge already {row.status}"
+
+
+def on_payment_intent_failed(book: Book, obj: dict, created: int) -> str:
+    row = _charge_row(book, charge_row_id=(obj.get("metadata") or {}).get("tipbot_charge_id"),
+                      payment_intent_id=obj["id"])
+    if row is None:
+        return "ignored: not a Tipbot charge"
+    error = obj.get("last_payment_error") or {}
+    if decline_charge(book, row.id, code=error.get("code"), message=error.get("message"),
+                      payment_intent_id=obj["id"]) is not None:
+        return "charge declined"
+    return f"charge already {row.status}"
+
+
+def reverse(book: Book, row, *, kind: str, source_id: str, amount_minor: int) -> str:
+    """Reverse part of a charge in the ledger, once per Stripe refund or dispute.
+
+    The tipper's balance pays it back first; what it can't cover (the money already
+    went to the recipients) is Tipbot's loss on the processor account ('stripe_fees').
+    """
+    amount = min(amount_minor, row.amount_minor - row.reversed_minor)
+    if amount <= 0:
+        return f"ignored: nothing left to {kind}"
+    try:
+        with book.conn.begin_nested():
+            book.conn.execute(stripe_reversals.insert().values(
+                charge_row_id=row.id, source_id=source_id, kind=kind, amount_minor=amount))
+    except IntegrityError:
+        return f"{kind} already recorded"
+    community = book.community(row.community_id)
+    clearing = book.outside_account(community, "stripe")
+    losses = book.outside_account(community, "stripe_fees")
+    from_tipper = min(amount, book.balance(row.member_id).amount_minor)
+    note = f"{kind} of card charge {row.charge_id}"
+    if from_tipper:
+        book.apply_moves(community, [(row.member_id, clearing, from_tipper)], kind=kind, note=note)
+    if amount - from_tipper:
+        book.apply_moves(community, [(losses, clearing, amount - from_tipper)], kind=kind, note=note,
+                         overdraw=frozenset({losses}))
+    book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == row.id)
+                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=_now()))
+    return f"{kind} recorded"
+
+
+def _settled_charge(book: Book, charge_id: str, payment_intent_id: str | None):
+    row = _charge_row(book, charge_id=charge_id, payment_intent_id=payment_intent_id)
+    if row is None or row.status == "pending":
+        raise NotYet(f"charge {charge_id} is not recorded as succeeded yet")
+    return row
+
+
+def on_charge_refunded(book: Book, obj: dict, created: int) -> str:
+    row = _settled_charge(book, obj["id"], _id(obj.get("payment_intent")))
+    if row.status != "succeeded":
+        return "ignored: the charge did not succeed"
+    refunded_before = book.conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(stripe_reversals.c.amount_minor), 0))
+        .where(stripe_reversals.c.charge_row_id == row.id, stripe_reversals.c.kind == "refund")
+    ).scalar_one()
+    total = int(obj.get("amount_refunded") or 0)  # cumulative: later events carry larger totals
+    return reverse(book, row, kind="refund", source_id=f"{obj['id']}:refunded:{total}",
+                   amount_minor=total - refunded_before)
+
+
+def on_dispute_created(book: Book, obj: dict, created: int) -> str:
+    row = _settled_charge(book, _id(obj.get("charge")) or "", _id(obj.get("payment_intent")))
+    if row.status != "succeeded":
+        return "ignored: the charge did not succeed"
+    return reverse(book, row, kind="dispute", source_id=obj["id"], amount_minor=int(obj.get("amount") or 0))
+
+
+HANDLERS: dict[str, Callable[[Book, dict, int], str]] = {
+    "checkout.session.completed": on_checkout_completed,
+    "setup_intent.succeeded": on_setup_intent,
+    "account.updated": on_account_updated,
+    "payment_intent.succeeded": on_payment_intent_succeeded,
+    "payment_intent.payment_failed": on_payment_intent_failed,
+    "charge.refunded": on_charge_refunded,
+    "charge.dispute.created": on_dispute_created,
+}
+
+
+def prepare(event: dict[str, Any], client: stripe.StripeClient | None) -> dict[str, Any]:
+    """Fetch what an event needs from Stripe, outside any transaction (a setup session's SetupIntent)."""
+    obj = event["data"]["object"]
+    if event["type"] == "checkout.session.completed" and isinstance(obj.get("setup_intent"), str) and client:
+        intent = client.v1.setup_intents.retrieve(obj["setup_intent"])
+        obj = {**obj, "setup_intent": intent.to_dict()}
+        event = {**event, "data": {**event["data"], "object": obj}}
+    return event
+
+
+def process(ledger: Ledger, event: dict[str, Any], client: stripe.StripeClient | None = None) -> str:
+    """Apply one verified event, once. Returns what happened (for logs and the HTTP answer)."""
+    event_id, kind = event["id"], event["type"]
+    handler = HANDLERS.get(kind)
+    if ledger.read(lambda book: book.conn.execute(
+            sa.select(stripe_events.c.event_id).where(stripe_events.c.event_id == event_id)).first()):
+        return "duplicate"
+    if handler is not None:
+        event = prepare(event, client)
+    obj = event["data"]["object"]
+    created = int(event.get("created") or 0)
+
+    def op(book: Book) -> str:
+        try:
+            with book.conn.begin_nested():
+                book.conn.execute(stripe_events.insert().values(
+                    event_id=event_id, type=kind[:100], object_id=_id(obj), outcome="processing"))
+        except IntegrityError:
+            return "duplicate"
+        outcome = handler(book, obj, created) if handler is not None else "ignored: not an event Tipbot uses"
+        book.conn.execute(stripe_events.update().where(stripe_events.c.event_id == event_id)
+                          .values(outcome=outcome[:200]))
+        return outcome
+
+    return ledger.run(op).value
