@@ -1,0 +1,199 @@
+"""`tipbot run`: everything configured, in one process on one event loop.
+
+- the web app (uvicorn): Slack's /slack/events and OAuth pages, Stripe webhooks, /healthz;
+- every configured platform's long-running client (`Platform.start`): Slack Socket
+  Mode when SLACK_APP_TOKEN is set, the Discord gateway when DISCORD_TOKEN is set;
+- the payday scheduler (unless `scheduler = false`); any number of processes may run
+  it, the database decides who runs each payday.
+
+SIGINT or SIGTERM stops all of it cleanly: uvicorn finishes the requests in flight,
+platforms disconnect, the scheduler is cancelled between steps, the pool is closed.
+A platform or the web server failing to start stops the process with exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import inspect
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from bot.cli import add_database_option
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Names bot/scheduler.py may give its loop: `async def NAME(runtime)` that runs until cancelled.
+SCHEDULER_FUNCTIONS = ("run_scheduler", "scheduler_loop", "run_forever", "run", "loop")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run", help="serve the web app, connect the configured platforms, run the payday scheduler",
+        description="Start what the configuration enables: Slack (HTTP or Socket Mode), Discord, "
+                    "Stripe webhooks and the payday scheduler. Stop with Ctrl-C or SIGTERM.")
+    parser.add_argument("--host", default=None, help="listen address (default: $TIPBOT_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="listen port (default: $TIPBOT_PORT or 8000)")
+    parser.add_argument("--no-scheduler", action="store_true", help="do not run the payday scheduler here")
+    add_database_option(parser)
+    parser.set_defaults(handler=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from bot.runtime import Runtime
+
+    overrides: dict[str, Any] = {}
+    if args.database:
+        overrides["database_url"] = args.database
+    if args.host:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    if args.no_scheduler:
+        overrides["scheduler"] = False
+    return asyncio.run(serve(Runtime(Settings(**overrides))))
+
+
+def _web_server(config: uvicorn.Config) -> uvicorn.Server:
+    """uvicorn's Server without its own signal handling: `serve()` owns SIGINT/SIGTERM."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Server(config)
+
+
+def scheduler_loop(runtime: Runtime) -> Callable[[], Awaitable[Any]] | None:
+    """The payday scheduler's async loop from bot/scheduler.py, if that module is installed."""
+    try:
+        module = importlib.import_module("bot.scheduler")
+    except ModuleNotFoundError as error:
+        if error.name != "bot.scheduler":
+            raise
+        return None
+    for name in SCHEDULER_FUNCTIONS:
+        fn = getattr(module, name, None)
+        if fn is not None and inspect.iscoroutinefunction(fn):
+            return lambda: fn(runtime)
+    log.warning("bot.scheduler has no async loop function; the payday scheduler is not running")
+    return None
+
+
+async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
+                started: Callable[[int], None] | None = None) -> int:
+    """Run until `stop` is set (or SIGINT/SIGTERM); returns the process exit code.
+
+    `started(port)` is called once the web server listens (tests use port 0).
+    """
+    import uvicorn
+
+    from bot.web import build_app
+
+    settings = runtime.settings
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = _install_signal_handlers(loop, stop)
+    config = uvicorn.Config(build_app(runtime), host=settings.host, port=settings.port, lifespan="off",
+                            log_level="info" if log.isEnabledFor(logging.INFO) else "warning",
+                            access_log=log.isEnabledFor(logging.DEBUG), server_header=False)
+    server = _web_server(config)
+    tasks: dict[str, asyncio.Task] = {"web": asyncio.create_task(server.serve(), name="web")}
+    started_platforms = []
+    exit_code = 0
+    try:
+        while not server.started:
+            if tasks["web"].done():
+                raise RuntimeError(f"the web server could not start on {settings.host}:{settings.port}")
+            await asyncio.sleep(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        log.warning("Tipbot is listening on http://%s:%s", settings.host, port)
+        for name, platform in runtime.platforms.items():
+            if platform.configured(runtime):
+                tasks[f"platform:{name}"] = asyncio.create_task(platform.start(runtime), name=name)
+                started_platforms.append(platform)
+        loop_fn = scheduler_loop(runtime) if settings.scheduler else None
+        if loop_fn is not None:
+            tasks["scheduler"] = asyncio.create_task(loop_fn(), name="scheduler")
+        if started is not None:
+            started(port)
+        exit_code = await _watch(tasks, stop)
+    except (Exception, SystemExit) as error:  # uvicorn exits when it cannot bind
+        log.error("tipbot run failed: %s", error)
+        exit_code = 1
+    finally:
+        exit_code = max(exit_code, await _shutdown(server, tasks, started_platforms))
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        await asyncio.to_thread(runtime.ledger.dispose)
+    return exit_code
+
+
+async def _watch(tasks: dict[str, asyncio.Task], stop: asyncio.Event) -> int:
+    """Wait for a stop request, or for a task to fail (a platform's start() may return when connected)."""
+    waiting = asyncio.create_task(stop.wait())
+    try:
+        pending = set(tasks.values())
+        while True:
+            done, pending = await asyncio.wait(pending | {waiting}, return_when=asyncio.FIRST_COMPLETED)
+            if waiting in done:
+                return 0
+            pending.discard(waiting)
+            for task in done:
+                name = task.get_name()
+                if task.cancelled():
+                    continue
+                error = task.exception()
+                if error is not None:
+                    log.error("%s failed: %s", name, error, exc_info=error)
+                    return 1
+                if name == "web" or name == "scheduler":
+                    log.error("%s stopped unexpectedly", name)
+                    return 1
+    finally:
+        waiting.cancel()
+
+
+async def _shutdown(server: uvicorn.Server, tasks: dict[str, asyncio.Task], platforms: list) -> int:
+    code = 0
+    server.should_exit = True
+    for platform in platforms:
+        try:
+            await asyncio.wait_for(platform.stop(), timeout=10)
+        except Exception as error:  # noqa: BLE001 - keep stopping the rest
+            log.warning("stopping %s failed: %s", platform.name, error)
+            code = 1
+    for name, task in tasks.items():
+        if name != "web" and not task.done():
+            task.cancel()
+    web = tasks["web"]
+    try:
+        await asyncio.wait_for(asyncio.gather(*tasks.values(), return_exceptions=True), timeout=15)
+    except asyncio.TimeoutError:
+        log.warning("shutdown timed out; forcing")
+        server.force_exit = True
+        web.cancel()
+    return code
+
+
+def _install_signal_handlers(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> list[int]:
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+            pass
+    return installed
