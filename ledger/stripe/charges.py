@@ -250,6 +250,8 @@ def decline_charge(book: Book, charge_row_id: int, *, code: str | None, message:
 
 
 def _latest_charge_id(intent) -> str | None:
+    if hasattr(intent, "to_dict"):
+        intent = intent.to_dict()
     latest = intent.get("latest_charge")
     if isinstance(latest, dict):
         return latest.get("id")
@@ -270,10 +272,9 @@ def charge_one(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig
     except stripe.CardError as error:
         if after_call:
             after_call("charge", row.id)
-        payload = error.error
-        intent_id = None
-        if payload is not None and payload.get("payment_intent"):
-            intent_id = payload["payment_intent"].get("id")
+        payload = (error.json_body or {}).get("error") or {}
+        intent = payload.get("payment_intent")
+        intent_id = intent.get("id") if isinstance(intent, dict) else intent
         message = ledger.run(lambda book: decline_charge(
             book, row.id, code=error.code, message=error.user_message or str(error), payment_intent_id=intent_id)).value
         return "declined", message

@@ -9,6 +9,7 @@ again: the key makes Stripe answer with the object it already made.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,6 +20,8 @@ from ledger.api import Ledger
 from ledger.book import Book
 from ledger.stripe.client import StripeConfig, call
 from ledger.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
+
+AfterCall = Callable[[str, int], None]  # called after each Stripe call, before its local write (tests crash here)
 
 
 def customer_key(member_id: int) -> str:
@@ -61,7 +64,8 @@ def _insert_once(book: Book, table: sa.Table, **values) -> None:
         pass  # already there (or written concurrently): the row is what matters
 
 
-def ensure_customer(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, member_id: int) -> str:
+def ensure_customer(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, member_id: int,
+                    after_call: AfterCall | None = None) -> str:
     """The member's Stripe Customer id, created once."""
     def row_first(book: Book) -> tuple[str | None, str]:
         _insert_once(book, stripe_customers, member_id=member_id)
@@ -75,6 +79,8 @@ def ensure_customer(ledger: Ledger, client: stripe.StripeClient, config: StripeC
         params={"name": name, "metadata": {"tipbot_member_id": str(member_id)}},
         options={"idempotency_key": customer_key(member_id)},
     ), config=config, what="customers.create")
+    if after_call:
+        after_call("customer", member_id)
     ledger.run(lambda book: book.conn.execute(
         stripe_customers.update()
         .where(stripe_customers.c.member_id == member_id, stripe_customers.c.customer_id.is_(None))
@@ -84,13 +90,13 @@ def ensure_customer(ledger: Ledger, client: stripe.StripeClient, config: StripeC
 
 
 def start_checkout(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, *, member_id: int,
-                   currency: str, request_key: str) -> str:
+                   currency: str, request_key: str, after_call: AfterCall | None = None) -> str:
     """A Checkout Session in setup mode for the member; returns its URL.
 
     `request_key` names the member's request: a repeat of the same request reuses
     its row, hence its idempotency key, hence the same session.
     """
-    customer_id = ensure_customer(ledger, client, config, member_id)
+    customer_id = ensure_customer(ledger, client, config, member_id, after_call)
 
     def row_first(book: Book) -> tuple[int, str | None]:
         _insert_once(book, stripe_checkouts, request_key=request_key, member_id=member_id)
@@ -114,6 +120,8 @@ def start_checkout(ledger: Ledger, client: stripe.StripeClient, config: StripeCo
         },
         options={"idempotency_key": checkout_key(row_id)},
     ), config=config, what="checkout.sessions.create")
+    if after_call:
+        after_call("checkout", row_id)
     ledger.run(lambda book: book.conn.execute(
         stripe_checkouts.update().where(stripe_checkouts.c.id == row_id)
         .values(session_id=session.id, url=session.url)
@@ -121,7 +129,8 @@ def start_checkout(ledger: Ledger, client: stripe.StripeClient, config: StripeCo
     return session.url
 
 
-def ensure_account(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, member_id: int) -> str:
+def ensure_account(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, member_id: int,
+                   after_call: AfterCall | None = None) -> str:
     """The member's Express connected account id, created once."""
     def row_first(book: Book) -> str | None:
         _insert_once(book, stripe_accounts, member_id=member_id)
@@ -138,6 +147,8 @@ def ensure_account(ledger: Ledger, client: stripe.StripeClient, config: StripeCo
         },
         options={"idempotency_key": account_key(member_id)},
     ), config=config, what="accounts.create")
+    if after_call:
+        after_call("account", member_id)
     ledger.run(lambda book: book.conn.execute(
         stripe_accounts.update()
         .where(stripe_accounts.c.member_id == member_id, stripe_accounts.c.account_id.is_(None))
@@ -146,9 +157,10 @@ def ensure_account(ledger: Ledger, client: stripe.StripeClient, config: StripeCo
     return account.id
 
 
-def onboarding_link(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, member_id: int) -> str:
+def onboarding_link(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, member_id: int,
+                    after_call: AfterCall | None = None) -> str:
     """An Account Link to Stripe's Express onboarding (links are short-lived: a new one each time)."""
-    account_id = ensure_account(ledger, client, config, member_id)
+    account_id = ensure_account(ledger, client, config, member_id, after_call)
     back = config.public_url.rstrip("/")
     link = call(lambda: client.v1.account_links.create(params={
         "account": account_id,

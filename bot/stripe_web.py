@@ -1,0 +1,76 @@
+"""Stripe's HTTP endpoints in the web app: the webhook and the page people return to.
+
+POST /stripe/webhook verifies Stripe's signature (bad or missing: 400, nothing is
+recorded), then applies the event once (ledger.stripe.webhooks.process) in a worker
+thread. An event about something not recorded yet answers 503, so Stripe sends it
+again later; any other failure answers 500 for the same reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from bot.handlers.stripe import client_for, configure, stripe_config
+from ledger.stripe.webhooks import NotYet, process, verify
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+RETURN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Tipbot</title></head>
+<body style="font-family: sans-serif; max-width: 30em; margin: 3em auto">
+<h1>Tipbot</h1><p>{message}</p><p>You can close this tab and go back to your chat.</p></body></html>"""
+
+RETURN_MESSAGES = {
+    ("checkout", "done"): "Your card is saved with Stripe. Your weekly tips are charged from it at payday.",
+    ("checkout", "cancelled"): "Nothing was saved. Run <code>/tip fund</code> again whenever you like.",
+    ("payout", "done"): "Thanks! Once Stripe confirms your account can be paid, tips reach it at each payday.",
+    ("payout", "refresh"): "That link expired. Run <code>/tip payout</code> again for a fresh one.",
+}
+
+
+def routes(runtime: Runtime) -> list[BaseRoute]:
+    configure(runtime.settings)
+    return [
+        Route("/stripe/webhook", _webhook(runtime), methods=["POST"], name="stripe_webhook"),
+        Route("/stripe/return", _return_page, methods=["GET"], name="stripe_return"),
+    ]
+
+
+def _webhook(runtime: Runtime):
+    async def webhook(request: Request) -> JSONResponse:
+        config = stripe_config(runtime.settings)
+        if config is None or not config.webhook_secret:
+            return JSONResponse({"error": "Stripe webhooks are not configured here"}, status_code=404)
+        payload = await request.body()
+        try:
+            event = verify(payload, request.headers.get("stripe-signature"), config.webhook_secret)
+        except ValueError:
+            log.warning("stripe webhook with a bad signature refused")
+            return JSONResponse({"error": "bad signature"}, status_code=400)
+        try:
+            outcome = await asyncio.to_thread(process, runtime.ledger, event, client_for(config))
+        except NotYet as error:
+            log.info("stripe event %s not applicable yet: %s", event.get("id"), error)
+            return JSONResponse({"error": "not yet: send again later"}, status_code=503)
+        except Exception:
+            log.exception("stripe event %s failed", event.get("id"))
+            return JSONResponse({"error": "failed: send again later"}, status_code=500)
+        return JSONResponse({"received": True, "outcome": outcome})
+
+    return webhook
+
+
+async def _return_page(request: Request) -> HTMLResponse:
+    message = "Done."
+    for (flow, state), text in RETURN_MESSAGES.items():
+        if request.query_params.get(flow) == state:
+            message = text
+    return HTMLResponse(RETURN_PAGE.format(message=message))
