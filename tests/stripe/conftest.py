@@ -40,10 +40,11 @@ def localstripe_url(loop_thread: LoopThread) -> str:
 
 
 @pytest.fixture
-def fake(loop_thread: LoopThread, localstripe_url: str) -> FakeStripe:
+def fake(loop_thread: LoopThread, localstripe_url: str):
     server = FakeStripe(upstream=localstripe_url)
     server.url = loop_thread.serve(server.app())  # type: ignore[attr-defined]
-    return server
+    yield server
+    loop_thread.run(server.close())
 
 
 class Web:

@@ -80,6 +80,10 @@ class FakeStripe:
     def transfers(self) -> list[dict]:
         return [o for o in self.objects.values() if o["object"] == "transfer"]
 
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
     # --- the server ---
 
     def app(self) -> web.Application:

@@ -1,0 +1,164 @@
+"""Payday in Stripe mode against localstripe (customers, payment methods, off-session
+PaymentIntents, declines) and the recording server (Accounts, Transfers), on both databases."""
+
+from __future__ import annotations
+
+from ledger.stripe.fees import gross_up
+from tests.stripe.helpers import StripeTown
+
+
+def town(ledger, client, config, fake) -> StripeTown:
+    return StripeTown(ledger, client, config, fake)
+
+
+def test_a_payday_charges_the_card_pays_the_tip_and_transfers_it(ledger, client, config, fake):
+    t = town(ledger, client, config, fake)
+    t.card("alice")
+    account = t.recipient("bob")
+    t.tip("alice", "bob", 1000)
+
+    result = t.payday()
+
+    assert result.status == "ran" and result.stats["tips_paid"] == 1 and result.stats["paid_minor"] == 1000
+    [charge] = t.charges()
+    expected = gross_up(1000, rate_bp=290, fixed_minor=30)
+    assert (charge.status, charge.dues_minor, charge.amount_minor, charge.fee_minor) == (
+        "succeeded", 1000, expected, expected - 1000)
+    [intent_call] = fake.acted("/v1/payment_intents")
+    assert intent_call.key == f"tipbot-charge-{charge.id}"
+    assert intent_call.params["amount"] == str(expected) and intent_call.params["off_session"] == "true"
+    [transfer] = fake.transfers()
+    assert transfer["amount"] == 1000 and transfer["destination"] == account
+    assert transfer["transfer_group"] == f"tipbot-payday-{result.payday_id}"
+    assert transfer["source_transaction"] == charge.charge_id
+    [line] = t.lines()
+    assert (line.status, line.transfer_id) == ("succeeded", transfer["id"])
+    # Tipbot holds nothing: the money went through alice and bob to Stripe.
+    assert t.balances() == {"alice": 0, "bob": 0}
+    assert [tr.amount_minor for tr in t.transfers_of_kind("charge")] == [expected]
+    assert [tr.amount_minor for tr in t.transfers_of_kind("fee")] == [expected - 1000]
+    assert [tr.amount_minor for tr in t.transfers_of_kind("payout")] == [1000]
+    t.check()
+
+
+def test_dues_accumulate_until_the_minimum_charge_and_are_paid_whole(ledger, client, config, fake):
+    t = town(ledger, client, config, fake)
+    t.card("alice")
+    t.recipient("bob")
+    t.recipient("carol")
+    t.tip("alice", "bob", 300)
+    t.tip("alice", "carol", 100)
+
+    t.payday(0)
+    t.payday(1)
+    assert t.charges() == [] and t.dues("alice") == 800 and fake.transfers() == []
+
+    result = t.payday(2)  # 1200 due: at least 10.00
+
+    [charge] = t.charges()
+    assert charge.dues_minor == 1200 and charge.status == "succeeded"
+    assert sorted(tr["amount"] for tr in fake.transfers()) == [100 * 3, 300 * 3]
+    assert t.dues("alice") == 0 and result.stats["paid_minor"] == 1200
+    assert t.balances() == {"alice": 0, "bob": 0, "carol": 0}
+    t.check()
+
+
+def test_only_recipients_stripe_can_pay_count(ledger, client, config, fake):
+    t = town(ledger, client, config, fake)
+    t.card("alice")
+    t.recipient("bob")
+    t.member("dave")  # receiving, but no connected account: a pledge in Stripe mode
+    t.tip("alice", "bob", 1000)
+    t.tip("alice", "dave", 500)
+
+    result = t.payday()
+
+    [charge] = t.charges()
+    assert charge.dues_minor == 1000
+    assert result.stats["pledges"] == 1 and result.stats["unfunded_tips"] == 0
+    assert t.dues("alice") == 0
+    t.check()
+
+
+def test_recipients_bear_the_fee_pro_rata_when_the_community_chooses(ledger, client, config, fake):
+    from ledger.stripe.tables import stripe_settings
+
+    t = town(ledger, client, config, fake)
+    ledger.run(lambda book: book.conn.execute(stripe_settings.insert().values(
+        community_id=t.community_id, fees_paid_by="recipients")))
+    t.card("alice")
+    t.recipient("bob")
+    t.recipient("carol")
+    t.tip("alice", "bob", 1500)
+    t.tip("alice", "carol", 500)
+
+    t.payday()
+
+    [charge] = t.charges()
+    assert charge.amount_minor == 2000  # no more than the tips
+    fee = charge.fee_minor
+    assert fee == 58 + 30
+    shares = sorted(tr["amount"] for tr in fake.transfers())
+    assert sum(shares) == 2000 - fee and shares == [500 - 22, 1500 - 66]
+    assert t.balances() == {"alice": 0, "bob": 0, "carol": 0}
+    t.check()
+
+
+def test_a_decline_leaves_the_dues_and_three_in_a_row_pause_the_tips(ledger, client, config, fake):
+    t = town(ledger, client, config, fake)
+    t.card("carol", "pm_card_chargeCustomerFail")
+    t.recipient("bob")
+    t.tip("carol", "bob", 1000)
+    told: list[tuple[int, str]] = []
+
+    for n in range(3):
+        t.payday(n, processor=t.processor(notify=lambda member, text: told.append((member, text))))
+
+    assert [c.status for c in t.charges()] == ["failed"] * 3
+    assert all(c.failure_code == "card_declined" for c in t.charges())
+    assert t.dues("carol") == 3000 and t.customer("carol").declines == 3
+    assert fake.transfers() == [] and t.balances() == {"carol": 0, "bob": 0}
+    assert len(told) == 3 and all("/tip fund" in text for _, text in told)
+    assert "paused" in told[-1][1] and "paused" not in told[0][1]
+
+    t.payday(3)  # paused: nothing accrues, nothing is charged
+    assert len(t.charges()) == 3 and t.dues("carol") == 3000
+
+    t.card("carol")  # funding again resumes the tips
+    assert t.customer("carol").declines == 0
+    t.payday(4)
+    assert t.charges()[-1].status == "succeeded" and t.charges()[-1].dues_minor == 4000
+    assert [tr["amount"] for tr in fake.transfers()] == [4000]
+    t.check()
+
+
+def test_a_tipper_without_a_card_is_told_and_keeps_the_dues(ledger, client, config, fake):
+    t = town(ledger, client, config, fake)
+    t.member("erin", receiving=False)
+    t.recipient("bob")
+    t.tip("erin", "bob", 1200)
+    told: list[tuple[int, str]] = []
+
+    t.payday(processor=t.processor(notify=lambda member, text: told.append((member, text))))
+
+    assert t.charges() == [] and t.dues("erin") == 1200
+    assert told == [(t.ids["erin"], told[0][1])] and "no card is saved" in told[0][1]
+
+
+def test_429s_and_dropped_connections_are_retried_with_the_same_key(ledger, client, config, fake):
+    t = town(ledger, client, config, fake)
+    t.card("alice")
+    t.recipient("bob")
+    t.tip("alice", "bob", 1000)
+    fake.fail("POST", "/v1/payment_intents", "429", times=2)
+    fake.fail("POST", "/v1/transfers", "drop", times=1)
+
+    t.payday()
+
+    [charge] = t.charges()
+    keys = {r.key for r in fake.calls("POST", "/v1/payment_intents")}
+    assert keys == {f"tipbot-charge-{charge.id}"} and len(fake.calls("POST", "/v1/payment_intents")) == 3
+    assert len(fake.acted("/v1/payment_intents")) == 1
+    assert len(fake.calls("POST", "/v1/transfers")) == 2 and len(fake.transfers()) == 1
+    assert charge.status == "succeeded" and t.lines()[0].status == "succeeded"
+    t.check()
