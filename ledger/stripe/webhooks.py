@@ -139,9 +139,22 @@ def _charge_row(book: Book, *, charge_row_id: Any = None, payment_intent_id: str
     return book.conn.execute(sa.select(stripe_charges).where(sa.or_(*clauses))).first()
 
 
-def on_payment_intent_succeeded(book: Book, obj: dict, created: int) -> str:
+def _intent_row(book: Book, obj: dict):
+    """The charge row a PaymentIntent is for: by id or by the row id in its metadata, and
+    only if amount, currency and customer agree (metadata alone could name another database's row)."""
     row = _charge_row(book, charge_row_id=(obj.get("metadata") or {}).get("tipbot_charge_id"),
                       payment_intent_id=obj["id"])
+    if row is None:
+        return None
+    if row.payment_intent_id not in (None, obj["id"]) or obj.get("amount") != row.amount_minor \
+            or str(obj.get("currency", "")).lower() != row.currency.lower() \
+            or _id(obj.get("customer")) != row.customer_id:
+        return None
+    return row
+
+
+def on_payment_intent_succeeded(book: Book, obj: dict, created: int) -> str:
+    row = _intent_row(book, obj)
     if row is None:
         return "ignored: not a Tipbot charge"
     if complete_charge(book, row.id, obj["id"], _latest_charge_id(obj)):
@@ -150,8 +163,7 @@ def on_payment_intent_succeeded(book: Book, obj: dict, created: int) -> str:
 
 
 def on_payment_intent_failed(book: Book, obj: dict, created: int) -> str:
-    row = _charge_row(book, charge_row_id=(obj.get("metadata") or {}).get("tipbot_charge_id"),
-                      payment_intent_id=obj["id"])
+    row = _intent_row(book, obj)
     if row is None:
         return "ignored: not a Tipbot charge"
     error = obj.get("last_payment_error") or {}

@@ -1,0 +1,132 @@
+"""Crash injection between each Stripe call and its local write: the rerun sends the
+same idempotency key, Stripe (the recording server) replays its first answer, nothing
+is charged or created twice, and the local row completes."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger.stripe.onboarding import ensure_account, ensure_customer, start_checkout
+from ledger.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
+from tests.stripe.helpers import StripeTown
+
+
+class Crash(BaseException):
+    """A process dying: not an Exception, so nothing on the way catches it."""
+
+
+def crash_at(prefix: str):
+    def hook(point: str) -> None:
+        if point.startswith(prefix):
+            raise Crash(point)
+    return hook
+
+
+def after_call_crash(what: str):
+    def hook(call: str, row_id: int) -> None:
+        if call == what:
+            raise Crash(f"{call}:{row_id}")
+    return hook
+
+
+def test_crash_after_the_charge_before_its_row_completes(ledger, client, config, fake):
+    t = StripeTown(ledger, client, config, fake)
+    t.card("alice")
+    t.recipient("bob")
+    t.tip("alice", "bob", 1000)
+
+    with pytest.raises(Crash):
+        t.payday(crash=crash_at("stripe:charge:"))
+    [charge] = t.charges()
+    assert charge.status == "pending" and charge.payment_intent_id is None
+    assert len(fake.acted("/v1/payment_intents")) == 1 and t.transfers_of_kind("charge") == []
+
+    result = t.payday()
+
+    assert result.status == "resumed"
+    [charge] = t.charges()
+    assert charge.status == "succeeded" and charge.payment_intent_id
+    sent = fake.calls("POST", "/v1/payment_intents")
+    assert [r.key for r in sent] == [f"tipbot-charge-{charge.id}"] * 2 and sent[1].replayed
+    assert len(fake.acted("/v1/payment_intents")) == 1  # charged once
+    listed = client.v1.charges.list(params={"customer": charge.customer_id})
+    assert len(listed.data) == 1
+    assert len(t.transfers_of_kind("charge")) == 1 and len(fake.transfers()) == 1
+    assert t.balances() == {"alice": 0, "bob": 0}
+    t.check()
+
+
+def test_crash_after_the_transfer_before_its_row_completes(ledger, client, config, fake):
+    t = StripeTown(ledger, client, config, fake)
+    t.card("alice")
+    t.recipient("bob")
+    t.tip("alice", "bob", 1000)
+
+    with pytest.raises(Crash):
+        t.payday(crash=crash_at("stripe:transfer:"))
+    [line] = t.lines()
+    assert line.status == "pending" and line.ledger_transfer_id is not None and len(fake.transfers()) == 1
+
+    t.payday()
+
+    [line] = t.lines()
+    assert line.status == "succeeded" and line.transfer_id == fake.transfers()[0]["id"]
+    sent = fake.calls("POST", "/v1/transfers")
+    assert [r.key for r in sent] == [f"tipbot-transfer-{line.id}"] * 2 and sent[1].replayed
+    assert len(fake.transfers()) == 1 and len(t.transfers_of_kind("payout")) == 1
+    t.check()
+
+
+def test_crash_after_a_decline_before_it_is_recorded(ledger, client, config, fake):
+    t = StripeTown(ledger, client, config, fake)
+    t.card("carol", "pm_card_chargeCustomerFail")
+    t.recipient("bob")
+    t.tip("carol", "bob", 1000)
+
+    with pytest.raises(Crash):
+        t.payday(crash=crash_at("stripe:charge:"))
+    assert t.charges()[0].status == "pending" and t.customer("carol").declines == 0
+
+    t.payday()
+
+    [charge] = t.charges()
+    assert charge.status == "failed" and t.customer("carol").declines == 1 and t.dues("carol") == 1000
+    assert len(fake.acted("/v1/payment_intents")) == 1 and fake.calls("POST", "/v1/payment_intents")[1].replayed
+
+
+@pytest.mark.parametrize("what", ["customer", "checkout"])
+def test_crash_after_creating_a_customer_or_checkout_session(ledger, client, config, fake, what):
+    t = StripeTown(ledger, client, config, fake)
+    member = t.member("alice", receiving=False)
+
+    def fund():
+        return start_checkout(ledger, client, config, member_id=member, currency="USD", request_key="console:town:r1",
+                              after_call=after_call_crash(what))
+
+    with pytest.raises(Crash):
+        fund()
+    url = start_checkout(ledger, client, config, member_id=member, currency="USD", request_key="console:town:r1")
+
+    [customer] = t.rows(stripe_customers)
+    [checkout] = t.rows(stripe_checkouts)
+    assert customer.customer_id and checkout.url == url
+    assert len(fake.acted("/v1/customers")) == 1 and len(fake.acted("/v1/checkout/sessions")) == 1
+    keys = [r.key for r in fake.calls("POST", f"/v1/{'customers' if what == 'customer' else 'checkout/sessions'}")]
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert ensure_customer(ledger, client, config, member) == customer.customer_id
+    assert len(fake.calls("POST", "/v1/customers")) == (2 if what == "customer" else 1)  # the row answers now
+
+
+def test_crash_after_creating_a_connected_account(ledger, client, config, fake):
+    t = StripeTown(ledger, client, config, fake)
+    member = t.member("bob")
+
+    with pytest.raises(Crash):
+        ensure_account(ledger, client, config, member, after_call=after_call_crash("account"))
+    assert t.rows(stripe_accounts)[0].account_id is None
+
+    account_id = ensure_account(ledger, client, config, member)
+
+    assert t.rows(stripe_accounts)[0].account_id == account_id
+    sent = fake.calls("POST", "/v1/accounts")
+    assert len(sent) == 2 and sent[1].replayed and len(fake.acted("/v1/accounts")) == 1
