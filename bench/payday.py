@@ -1,0 +1,244 @@
+"""One payday over a big community, next to a raw lower bound measured in the same run.
+
+    .venv/bin/python bench/payday.py [--members 100000] [--tips 1000000] [--only sqlite|postgresql]
+
+For each database it bulk-loads a community (COPY on PostgreSQL, executemany on
+SQLite): members with balances credited by manual transfers (so `ledger check`
+holds), 95% of them receiving, and weekly tips spread over ~10 per tipper with
+amounts and balances chosen so most, not all, tips are funded and some chains
+need several rounds. Then, in a fresh process (so peak memory is the payday's):
+
+- raw lower bound: one INSERT ... SELECT of every tip into transfers plus one UPDATE
+  of the balances from the summed deltas, in a transaction rolled back afterwards;
+- the payday: `ledger.payday.run_payday` as `tipbot payday` runs it.
+
+It prints seconds, tips per second, the ratio to the raw bound, peak memory
+(getrusage maxrss of the process running the payday) and checks the books.
+PostgreSQL: `TIPBOT_BENCH_DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/test)
+names a server; the bench creates a scratch database there and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ledger import db  # noqa: E402
+from ledger.api import Ledger  # noqa: E402
+from ledger.check import check_ledger  # noqa: E402
+
+ADMIN_URL = os.environ.get("TIPBOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+WEEK = dt.date(2026, 11, 23)
+T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+TIPS_PER_TIPPER = 10
+CHUNK = 50_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--tips", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--run", metavar="URL", help=argparse.SUPPRESS)  # child: time one payday
+    args = parser.parse_args()
+    if args.run:
+        print(json.dumps(measure(args.run)))
+        return
+    print(f"Payday bench: {args.members:,} members, {args.tips:,} weekly tips, "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    if args.only in (None, "postgresql"):
+        name = f"tipbot_bench_payday_{uuid.uuid4().hex[:6]}"
+        admin = sa.create_engine(db.normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = sa.make_url(db.normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+        try:
+            bench("postgresql", url, args)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as directory:
+            bench("sqlite", f"sqlite:///{directory}/bench.sqlite3", args)
+
+
+def bench(label: str, url: str, args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    build(url, args.members, args.tips)
+    print(f"\n{label}: loaded in {time.perf_counter() - started:.1f} s")
+    child = subprocess.run([sys.executable, __file__, "--run", url], capture_output=True, text=True, check=True)
+    figures = json.loads(child.stdout.strip().splitlines()[-1])
+    raw, payday = figures["raw_seconds"], figures["payday_seconds"]
+    tips = figures["tips"]
+    print(f"  raw lower bound : {raw:7.2f} s  {tips / raw:>10,.0f} tips/s")
+    print(f"  payday          : {payday:7.2f} s  {tips / payday:>10,.0f} tips/s  ({payday / raw:.2f}x raw)")
+    print(f"  peak memory     : {figures['maxrss_mb']:.0f} MB (payday process)")
+    print(f"  paid {figures['stats']['tips_paid']:,} tips in {figures['stats']['rounds']} rounds, "
+          f"{figures['stats']['unfunded_tips']:,} unfunded, {figures['stats']['pledges']:,} pledges; "
+          f"ledger check: {figures['check']}")
+    print("  stages: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in figures["stages"]))
+
+
+def build(url: str, member_count: int, tip_count: int) -> None:
+    """Schema, one community, members with credited balances, and the weekly tips."""
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        community_id = conn.execute(sa.text(
+            "INSERT INTO communities (name, currency) VALUES ('bench', 'USD') RETURNING id")).scalar_one()
+        manual_id = conn.execute(sa.text(
+            "INSERT INTO accounts (community_id, currency, kind, balance_minor) "
+            "VALUES (:c, 'USD', 'manual', 0) RETURNING id"), {"c": community_id}).scalar_one()
+    first = manual_id + 1
+    ids = range(first, first + member_count)
+    balance = {m: (m * 7919) % 2500 for m in ids}  # 0 .. 24.99
+    tippers = max(1, tip_count // TIPS_PER_TIPPER)
+    now = dt.datetime.now(dt.timezone.utc)
+
+    def accounts_rows():
+        for m in ids:
+            yield (m, community_id, "USD", "member", balance[m])
+
+    def members_rows():
+        for m in ids:
+            yield (m, community_id, f"member{m}", (m % 20) != 0, now)
+
+    def credit_rows():
+        for m in ids:
+            if balance[m]:
+                yield (community_id, "USD", manual_id, m, balance[m], "credit", now)
+
+    def tip_rows():
+        made = 0
+        for t in range(tippers):
+            tipper = first + (t * 7) % member_count
+            for k in range(1, TIPS_PER_TIPPER + 1):
+                if made == tip_count:
+                    return
+                tippee = first + ((tipper - first) + k * 997 + (t % 13)) % member_count
+                if tippee == tipper:
+                    continue
+                made += 1
+                amount = 25 + (t * 31 + k * 17) % 400
+                ctime = T0 + dt.timedelta(seconds=made)
+                yield (community_id, tipper, tippee, amount, ctime, ctime)
+
+    tables = [
+        ("accounts", ("id", "community_id", "currency", "kind", "balance_minor"), accounts_rows()),
+        ("members", ("id", "community_id", "display_name", "receiving", "created_at"), members_rows()),
+        ("transfers", ("community_id", "currency", "from_account_id", "to_account_id", "amount_minor", "kind",
+                       "created_at"), credit_rows()),
+        ("tips", ("community_id", "tipper_id", "tippee_id", "weekly_amount_minor", "ctime", "mtime"), tip_rows()),
+    ]
+    with engine.begin() as conn:
+        for table, columns, rows in tables:
+            load(conn, table, columns, rows)
+        conn.execute(sa.text("UPDATE accounts SET balance_minor = -(SELECT COALESCE(SUM(balance_minor), 0) "
+                             "FROM accounts WHERE kind = 'member') WHERE id = :m"), {"m": manual_id})
+        if engine.dialect.name == "postgresql":  # fix the sequences after explicit ids
+            conn.exec_driver_sql("SELECT setval('accounts_id_seq', (SELECT MAX(id) FROM accounts))")
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
+def load(conn: sa.Connection, table: str, columns: tuple[str, ...], rows) -> None:
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    cursor = conn.connection.driver_connection.cursor()
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(tuple(v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v for v in row))
+        if len(chunk) == CHUNK:
+            cursor.executemany(statement, chunk)
+            chunk.clear()
+    if chunk:
+        cursor.executemany(statement, chunk)
+
+
+RAW_INSERT = """
+INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind)
+SELECT community_id, 'USD', tipper_id, tippee_id, weekly_amount_minor, 'tip' FROM tips
+"""
+RAW_UPDATE = """
+UPDATE accounts SET balance_minor = accounts.balance_minor + d.delta FROM (
+  SELECT account_id, SUM(delta) AS delta FROM (
+    SELECT tippee_id AS account_id, weekly_amount_minor AS delta FROM tips
+    UNION ALL SELECT tipper_id, -weekly_amount_minor FROM tips) legs GROUP BY account_id) d
+WHERE accounts.id = d.account_id
+"""
+RAW_UNCHECKED = "ALTER TABLE accounts DROP CONSTRAINT ck_accounts_member_balance_nonnegative"
+
+
+def measure(url: str) -> dict:
+    """In the child process: the raw bound (rolled back), then the payday."""
+    from ledger.payday import run_payday
+
+    ledger = Ledger.connect(url, upgrade=False)
+    engine = ledger.engine
+    with engine.connect() as conn:
+        tips = conn.execute(sa.text("SELECT COUNT(*) FROM tips")).scalar_one()
+        community_id = conn.execute(sa.text("SELECT id FROM communities")).scalar_one()
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        # paying every tip overdraws some members: lift the CHECK for the bound (rolled back)
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(RAW_UNCHECKED)
+        else:
+            conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+        started = time.perf_counter()
+        conn.execute(sa.text(RAW_INSERT))
+        conn.execute(sa.text(RAW_UPDATE))
+        raw_seconds = time.perf_counter() - started
+        transaction.rollback()
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA ignore_check_constraints = OFF")
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE transfers")
+            conn.exec_driver_sql("VACUUM ANALYZE accounts")
+    marks: list[tuple[str, float]] = []
+    last = [time.perf_counter()]
+
+    def progress(stage: str, _detail: str) -> None:
+        now = time.perf_counter()
+        marks.append((stage, now - last[0]))
+        last[0] = now
+
+    started = time.perf_counter()
+    result = run_payday(ledger, community_id, WEEK, crash=None, progress=progress)
+    payday_seconds = time.perf_counter() - started
+    maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with ledger.begin(readonly=True) as book:
+        problems = check_ledger(book.conn)
+    ledger.dispose()
+    return {"tips": tips, "raw_seconds": raw_seconds, "payday_seconds": payday_seconds, "maxrss_mb": maxrss_mb,
+            "stats": result.stats, "stages": marks, "check": "clean" if not problems else f"{len(problems)} problems"}
+
+
+if __name__ == "__main__":
+    main()
