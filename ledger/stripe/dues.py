@@ -102,6 +102,6 @@ def settle_balance_paid(book: Book, payday_id: int) -> None:
 
 
 def dues_of(book: Book, tipper_id: int) -> int:
-    return book.conn.execute(
+    return int(book.conn.execute(  # SUM is NUMERIC on PostgreSQL
         sa.select(sa.func.coalesce(sa.func.sum(stripe_dues.c.due_minor), 0)).where(stripe_dues.c.tipper_id == tipper_id)
-    ).scalar_one()
+    ).scalar_one())

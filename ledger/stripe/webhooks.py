@@ -179,6 +179,8 @@ def reverse(book: Book, row, *, kind: str, source_id: str, amount_minor: int) ->
     The tipper's balance pays it back first; what it can't cover (the money already
     went to the recipients) is Tipbot's loss on the processor account ('stripe_fees').
     """
+    if book.conn.execute(sa.select(stripe_reversals.c.id).where(stripe_reversals.c.source_id == source_id)).first():
+        return f"{kind} already recorded"
     amount = min(amount_minor, row.amount_minor - row.reversed_minor)
     if amount <= 0:
         return f"ignored: nothing left to {kind}"
@@ -214,10 +216,10 @@ def on_charge_refunded(book: Book, obj: dict, created: int) -> str:
     row = _settled_charge(book, obj["id"], _id(obj.get("payment_intent")))
     if row.status != "succeeded":
         return "ignored: the charge did not succeed"
-    refunded_before = book.conn.execute(
+    refunded_before = int(book.conn.execute(
         sa.select(sa.func.coalesce(sa.func.sum(stripe_reversals.c.amount_minor), 0))
         .where(stripe_reversals.c.charge_row_id == row.id, stripe_reversals.c.kind == "refund")
-    ).scalar_one()
+    ).scalar_one())  # SUM is NUMERIC on PostgreSQL
     total = int(obj.get("amount_refunded") or 0)  # cumulative: later events carry larger totals
     return reverse(book, row, kind="refund", source_id=f"{obj['id']}:refunded:{total}",
                    amount_minor=total - refunded_before)
