@@ -120,6 +120,15 @@ def _mode_words(mode: str) -> str:
     return "through Stripe" if mode == "stripe" else "by hand (manual mode)"
 
 
+def _community_of(runtime: Runtime, invocation: Invocation) -> Community | None:
+    """The invocation's community, read only (None: a space Tipbot has not seen yet)."""
+    def op(book):
+        space = book.space(invocation.platform, invocation.space_id)
+        return None if space is None else book.community(space.community_id)
+
+    return runtime.ledger.read(op)
+
+
 def _whoami(runtime: Runtime, invocation: Invocation) -> tuple[Community, Member]:
     """Resolve the asker in one short transaction (created on first use)."""
     def op(book):
@@ -129,14 +138,20 @@ def _whoami(runtime: Runtime, invocation: Invocation) -> tuple[Community, Member
     return runtime.ledger.run(op).value
 
 
-def _manual_answer(community: Community, invocation: Invocation, what: str) -> Reply:
+def _manual_name(community: Community | None, invocation: Invocation) -> str:
+    return community.name if community is not None else (invocation.space_name or "This community")
+
+
+def _manual_answer(community: Community | None, invocation: Invocation, what: str) -> Reply:
+    """Manual mode: how the community is funded and who to ask. Writes nothing."""
     admins = WHO_ARE_ADMINS.get(invocation.platform, "Ask an admin of this community.")
+    name = _manual_name(community, invocation)
     if what == "fund":
-        text = (f"{community.name} is funded by hand, not by card: you pay money in the way your community "
+        text = (f"{name} is funded by hand, not by card: you pay money in the way your community "
                 f"agreed (a budget, dues collected elsewhere), and an admin records it with "
                 f"`/tip admin credit`. Ask an admin to credit your balance. {admins}")
     else:
-        text = (f"{community.name} is funded by hand, not through Stripe: your balance is paid out by an "
+        text = (f"{name} is funded by hand, not through Stripe: your balance is paid out by an "
                 f"admin, who records it with `/tip admin debit`. Ask an admin to pay you out. {admins}")
     return Reply(text=text)
 
@@ -144,8 +159,8 @@ def _manual_answer(community: Community, invocation: Invocation, what: str) -> R
 @handles(Fund, transactional=False)
 def fund(runtime: Runtime, invocation: Invocation, cmd: Fund) -> Reply:
     configure(runtime.settings)
-    community, member = _whoami(runtime, invocation)
-    if community.funding_mode != "stripe":
+    community = _community_of(runtime, invocation)
+    if community is None or community.funding_mode != "stripe":
         return _manual_answer(community, invocation, "fund")
     config = stripe_config(runtime.settings)
     if config is None:
@@ -158,6 +173,7 @@ def fund(runtime: Runtime, invocation: Invocation, cmd: Fund) -> Reply:
         planned = (f" You plan to give {amount.format()}: nothing is charged now; at each payday your card "
                    f"is charged for the tips you owe, once they reach "
                    f"{format_money(community.min_charge_minor, community.currency)}.")
+    community, member = _whoami(runtime, invocation)  # only now: a refusal above writes nothing
     request_key = f"{invocation.platform}:{invocation.space_id}:{invocation.request_id or uuid.uuid4().hex}"
     try:
         url = start_checkout(runtime.ledger, client_for(config), config, member_id=member.id,
@@ -180,12 +196,13 @@ def fund(runtime: Runtime, invocation: Invocation, cmd: Fund) -> Reply:
 @handles(Payout, transactional=False)
 def payout(runtime: Runtime, invocation: Invocation, cmd: Payout) -> Reply:
     configure(runtime.settings)
-    community, member = _whoami(runtime, invocation)
-    if community.funding_mode != "stripe":
+    community = _community_of(runtime, invocation)
+    if community is None or community.funding_mode != "stripe":
         return _manual_answer(community, invocation, "payout")
     config = stripe_config(runtime.settings)
     if config is None:
         return refusal(NOT_CONFIGURED, "not_configured")
+    community, member = _whoami(runtime, invocation)
     try:
         url = onboarding_link(runtime.ledger, client_for(config), config, member.id)
     except stripe.StripeError as error:
