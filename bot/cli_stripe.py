@@ -1,0 +1,63 @@
+"""`tipbot stripe reconcile|fees`: operators' tools for Stripe funding."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.cli import add_database_option
+from bot.config import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("stripe", help="Stripe funding: reconcile with Stripe, choose who pays fees")
+    sub = parser.add_subparsers(dest="stripe_command", metavar="ACTION", required=True)
+    reconcile = sub.add_parser(
+        "reconcile", help="compare local charges and transfers with Stripe's; exit 1 on any difference")
+    reconcile.add_argument("--payday", type=int, metavar="N", help="only payday N (its id)")
+    add_database_option(reconcile)
+    reconcile.set_defaults(handler=cmd_reconcile)
+    fees = sub.add_parser("fees", help="who pays card fees in a community: the tipper on top, or recipients pro rata")
+    fees.add_argument("community", metavar="COMMUNITY", help="the community's name")
+    fees.add_argument("paid_by", choices=("tipper", "recipients"))
+    add_database_option(fees)
+    fees.set_defaults(handler=cmd_fees)
+
+
+def _ledger(args: argparse.Namespace):
+    from ledger.api import Ledger
+
+    return Ledger.connect(args.database or Settings().database_url)
+
+
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from bot.handlers.stripe import client_for, stripe_config
+    from ledger.stripe.reconcile import reconcile
+
+    config = stripe_config(Settings())
+    if config is None:
+        print("STRIPE_SECRET_KEY is not set: nothing to reconcile against.", file=sys.stderr)
+        return 2
+    differences = reconcile(_ledger(args), client_for(config), payday_id=args.payday)
+    scope = f"payday {args.payday}" if args.payday is not None else "every payday"
+    if not differences:
+        print(f"Stripe reconcile ({scope}): every charge and transfer matches Stripe.")
+        return 0
+    print(f"Stripe reconcile ({scope}): {len(differences)} difference(s):")
+    for difference in differences:
+        print(f"  - {difference}")
+    return 1
+
+
+def cmd_fees(args: argparse.Namespace) -> int:
+    from ledger.stripe.settings import set_fees_paid_by
+
+    ledger = _ledger(args)
+    community = ledger.read(lambda book: book.community_by_name(args.community))
+    if community is None:
+        print(f"No community named {args.community!r}.", file=sys.stderr)
+        return 2
+    ledger.run(lambda book: set_fees_paid_by(book, community.id, args.paid_by))
+    who = "tippers, on top of their tips" if args.paid_by == "tipper" else "recipients, in proportion to their tips"
+    print(f"Card fees in {community.name} are now paid by {who}.")
+    return 0
