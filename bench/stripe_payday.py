@@ -1,0 +1,145 @@
+"""A Stripe-mode payday charging 2,000 tippers through a local server that answers
+each Stripe call after 200 ms.
+
+    .venv/bin/python bench/stripe_payday.py [--tippers 2000] [--recipients 50] [--delay 0.2]
+                                            [--concurrency 16] [--only sqlite|postgresql]
+
+The server is tests/stripe/fake_stripe.py without an upstream (PaymentIntents,
+Transfers and idempotency replay, on 127.0.0.1). Each tipper has a saved card
+(stripe_customers rows seeded directly: onboarding is not what is measured) and one
+weekly tip of 10.00 to one of the recipients, whose Express accounts can be paid.
+The payday runs exactly as `tipbot payday` runs it (ledger.payday.run_payday with
+the Stripe processor); the figures come from its progress reports:
+
+- charges per second: the charge stage (accrual, planning, every PaymentIntent and
+  its local write) from the snapshot to the last charge recorded;
+- transfers per second: the payout stage (every Stripe Transfer and its local write);
+- the whole payday, and whether `ledger check` holds afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ledger import db  # noqa: E402
+from ledger.api import Ledger  # noqa: E402
+from ledger.check import check_ledger  # noqa: E402
+from ledger.models import accounts, members, tips  # noqa: E402
+from ledger.payday import run_payday  # noqa: E402
+from ledger.records import Community  # noqa: E402
+from ledger.stripe.client import StripeConfig  # noqa: E402
+from ledger.stripe.processor import StripeProcessor  # noqa: E402
+from ledger.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_transfers  # noqa: E402
+from tests.stripe.fake_stripe import FakeStripe, LoopThread  # noqa: E402
+
+WEEK = dt.date(2026, 11, 23)
+PG_URL = os.environ.get("TIPBOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def seed(ledger: Ledger, fake: FakeStripe, tippers: int, recipients: int) -> Community:
+    with ledger.begin() as book:
+        space = book.ensure_space("console", "bench", community_name="bench")
+        community = book.set_funding_mode(space.community_id, "stripe", by_admin=True)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    with ledger.begin() as book:
+        conn = book.conn
+        ids = conn.execute(accounts.insert().returning(accounts.c.id, sort_by_parameter_order=True),
+                           [{"community_id": community.id, "currency": "USD", "kind": "member"}
+                            for _ in range(tippers + recipients)]).scalars().all()
+        conn.execute(members.insert(), [
+            {"id": member_id, "community_id": community.id, "display_name": f"m{n}", "receiving": n >= tippers}
+            for n, member_id in enumerate(ids)])
+        tipper_ids, recipient_ids = ids[:tippers], ids[tippers:]
+        conn.execute(stripe_customers.insert(), [
+            {"member_id": member_id, "customer_id": f"cus_bench{member_id}", "payment_method_id": "pm_card_visa"}
+            for member_id in tipper_ids])
+        rows = []
+        for member_id in recipient_ids:
+            account_id = f"acct_bench{member_id}"
+            fake.objects[account_id] = {"id": account_id, "object": "account", "capabilities": {"transfers": "active"}}
+            rows.append({"member_id": member_id, "account_id": account_id, "payable": True})
+        conn.execute(stripe_accounts.insert(), rows)
+        conn.execute(tips.insert(), [
+            {"community_id": community.id, "tipper_id": tipper, "tippee_id": recipient_ids[n % recipients],
+             "weekly_amount_minor": 1000, "ctime": now, "mtime": now}
+            for n, tipper in enumerate(tipper_ids)])
+    return community
+
+
+def bench(url: str, label: str, args: argparse.Namespace, servers: LoopThread) -> None:
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+    ledger = Ledger.connect(url, upgrade=False)
+    fake = FakeStripe(upstream=None, delay=args.delay)
+    api_url = servers.serve(fake.app())
+    config = StripeConfig(secret_key="sk_test_bench", api_url=api_url, concurrency=args.concurrency)
+    community = seed(ledger, fake, args.tippers, args.recipients)
+    marks: dict[str, float] = {}
+    processor = StripeProcessor(config, community)
+    started = time.perf_counter()
+    result = run_payday(ledger, community.id, WEEK, processor=processor, crash=None,
+                        progress=lambda stage, detail: marks.setdefault(stage, time.perf_counter()))
+    total = time.perf_counter() - started
+    with ledger.begin(readonly=True) as book:
+        charged = book.conn.execute(sa.select(sa.func.count()).select_from(stripe_charges)
+                                    .where(stripe_charges.c.status == "succeeded")).scalar_one()
+        sent = book.conn.execute(sa.select(sa.func.count()).select_from(stripe_transfers)
+                                 .where(stripe_transfers.c.status == "succeeded")).scalar_one()
+        problems = check_ledger(book.conn)
+    charge_seconds = marks["stripe charges"] - marks["snapshotted"]
+    transfer_seconds = marks["stripe transfers"] - marks["settled"]
+    calls = len(fake.requests)
+    print(f"{label}: {args.tippers} tippers, {args.recipients} recipients, {args.delay * 1000:.0f} ms per call, "
+          f"concurrency {args.concurrency}")
+    print(f"  charges:   {charged} in {charge_seconds:.1f} s = {charged / charge_seconds:.1f} charges/s")
+    print(f"  transfers: {sent} in {transfer_seconds:.1f} s = {sent / transfer_seconds:.1f} transfers/s")
+    print(f"  payday:    {result.status}, {total:.1f} s in all, {calls} Stripe calls, "
+          f"tips paid {result.stats['tips_paid']}, ledger check {'ok' if not problems else problems[:3]}")
+    ledger.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tippers", type=int, default=2000)
+    parser.add_argument("--recipients", type=int, default=50)
+    parser.add_argument("--delay", type=float, default=0.2, help="seconds before the server answers each call")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    args = parser.parse_args()
+    servers = LoopThread()
+    try:
+        if args.only in (None, "sqlite"):
+            with tempfile.TemporaryDirectory() as directory:
+                bench(f"sqlite:///{directory}/bench.sqlite3", "SQLite", args, servers)
+        if args.only in (None, "postgresql"):
+            name = f"tipbot_bench_stripe_{uuid.uuid4().hex[:8]}"
+            admin = sa.create_engine(db.normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            try:
+                bench(sa.make_url(db.normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False),
+                      "PostgreSQL", args, servers)
+            finally:
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.dispose()
+    finally:
+        servers.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
