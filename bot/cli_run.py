@@ -20,6 +20,7 @@ import importlib
 import inspect
 import logging
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# Ledger work runs in worker threads (asyncio.to_thread): enough of them to keep the
+# PostgreSQL pool (10 + 20 overflow connections) busy while requests wait on the database.
+WORKER_THREADS = 32
 
 # Names bot/scheduler.py may give its loop: `async def NAME(runtime)` that runs until cancelled.
 SCHEDULER_FUNCTIONS = ("run_scheduler", "scheduler_loop", "run_forever", "run", "loop")
@@ -61,7 +66,17 @@ def main(args: argparse.Namespace) -> int:
         overrides["port"] = args.port
     if args.no_scheduler:
         overrides["scheduler"] = False
-    return asyncio.run(serve(Runtime(Settings(**overrides))))
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        return runner.run(serve(Runtime(Settings(**overrides))))
+
+
+def _loop_factory():
+    """uvloop when installed (the `web` extra brings it): a faster loop for HTTP and Slack calls."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def _web_server(config: uvicorn.Config) -> uvicorn.Server:
@@ -105,6 +120,7 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
     settings = runtime.settings
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="tipbot"))
     signals = _install_signal_handlers(loop, stop)
     config = uvicorn.Config(build_app(runtime), host=settings.host, port=settings.port, lifespan="off",
                             log_level="info" if log.isEnabledFor(logging.INFO) else "warning",

@@ -19,6 +19,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -26,6 +27,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
 from adapters.slack.mentions import name_mentions
@@ -71,6 +73,7 @@ class SlackApp:
         settings = runtime.settings
         self.settings = settings
         self.users = SlackUsers()
+        self._session: aiohttp.ClientSession | None = None
         self.installation_store: ThreadedInstallationStore | None = None
         engine = runtime.ledger.engine
         kwargs: dict[str, Any] = {
@@ -103,10 +106,34 @@ class SlackApp:
         self.bolt.action(re.compile(".+"))(self.on_action)
         self.bolt.event("app_home_opened")(self.on_home_opened)
 
+    # -- one HTTP connection pool for every call to Slack ---------------------------
+
+    def http(self) -> aiohttp.ClientSession:
+        """The process's aiohttp session (keep-alive to Slack), made on the running loop at first use.
+
+        Without it slack_sdk opens a new session, and a new TLS connection, per call.
+        """
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+            self.bolt.client.session = self._session  # per-request clients copy it from here
+        return self._session
+
+    def _use_session(self, client: AsyncWebClient) -> AsyncWebClient:
+        if client.session is None:
+            client.session = self.http()
+        return client
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
     # -- listeners ---------------------------------------------------------------
 
-    async def on_tip(self, ack, command: dict[str, Any], respond, client: AsyncWebClient) -> None:
+    async def on_tip(self, ack, command: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        client = self._use_session(client)
+        respond = self.responder(command.get("response_url"))
         team_id, user_id = command["team_id"], command["user_id"]
         try:
             invocation = await self.invocation(command, client)
@@ -135,9 +162,10 @@ class SlackApp:
             channel_id=command.get("channel_id"),
         )
 
-    async def on_action(self, ack, body: dict[str, Any], action: dict[str, Any], respond,
-                        client: AsyncWebClient) -> None:
+    async def on_action(self, ack, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        client = self._use_session(client)
+        respond = self.responder(body.get("response_url"))
         team_id = (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
         user = body.get("user") or {}
         user_id = user.get("id", "")
@@ -163,9 +191,18 @@ class SlackApp:
             return
         team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
         reply = await asyncio.to_thread(home_reply, self.runtime, PLATFORM, team_id, event["user"])
-        await client.views_publish(user_id=event["user"], view=render.home_view(reply))
+        await self._use_session(client).views_publish(user_id=event["user"], view=render.home_view(reply))
 
     # -- replies -----------------------------------------------------------------
+
+    def responder(self, response_url: str | None):
+        """Post to the request's response URL over the shared session (Bolt's respond() opens a new one)."""
+        async def respond(**message: Any):
+            if not response_url:
+                raise LookupError("no response_url in this request")
+            return await AsyncWebhookClient(url=response_url, session=self.http()).send_dict(message)
+
+        return respond
 
     async def deliver(self, reply: Reply, *, client: AsyncWebClient, respond, user_id: str,
                       channel_id: str | None, replace_original: bool = False) -> None:
@@ -216,11 +253,11 @@ class SlackApp:
 
     async def client_for_team(self, team_id: str) -> AsyncWebClient:
         if self.installation_store is None:
-            return web_client(self.settings, Settings.secret(self.settings.slack_bot_token))
+            return self._use_session(web_client(self.settings, Settings.secret(self.settings.slack_bot_token)))
         bot = await self.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
             raise LookupError(f"Tipbot is not installed in Slack workspace {team_id}")
-        return web_client(self.settings, bot.bot_token)
+        return self._use_session(web_client(self.settings, bot.bot_token))
 
     async def post_summary(self, team_id: str, channel_id: str, summary: Summary) -> None:
         """The summary message, then its chart; 429s wait for Retry-After (the client's retry handler)."""

@@ -67,6 +67,8 @@ class SlackPlatform(Platform):
     async def stop(self) -> None:
         while self._sockets:
             await self._sockets.pop().stop()
+        for app in list(self._apps.values()):
+            await app.close()
 
     async def post_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
                            summary: Summary) -> None:

@@ -57,6 +57,10 @@ class SlackHarness:
     ledger: Ledger
     http: httpx.AsyncClient
 
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.runtime.platforms["slack"].stop()
+
     async def post_signed(self, body: str, *, content_type: str = "application/x-www-form-urlencoded",
                           headers: dict[str, str] | None = None) -> httpx.Response:
         return await self.http.post("/slack/events", content=body.encode(), headers={
@@ -105,7 +109,7 @@ async def slack(mock_slack: MockSlack, ledger: Ledger) -> AsyncIterator[SlackHar
     """Single-workspace mode (SLACK_BOT_TOKEN), process_before_response=True."""
     h = await harness(mock_slack, ledger)
     yield h
-    await h.http.aclose()
+    await h.close()
 
 
 def block_actions_payload(mock: MockSlack, action_id: str, value: str, *, user: str = "U1", team: str = TEAM,

@@ -24,7 +24,7 @@ async def multi(mock_slack, ledger):
     h = await harness(mock_slack, ledger, slack_bot_token=None, slack_client_id=CLIENT_ID,
                       slack_client_secret="client-secret")
     yield h
-    await h.http.aclose()
+    await h.close()
 
 
 async def install(h: SlackHarness, team_id: str, team_name: str) -> None:

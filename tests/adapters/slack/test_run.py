@@ -92,3 +92,5 @@ def test_tipbot_run_exits_cleanly_on_sigterm(tmp_path) -> None:
     finally:
         if process.poll() is None:
             process.kill()
+            process.wait()
+        process.stdout.close()

@@ -168,7 +168,7 @@ async def test_ack_comes_before_the_work(mock_slack, ledger) -> None:
         assert "$1.00 a week" in replies[0].args["text"]
         assert weekly_tip_minor(ledger, "U1", "U2") == 100
     finally:
-        await h.http.aclose()
+        await h.close()
 
 
 async def test_healthz(slack: SlackHarness) -> None:

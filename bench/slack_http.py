@@ -1,0 +1,246 @@
+"""Signed `/tip` slash commands per second through Tipbot's web app on PostgreSQL.
+
+    .venv/bin/python bench/slack_http.py [--rate 200] [--seconds 15] [--members 100]
+
+It starts `tipbot run` (uvicorn, the Bolt app, production settings: ack first, the
+ledger work in a thread, the reply through the response URL) in its own process on
+127.0.0.1, over a scratch PostgreSQL database, with TIPBOT_SLACK_API_URL pointing at
+a small mock Slack Web API in this process. The load generator sends signed,
+form-encoded `/tip <@U..|name> AMOUNT` commands (each sets a weekly tip: a ledger
+write with its idempotency key) at a fixed rate, open loop: a request is sent on
+schedule whether or not earlier ones were answered, so queueing shows up as latency.
+
+It prints, after a warm-up that is not counted:
+- ack: the time until Slack would get its HTTP 200 (must be under 3 s);
+- reply: the time until the reply reached the response URL, i.e. what a member waits;
+p50, p99 and max of each, and the rate achieved. Target: reply p99 under 100 ms at 200/s.
+
+PostgreSQL: `TIPBOT_BENCH_DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/test)
+names a server; the bench creates a scratch database there and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import itertools
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import sqlalchemy as sa
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ledger import db  # noqa: E402
+
+ADMIN_URL = os.environ.get("TIPBOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SIGNING_SECRET = "bench-signing-secret"
+TEAM = "TBENCH"
+
+
+class MockSlack:
+    """Just enough Slack Web API for `/tip`: auth.test, users.info, DMs, and response URLs."""
+
+    def __init__(self) -> None:
+        self.replied: dict[str, float] = {}  # response url id -> arrival time
+        self.waiters: dict[str, asyncio.Future] = {}
+        self.url = ""
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self.api)
+        app.router.add_post("/response/{id}", self.response)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if method == "users.info":
+            user = request.query.get("user") or (await request.post()).get("user")
+            return web.json_response({"ok": True, "user": {"id": user, "name": str(user).lower(), "is_admin": False,
+                                                            "profile": {"display_name": str(user).lower()}}})
+        if method == "conversations.open":
+            return web.json_response({"ok": True, "channel": {"id": "D1"}})
+        if method == "chat.postMessage":
+            return web.json_response({"ok": True, "channel": "D1", "ts": "1.1"})
+        return web.json_response({"ok": True, "team_id": TEAM, "user_id": "UBOT", "bot_id": "B1"})
+
+    async def response(self, request: web.Request) -> web.Response:
+        await request.read()
+        key = request.match_info["id"]
+        self.replied[key] = time.perf_counter()
+        waiter = self.waiters.pop(key, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return web.Response(text="ok")
+
+
+def sign(body: str) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (Linux /proc): the cost of the requests."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        seconds += sum(process_cpu_seconds(int(child)) for child in children.read_text().split())
+    return seconds
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def load(args: argparse.Namespace, mock: MockSlack, base: str) -> int:
+    counter = itertools.count(1)
+    rng = random.Random(5)
+    acks: list[float] = []
+    replies: list[float] = []
+    failures: list[str] = []
+    warmup = int(args.rate * args.warmup)
+    total = warmup + int(args.rate * args.seconds)
+
+    async def one(n: int, session: aiohttp.ClientSession) -> None:
+        tipper, tippee = rng.sample(range(args.members), 2)
+        key = f"r{n}"
+        payload = {
+            "token": "x", "team_id": TEAM, "team_domain": "bench", "channel_id": "C1", "channel_name": "general",
+            "user_id": f"U{tipper}", "user_name": f"user{tipper}", "command": "/tip",
+            "text": f"<@U{tippee}|user{tippee}> {rng.randint(1, 20)}", "api_app_id": "A1",
+            "response_url": f"{mock.url}/response/{key}", "trigger_id": f"{n}.{uuid.uuid4().hex}",
+        }
+        body = urlencode(payload)
+        waiter = asyncio.get_running_loop().create_future()
+        mock.waiters[key] = waiter
+        start = time.perf_counter()
+        try:
+            async with session.post(f"{base}/slack/events", data=body.encode(), headers=sign(body)) as response:
+                await response.read()
+                acked = time.perf_counter()
+                if response.status != 200:
+                    failures.append(f"HTTP {response.status}")
+                    return
+            await asyncio.wait_for(waiter, 10)
+        except Exception as error:  # noqa: BLE001 - counted and shown
+            failures.append(type(error).__name__)
+            return
+        if n > warmup:
+            acks.append(acked - start)
+            replies.append(mock.replied[key] - start)
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = []
+        began = time.perf_counter()
+        for i in range(total):
+            n = next(counter)
+            delay = began + i / args.rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n, session)))
+        sent = time.perf_counter() - began
+        await asyncio.gather(*tasks)
+    print(f"sent {total} requests in {sent:.1f} s ({total / sent:.0f}/s; first {warmup} are warm-up), "
+          f"failures: {len(failures)}{' ' + str(sorted(set(failures))) if failures else ''}")
+    for name, values in (("ack", acks), ("reply", replies)):
+        if values:
+            print(f"{name:<6} p50 {percentile(values, 50) * 1000:6.1f} ms   p99 {percentile(values, 99) * 1000:6.1f} ms"
+                  f"   max {max(values) * 1000:6.1f} ms   (n={len(values)})")
+    return total
+
+
+async def run(args: argparse.Namespace, database_url: str) -> None:
+    mock = MockSlack()
+    await mock.start()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STRIPE_", "TIPBOT_"))}
+    env.update({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "TIPBOT_SLACK_API_URL": f"{mock.url}/api/", "TIPBOT_DATABASE_URL": database_url})
+    if args.workers == 1:
+        command = ["-m", "bot.cli", "run", "--port", str(port), "--no-scheduler"]
+    else:  # the HTTP scale-out: stateless web workers over the same database
+        command = ["-m", "uvicorn", "--factory", "bot.web:create_app", "--port", str(port),
+                   "--workers", str(args.workers), "--no-access-log", "--log-level", "warning"]
+    server = subprocess.Popen([sys.executable, *command], env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(200):
+                try:
+                    async with session.get(f"{base}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if server.poll() is not None:
+                    raise SystemExit("tipbot run exited")
+                await asyncio.sleep(0.05)
+        served = "`tipbot run`" if args.workers == 1 else f"{args.workers} uvicorn workers"
+        print(f"/tip through {served} (uvicorn + Bolt) on PostgreSQL, {args.rate}/s for {args.seconds} s "
+              f"after {args.warmup} s warm-up, {args.members} members, Python {sys.version.split()[0]}, "
+              f"{os.cpu_count()} CPUs")
+        cpu_before = process_cpu_seconds(server.pid)
+        requests = await load(args, mock, base)
+        cpu = process_cpu_seconds(server.pid) - cpu_before
+        print(f"server process CPU: {cpu:.1f} s, {cpu / requests * 1000:.1f} ms per request")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        await mock.runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=int, default=200, help="requests per second (default 200)")
+    parser.add_argument("--seconds", type=float, default=15, help="measured seconds (default 15)")
+    parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds, not counted (default 3)")
+    parser.add_argument("--members", type=int, default=100, help="members tipping each other (default 100)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="1: `tipbot run`; N > 1: `uvicorn --factory bot.web:create_app --workers N`")
+    args = parser.parse_args()
+
+    admin = sa.create_engine(db.normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
+    name = f"tipbot_bench_slack_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.make_url(db.normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        engine.dispose()
+        asyncio.run(run(args, url))
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
