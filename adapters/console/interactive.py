@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -37,12 +38,16 @@ def history_file() -> FileHistory:
 
 
 def interactive(session: ConsoleSession, *, user: str = "alice", history: History | None = None,
-                input: Input | None = None, output: Output | None = None) -> int:
+                input: Input | None = None, output: Output | None = None,
+                echo: Callable[[str], None] | None = None) -> int:
     """Read commands until `quit` or end of input; each reply is printed below its command."""
     prompt = PromptSession(history=history or history_file(), input=input, output=output)
 
     def say(text: str = "") -> None:
-        print_formatted_text(text, output=output)
+        if echo is not None:
+            echo(text)
+        else:
+            print_formatted_text(text, output=output)
 
     admins = ", ".join(sorted(session.admins)) or "none"
     say(f"Tipbot console, community {session.community!r}. Type `help`, or `quit` to leave.")
