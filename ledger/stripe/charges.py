@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -32,6 +34,7 @@ from ledger.payday.tables import payday_tips
 from ledger.money import format_money
 from ledger.stripe.client import StripeConfig, call
 from ledger.stripe.dues import PAUSE_AFTER_DECLINES, payable_members
+from ledger.stripe.snapshot import forget_running_sums, recompute_running_sums
 from ledger.stripe.fees import plan_charge, split_pro_rata
 from ledger.stripe.tables import (
     stripe_accounts, stripe_charges, stripe_customers, stripe_dues, stripe_settings, stripe_transfers,
@@ -147,27 +150,38 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
 def _settle_these_amounts(book: Book, payday_id: int, planned: list[tuple[dict, list[dict]]]) -> None:
     """Tell settlement what each charged pair is paid this payday: its accumulated dues
     (less its share of the fee when recipients bear it), not just one week's tip."""
-    for charge, lines in planned:
-        tipper = charge["member_id"]
-        paid = {line["recipient_id"]: line["amount_minor"] for line in lines}
-        in_snapshot = set(book.conn.execute(
-            sa.select(payday_tips.c.tippee_id).where(payday_tips.c.payday_id == payday_id,
-                                                     payday_tips.c.tipper_id == tipper)).scalars())
-        for tippee, amount in paid.items():
-            if tippee in in_snapshot:
-                book.conn.execute(payday_tips.update().where(
-                    payday_tips.c.payday_id == payday_id, payday_tips.c.tipper_id == tipper,
-                    payday_tips.c.tippee_id == tippee).values(amount_minor=amount, due=True))
-                continue
-            tip = book.current_tip(tipper, tippee)  # dues only ever come from a tip, so there is one
-            book.conn.execute(payday_tips.insert().values(
-                payday_id=payday_id, tipper_id=tipper, tippee_id=tippee, tip_id=tip.id, amount_minor=amount,
-                ctime=tip.ctime, due=True))
-        unpaid = in_snapshot - set(paid)  # not payable, or a share the fee ate entirely
-        if unpaid:
-            book.conn.execute(payday_tips.update().where(
-                payday_tips.c.payday_id == payday_id, payday_tips.c.tipper_id == tipper,
-                payday_tips.c.tippee_id.in_(unpaid)).values(due=False))
+    charged = {charge["member_id"] for charge, _ in planned}
+    forget_running_sums(book, payday_id, charged)
+    snapshot = {
+        (r.tipper_id, r.tippee_id)
+        for r in book.conn.execute(sa.select(payday_tips.c.tipper_id, payday_tips.c.tippee_id)
+                                   .where(payday_tips.c.payday_id == payday_id))
+        if r.tipper_id in charged
+    }
+    paid = {(charge["member_id"], line["recipient_id"]): line["amount_minor"]
+            for charge, lines in planned for line in lines}
+    updates = [{"t": t, "e": e, "a": amount} for (t, e), amount in paid.items() if (t, e) in snapshot]
+    if updates:
+        book.conn.execute(
+            payday_tips.update().where(payday_tips.c.payday_id == payday_id,
+                                       payday_tips.c.tipper_id == sa.bindparam("t"),
+                                       payday_tips.c.tippee_id == sa.bindparam("e"))
+            .values(amount_minor=sa.bindparam("a"), due=True), updates)
+    for (tipper, tippee), amount in paid.items():
+        if (tipper, tippee) in snapshot:
+            continue
+        tip = book.current_tip(tipper, tippee)  # dues only ever come from a tip, so there is one
+        book.conn.execute(payday_tips.insert().values(
+            payday_id=payday_id, tipper_id=tipper, tippee_id=tippee, tip_id=tip.id, amount_minor=amount,
+            ctime=tip.ctime, due=True))
+    unpaid = [{"t": t, "e": e} for t, e in snapshot if (t, e) not in paid]  # not payable, or eaten by the fee
+    if unpaid:
+        book.conn.execute(
+            payday_tips.update().where(payday_tips.c.payday_id == payday_id,
+                                       payday_tips.c.tipper_id == sa.bindparam("t"),
+                                       payday_tips.c.tippee_id == sa.bindparam("e"))
+            .values(due=False), unpaid)
+    recompute_running_sums(book, payday_id, charged)
 
 
 def _free_payday(book: Book, payday_id: int | None, from_id: int, to_id: int) -> int | None:
@@ -259,16 +273,22 @@ def _latest_charge_id(intent) -> str | None:
 
 
 def charge_one(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, row,
-               after_call: AfterCall | None = None) -> tuple[str, str | None]:
-    """Charge one pending row; returns (outcome, message for the tipper)."""
+               after_call: AfterCall | None = None,
+               slots: threading.BoundedSemaphore | None = None) -> tuple[str, str | None]:
+    """Charge one pending row; returns (outcome, message for the tipper).
+
+    `slots` bounds the Stripe calls in flight; the local write happens outside it,
+    so a slot never waits on the database."""
     params = {
         "amount": row.amount_minor, "currency": row.currency.lower(), "customer": row.customer_id,
         "payment_method": row.payment_method_id, "confirm": True, "off_session": True,
         "metadata": {"tipbot_charge_id": str(row.id), "tipbot_payday_id": str(row.payday_id or "")},
     }
     try:
-        intent = call(lambda: client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": charge_key(row.id)}), config=config, what="payment_intents.create")
+        with slots or nullcontext():
+            intent = call(lambda: client.v1.payment_intents.create(
+                params=params, options={"idempotency_key": charge_key(row.id)}), config=config,
+                what="payment_intents.create")
     except stripe.CardError as error:
         if after_call:
             after_call("charge", row.id)
@@ -302,8 +322,10 @@ def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
     ).all())
     fresh = [r for r in rows if _aware(r.created_at) > cutoff]
     report.pending += len(rows) - len(fresh)
-    with ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="stripe-charge") as pool:
-        futures = [(row, pool.submit(charge_one, ledger, client, config, row, after_call)) for row in fresh]
+    slots = threading.BoundedSemaphore(config.concurrency)
+    # Twice as many threads as slots: while some write their rows, the others keep every slot busy.
+    with ThreadPoolExecutor(max_workers=2 * config.concurrency, thread_name_prefix="stripe-charge") as pool:
+        futures = [(row, pool.submit(charge_one, ledger, client, config, row, after_call, slots)) for row in fresh]
         for row, future in futures:
             try:
                 outcome, message = future.result()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.book import Book
 from ledger.models import members, transfers
 from ledger.payday.tables import payday_tips
+from ledger.stripe.snapshot import forget_running_sums, recompute_running_sums
 from ledger.stripe.tables import stripe_accounts, stripe_accruals, stripe_charges, stripe_customers, stripe_dues
 
 PAUSE_AFTER_DECLINES = 3
@@ -45,12 +46,14 @@ def accrue(book: Book, community_id: int, payday_id: int) -> int | None:
             book.conn.execute(stripe_accruals.insert().values(payday_id=payday_id, tippers=0))
     except IntegrityError:
         return None
+    forget_running_sums(book, payday_id)
     book.conn.execute(
         payday_tips.update()
         .where(payday_tips.c.payday_id == payday_id, payday_tips.c.due.is_(True),
                payday_tips.c.tippee_id.not_in(payable_members()))
         .values(due=False)
     )
+    recompute_running_sums(book, payday_id)
     rows = book.conn.execute(
         sa.select(payday_tips.c.tipper_id, payday_tips.c.tippee_id, payday_tips.c.amount_minor)
         .where(payday_tips.c.payday_id == payday_id, payday_tips.c.due.is_(True),

@@ -13,7 +13,9 @@ money is back in the recipient's balance.
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -92,7 +94,7 @@ def fail_transfer(book: Book, line_id: int, message: str) -> bool:
 
 
 def pay_one(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, line,
-            after_call: AfterCall | None = None) -> str:
+            after_call: AfterCall | None = None, slots: threading.BoundedSemaphore | None = None) -> str:
     if not ledger.run(lambda book: reserve(book, line.id)).value:
         return "failed"
     params = {
@@ -103,8 +105,10 @@ def pay_one(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, l
     if line.charge_id:  # ties the transfer to the funds of the charge that paid it
         params["source_transaction"] = line.charge_id
     try:
-        transfer = call(lambda: client.v1.transfers.create(
-            params=params, options={"idempotency_key": transfer_key(line.id)}), config=config, what="transfers.create")
+        with slots or nullcontext():
+            transfer = call(lambda: client.v1.transfers.create(
+                params=params, options={"idempotency_key": transfer_key(line.id)}), config=config,
+                what="transfers.create")
     except stripe.InvalidRequestError as error:  # e.g. the account can no longer be paid
         if after_call:
             after_call("transfer", line.id)
@@ -127,8 +131,9 @@ def run_payouts(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
                stripe_charges.c.status == "succeeded")
         .order_by(stripe_transfers.c.id)
     ).all())
-    with ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="stripe-transfer") as pool:
-        futures = [(line, pool.submit(pay_one, ledger, client, config, line, after_call)) for line in lines]
+    slots = threading.BoundedSemaphore(config.concurrency)  # Stripe calls in flight; writes happen outside
+    with ThreadPoolExecutor(max_workers=2 * config.concurrency, thread_name_prefix="stripe-transfer") as pool:
+        futures = [(line, pool.submit(pay_one, ledger, client, config, line, after_call, slots)) for line in lines]
         for line, future in futures:
             try:
                 outcome = future.result()
