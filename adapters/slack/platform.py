@@ -53,7 +53,12 @@ class SlackPlatform(Platform):
             return []
         from adapters.slack.web import routes
 
-        return routes(self.app(runtime), events=not self.socket_mode(runtime))
+        events = not self.socket_mode(runtime)
+        if events and runtime.settings.slack_signing_secret is None:
+            log.error("SLACK_SIGNING_SECRET is not set, so /slack/events is not served: "
+                      "every request would fail its signature check")
+            events = False
+        return routes(self.app(runtime), events=events)
 
     async def start(self, runtime: Runtime) -> None:
         if not self.socket_mode(runtime):

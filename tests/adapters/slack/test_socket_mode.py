@@ -76,3 +76,11 @@ async def test_handler_driven_directly_with_a_socket_mode_request(socket_runtime
 async def test_socket_mode_serves_no_http_events(socket_runtime) -> None:
     paths = [getattr(r, "path", None) for r in build_app(socket_runtime).routes]
     assert "/slack/events" not in paths and "/healthz" in paths
+
+
+async def test_http_mode_without_signing_secret_serves_no_events(mock_slack, ledger) -> None:
+    runtime = Runtime(slack_settings(mock_slack, slack_signing_secret=None), ledger=ledger,
+                      platforms={"slack": SlackPlatform()})
+    paths = [getattr(r, "path", None) for r in build_app(runtime).routes]
+    assert "/slack/events" not in paths
+    await runtime.platforms["slack"].stop()
