@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 # Ledger work runs in worker threads (asyncio.to_thread): enough of them to keep the
 # PostgreSQL pool (10 + 20 overflow connections) busy while requests wait on the database.
-WORKER_THREADS = 32
+WORKER_THREADS = 16
 
 # Names bot/scheduler.py may give its loop: `async def NAME(runtime)` that runs until cancelled.
 SCHEDULER_FUNCTIONS = ("run_scheduler", "scheduler_loop", "run_forever", "run", "loop")
