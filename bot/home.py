@@ -6,11 +6,9 @@ never creates a space or a member, so merely opening a tab writes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
-from croniter import croniter
-
+from bot.handlers.info import payday_text
 from bot.reply import Reply
 from ledger.book import Book
 from ledger.money import format_money
@@ -20,15 +18,6 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 MAX_LINES = 20
-
-
-def next_payday(cron: str, now: dt.datetime | None = None) -> dt.datetime | None:
-    """The next time the community's payday schedule fires (UTC), or None for a bad schedule."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    try:
-        return croniter(cron, now).get_next(dt.datetime)
-    except (ValueError, KeyError):
-        return None
 
 
 def _lines(lines: list[TipLine], currency: str, arrow: str) -> str:
@@ -53,13 +42,12 @@ def home_reply(runtime: Runtime, platform: str, space_external_id: str, platform
         currency = community.currency
         given = book.tips_given(member.id)
         received = book.tips_received(member.id)
-        when = next_payday(community.payday_cron)
         fields = (
             ("Balance", book.balance(member.id).format()),
             ("Giving weekly", format_money(sum(t.weekly_amount_minor for t in given if not t.pledge), currency)),
             ("Receiving weekly", format_money(sum(t.weekly_amount_minor for t in received if not t.pledge), currency)
              if member.receiving else "not receiving (`/tip receive on`)"),
-            ("Next payday", when.strftime("%A %d %B %Y, %H:%M UTC") if when else "not scheduled"),
+            ("Next payday", payday_text(community.payday_cron)),
         )
         parts = []
         parts.append("*Tips you give*\n" + (_lines(given, currency, "→") or "None yet: `/tip @name 1`."))
