@@ -26,6 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -263,7 +264,13 @@ class SlackApp:
         """The summary message, then its chart; 429s wait for Retry-After (the client's retry handler)."""
         client = await self.client_for_team(team_id)
         await client.chat_postMessage(channel=channel_id, **render.summary_message(summary))
-        if summary.chart_png:
+        if not summary.chart_png:
+            return
+        try:
             await client.files_upload_v2(channel=channel_id, file=summary.chart_png,
                                          filename=summary.chart_filename,
                                          title=f"Payday: {summary.community_name}")
+        except SlackApiError as error:
+            # The summary itself is posted: failing here would make a retry post it twice.
+            log.warning("payday chart for %s in %s not uploaded: %s", team_id, channel_id,
+                        error.response.get("error"))

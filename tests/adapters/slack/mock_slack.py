@@ -38,6 +38,7 @@ class MockSlack:
     rate_limits: dict[str, int] = field(default_factory=dict)  # method -> how many 429s to answer first
     retry_after_seconds: int = 1
     missing_channels: set[str] = field(default_factory=set)  # chat.postMessage answers channel_not_found
+    no_files_channels: set[str] = field(default_factory=set)  # files.completeUploadExternal: not_in_channel
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -151,6 +152,8 @@ class MockSlack:
             return {"ok": True, "channel": {"id": f"D{args.get('users')}"}}
         if method == "files.getUploadURLExternal":
             return {"ok": True, "upload_url": f"{self.url}/upload/F{n}", "file_id": f"F{n}"}
+        if method == "files.completeUploadExternal" and args.get("channel_id") in self.no_files_channels:
+            return {"ok": False, "error": "not_in_channel"}
         if method == "files.completeUploadExternal":
             files = args.get("files")
             files = json.loads(files) if isinstance(files, str) else files

@@ -71,3 +71,13 @@ async def test_a_failing_workspace_does_not_stop_the_others(slack: SlackHarness)
     assert results == {f"slack:{TEAM}": "failed: SlackApiError", "slack:T3": "posted"}
     assert [c.args["channel"] for c in slack.mock.of("chat.postMessage") if c.status == 200] == ["CGONE", "C3"]
     assert len(slack.mock.of("upload")) == 1  # the chart went to the workspace that worked
+
+
+async def test_a_chart_that_cannot_be_shared_does_not_fail_the_posted_summary(slack: SlackHarness) -> None:
+    community_id = await community_with_channel(slack)
+    slack.mock.no_files_channels.add("C9")
+
+    results = await slack.runtime.deliver_summary(community_id, summary())
+
+    assert results == {f"slack:{TEAM}": "posted"}  # so a retry would not post the text twice
+    assert len(slack.mock.of("chat.postMessage")) == 1
