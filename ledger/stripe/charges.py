@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -33,6 +30,7 @@ from ledger.models import transfers
 from ledger.payday.tables import payday_tips
 from ledger.money import format_money
 from ledger.stripe.client import StripeConfig, call
+from ledger.stripe.concurrent import send_all
 from ledger.stripe.dues import PAUSE_AFTER_DECLINES, payable_members
 from ledger.stripe.snapshot import forget_running_sums, recompute_running_sums
 from ledger.stripe.fees import plan_charge, split_pro_rata
@@ -272,43 +270,51 @@ def _latest_charge_id(intent) -> str | None:
     return latest
 
 
-def charge_one(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, row,
-               after_call: AfterCall | None = None,
-               slots: threading.BoundedSemaphore | None = None) -> tuple[str, str | None]:
-    """Charge one pending row; returns (outcome, message for the tipper).
+@dataclass(frozen=True)
+class ChargeAnswer:
+    """What Stripe said about one charge."""
 
-    `slots` bounds the Stripe calls in flight; the local write happens outside it,
-    so a slot never waits on the database."""
+    status: str  # "succeeded" | "declined" | "pending"
+    payment_intent_id: str | None = None
+    charge_id: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+def send_charge(client: stripe.StripeClient, config: StripeConfig, row) -> ChargeAnswer:
+    """One off-session PaymentIntent for a pending row, keyed by the row's id."""
     params = {
         "amount": row.amount_minor, "currency": row.currency.lower(), "customer": row.customer_id,
         "payment_method": row.payment_method_id, "confirm": True, "off_session": True,
         "metadata": {"tipbot_charge_id": str(row.id), "tipbot_payday_id": str(row.payday_id or "")},
     }
     try:
-        with slots or nullcontext():
-            intent = call(lambda: client.v1.payment_intents.create(
-                params=params, options={"idempotency_key": charge_key(row.id)}), config=config,
-                what="payment_intents.create")
+        intent = call(lambda: client.v1.payment_intents.create(
+            params=params, options={"idempotency_key": charge_key(row.id)}), config=config,
+            what="payment_intents.create")
     except stripe.CardError as error:
-        if after_call:
-            after_call("charge", row.id)
         payload = (error.json_body or {}).get("error") or {}
-        intent = payload.get("payment_intent")
-        intent_id = intent.get("id") if isinstance(intent, dict) else intent
-        message = ledger.run(lambda book: decline_charge(
-            book, row.id, code=error.code, message=error.user_message or str(error), payment_intent_id=intent_id)).value
-        return "declined", message
-    if after_call:
-        after_call("charge", row.id)
+        declined = payload.get("payment_intent")
+        return ChargeAnswer("declined", declined.get("id") if isinstance(declined, dict) else declined,
+                            code=error.code, message=error.user_message or str(error))
     if intent.status == "succeeded":
-        ledger.run(lambda book: complete_charge(book, row.id, intent.id, _latest_charge_id(intent)))
-        return "succeeded", None
+        return ChargeAnswer("succeeded", intent.id, _latest_charge_id(intent))
     if intent.status in ("processing", "requires_capture"):
-        return "pending", None  # the payment_intent.succeeded webhook completes it
-    message = ledger.run(lambda book: decline_charge(
-        book, row.id, code=intent.status, payment_intent_id=intent.id,
-        message="your bank asks you to confirm this payment" if intent.status == "requires_action" else None)).value
-    return "declined", message
+        return ChargeAnswer("pending", intent.id)  # the payment_intent.succeeded webhook completes it
+    return ChargeAnswer("declined", intent.id, code=intent.status,
+                        message="your bank asks you to confirm this payment"
+                        if intent.status == "requires_action" else None)
+
+
+def write_charge(book: Book, row, answer: ChargeAnswer) -> tuple[str, str | None]:
+    """Record Stripe's answer for a row: (outcome, message for the tipper)."""
+    if answer.status == "succeeded":
+        complete_charge(book, row.id, answer.payment_intent_id or "", answer.charge_id)
+        return "succeeded", None
+    if answer.status == "declined":
+        return "declined", decline_charge(book, row.id, code=answer.code, message=answer.message,
+                                          payment_intent_id=answer.payment_intent_id)
+    return "pending", None
 
 
 def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, payday_id: int,
@@ -322,26 +328,19 @@ def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
     ).all())
     fresh = [r for r in rows if _aware(r.created_at) > cutoff]
     report.pending += len(rows) - len(fresh)
-    slots = threading.BoundedSemaphore(config.concurrency)
-    # Twice as many threads as slots: while some write their rows, the others keep every slot busy.
-    with ThreadPoolExecutor(max_workers=2 * config.concurrency, thread_name_prefix="stripe-charge") as pool:
-        futures = [(row, pool.submit(charge_one, ledger, client, config, row, after_call, slots)) for row in fresh]
-        for row, future in futures:
-            try:
-                outcome, message = future.result()
-            except Exception:  # an outage: the row stays pending and the next run sends it again
-                log.exception("charge %s failed; it stays pending", row.id)
-                outcome, message = "pending", None
-            if outcome == "succeeded":
-                report.succeeded += 1
-                report.charged_minor += row.amount_minor
-                report.fee_minor += row.fee_minor
-            elif outcome == "declined":
-                report.declined += 1
-            else:
-                report.pending += 1
-            if message:
-                report.notices.append((row.member_id, message))
+    outcomes = send_all(ledger, fresh, concurrency=config.concurrency, what="charge", after_call=after_call,
+                        send=lambda row: send_charge(client, config, row), write=write_charge)
+    for row, (outcome, message) in outcomes:
+        if outcome == "succeeded":
+            report.succeeded += 1
+            report.charged_minor += row.amount_minor
+            report.fee_minor += row.fee_minor
+        elif outcome == "declined":
+            report.declined += 1
+        else:
+            report.pending += 1
+        if message:
+            report.notices.append((row.member_id, message))
     return report
 
 

@@ -13,9 +13,6 @@ money is back in the recipient's balance.
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,6 +23,7 @@ from ledger.book import Book
 from ledger.errors import InsufficientBalance
 from ledger.stripe.charges import AfterCall, _now
 from ledger.stripe.client import StripeConfig, call
+from ledger.stripe.concurrent import BATCH, send_all
 from ledger.stripe.tables import stripe_charges, stripe_transfers
 
 log = logging.getLogger(__name__)
@@ -93,10 +91,8 @@ def fail_transfer(book: Book, line_id: int, message: str) -> bool:
     return done
 
 
-def pay_one(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, line,
-            after_call: AfterCall | None = None, slots: threading.BoundedSemaphore | None = None) -> str:
-    if not ledger.run(lambda book: reserve(book, line.id)).value:
-        return "failed"
+def send_transfer(client: stripe.StripeClient, config: StripeConfig, line) -> tuple[str, str]:
+    """One Stripe Transfer for a reserved line, keyed by the line's id: ("sent", tr_...) or ("refused", why)."""
     params = {
         "amount": line.amount_minor, "currency": line.currency.lower(), "destination": line.destination,
         "transfer_group": transfer_group(line.payday_id),
@@ -105,46 +101,52 @@ def pay_one(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, l
     if line.charge_id:  # ties the transfer to the funds of the charge that paid it
         params["source_transaction"] = line.charge_id
     try:
-        with slots or nullcontext():
-            transfer = call(lambda: client.v1.transfers.create(
-                params=params, options={"idempotency_key": transfer_key(line.id)}), config=config,
-                what="transfers.create")
+        transfer = call(lambda: client.v1.transfers.create(
+            params=params, options={"idempotency_key": transfer_key(line.id)}), config=config,
+            what="transfers.create")
     except stripe.InvalidRequestError as error:  # e.g. the account can no longer be paid
-        if after_call:
-            after_call("transfer", line.id)
-        ledger.run(lambda book: fail_transfer(book, line.id, error.user_message or str(error)))
-        return "failed"
-    if after_call:
-        after_call("transfer", line.id)
-    ledger.run(lambda book: complete_transfer(book, line.id, transfer.id))
-    return "succeeded"
+        return "refused", error.user_message or str(error)
+    return "sent", transfer.id
+
+
+def write_transfer(book: Book, line, answer: tuple[str, str]) -> tuple[str, None]:
+    kind, value = answer
+    if kind == "sent":
+        complete_transfer(book, line.id, value)
+        return "succeeded", None
+    fail_transfer(book, line.id, value)
+    return "failed", None
 
 
 def run_payouts(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, community_id: int,
                 after_call: AfterCall | None = None) -> PayoutReport:
-    """Send every pending line whose charge succeeded (this payday's, and any a crash left)."""
+    """Send every pending line whose charge succeeded (this payday's, and any a crash left).
+
+    Every line's payout is reserved in the ledger first (batched transactions), then
+    the Transfers go out concurrently and their answers are written in batches."""
     report = PayoutReport()
-    lines = ledger.read(lambda book: book.conn.execute(
+    query = (
         sa.select(stripe_transfers, stripe_charges.c.charge_id)
         .join(stripe_charges, stripe_charges.c.id == stripe_transfers.c.charge_row_id)
         .where(stripe_transfers.c.community_id == community_id, stripe_transfers.c.status == "pending",
                stripe_charges.c.status == "succeeded")
         .order_by(stripe_transfers.c.id)
-    ).all())
-    slots = threading.BoundedSemaphore(config.concurrency)  # Stripe calls in flight; writes happen outside
-    with ThreadPoolExecutor(max_workers=2 * config.concurrency, thread_name_prefix="stripe-transfer") as pool:
-        futures = [(line, pool.submit(pay_one, ledger, client, config, line, after_call, slots)) for line in lines]
-        for line, future in futures:
-            try:
-                outcome = future.result()
-            except Exception:
-                log.exception("transfer %s failed; it stays pending", line.id)
-                outcome = "pending"
-            if outcome == "succeeded":
-                report.succeeded += 1
-                report.paid_minor += line.amount_minor
-            elif outcome == "failed":
-                report.failed += 1
-            else:
-                report.pending += 1
+    )
+    lines = ledger.read(lambda book: book.conn.execute(query).all())
+    reserved: list = []
+    for start in range(0, len(lines), BATCH):
+        chunk = lines[start:start + BATCH]
+        kept = ledger.run(lambda book: [reserve(book, line.id) for line in chunk]).value
+        reserved += [line for line, ok in zip(chunk, kept) if ok]
+        report.failed += kept.count(False)
+    outcomes = send_all(ledger, reserved, concurrency=config.concurrency, what="transfer", after_call=after_call,
+                        send=lambda line: send_transfer(client, config, line), write=write_transfer)
+    for line, (outcome, _) in outcomes:
+        if outcome == "succeeded":
+            report.succeeded += 1
+            report.paid_minor += line.amount_minor
+        elif outcome == "failed":
+            report.failed += 1
+        else:
+            report.pending += 1
     return report
