@@ -14,7 +14,7 @@ snapshot frozen, the rerun ends exactly where an uninterrupted run would.
 
 Crash injection for tests: pass `crash=callable(point)` or set
 TIPBOT_PAYDAY_CRASH="point[=raise|exit|kill|pause]". Points are the stage names
-(`snapshotted`, `funded`, `round 1`, ..., `settled`, `paid_out`, `done`), hit right
+(`snapshotted`, `funded`, `round 1`, ..., `planned`, `settled`, `paid_out`, `done`), hit right
 after the stage commits, and the same names with ":before-commit", hit inside the
 stage's transaction just before it commits.
 """
@@ -40,7 +40,7 @@ from ledger.book import Book
 from ledger.models import paydays
 from ledger.payday import stages
 from ledger.payday.processors import PaydayProcessor, processor_for
-from ledger.payday.settle import settle_round
+from ledger.payday.settle import apply_plan, plan_round, replan
 from ledger.payday.snapshot import take_snapshot
 from ledger.payday.stats import UnfundedNotice, compute_stats, unfunded_notices
 from ledger.payday.tables import payday_members, payday_tips
@@ -52,6 +52,7 @@ CrashHook = Callable[[str], None]
 Progress = Callable[[str, str], None]
 ADVISORY_NAMESPACE = 7_461_012  # first key of pg_advisory_lock(int, int): "payday"
 CRASH_ENV = "TIPBOT_PAYDAY_CRASH"
+MAX_REPLANS = 3  # members spending during the payday again and again: stop and say so
 _DEFAULT = object()
 
 
@@ -198,14 +199,35 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
         elif stage in (stages.SNAPSHOTTED, stages.FUNDED) or stage.startswith(stages.ROUND_PREFIX):
             def one_round(conn: sa.Connection, current: str) -> str:
                 number = stages.round_of(current) + 1
-                count, amount = settle_round(conn, run.payday_id, community.id, community.currency, number)
-                reached = stages.round_stage(number) if count else stages.SETTLED
+                count, amount = plan_round(conn, run.payday_id, number)
+                reached = stages.round_stage(number) if count else stages.PLANNED
                 stages.advance(conn, run.payday_id, current, reached)
                 run.report(reached, f"round {number}: {count} tips, {amount} minor units")
                 return reached
             _stage_transaction(run, stage, one_round)
-            if stage in (stages.SNAPSHOTTED, stages.FUNDED):  # round 1 wrote most of the transfers
-                _analyze(ledger, "transfers")
+            if stage in (stages.SNAPSHOTTED, stages.FUNDED):
+                _analyze(ledger, "payday_members")
+        elif stage == stages.PLANNED:
+            restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+
+            def apply(conn: sa.Connection, current: str) -> str:
+                try:
+                    with conn.begin_nested():
+                        count, amount = apply_plan(conn, run.payday_id, community.id, community.currency)
+                except IntegrityError as error:
+                    if "member_balance_nonnegative" not in str(error.orig):
+                        raise
+                    if stages.times_logged(conn, run.payday_id, stages.REPLANNED) >= MAX_REPLANS:
+                        raise
+                    replan(conn, run.payday_id)
+                    stages.record(conn, run.payday_id, stages.REPLANNED)
+                    stages.advance(conn, run.payday_id, current, restart)
+                    run.report(stages.REPLANNED, "a member spent elsewhere meanwhile; planning again")
+                    return stages.REPLANNED
+                stages.advance(conn, run.payday_id, current, stages.SETTLED)
+                run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
+                return stages.SETTLED
+            _stage_transaction(run, stage, apply)
         elif stage == stages.SETTLED and processor is not None:
             run.crash_point(f"{stages.PAID_OUT}:before")
             processor.after_settlement(run)

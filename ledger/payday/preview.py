@@ -12,7 +12,7 @@ from ledger.book import Book
 from ledger.models import paydays
 from ledger.payday import stages
 from ledger.payday.engine import PaydayResult
-from ledger.payday.settle import settle_round
+from ledger.payday.settle import plan_round
 from ledger.payday.snapshot import take_snapshot
 from ledger.payday.stats import compute_stats, unfunded_notices
 
@@ -23,9 +23,10 @@ NOTICE_PREVIEW = 50
 def dry_run(ledger: Ledger, community_id: int, week_start: dt.date) -> PaydayResult:
     """What the next payday not yet run (this week's, or a later one) would pay now.
 
-    The whole payday runs inside one transaction that is rolled back; the
-    accounts are never updated (the working balances stand in for them), so a
-    dry run locks no member's balance and leaves no trace.
+    Snapshot and planning run inside one transaction that is rolled back; the
+    plan is never applied, so a dry run locks no member's balance and leaves no
+    trace. (A processor's charges are not simulated: in Stripe mode the dry run
+    shows what balances alone would fund.)
     """
     with ledger.engine.connect() as conn:
         transaction = conn.begin()
@@ -42,8 +43,7 @@ def dry_run(ledger: Ledger, community_id: int, week_start: dt.date) -> PaydayRes
             take_snapshot(conn, payday_id, community_id)
             rounds = 0
             for number in range(1, MAX_DRY_RUN_ROUNDS + 1):
-                count, _amount = settle_round(conn, payday_id, community_id, community.currency, number,
-                                              apply=False)
+                count, _amount = plan_round(conn, payday_id, number)
                 if not count:
                     break
                 rounds = number

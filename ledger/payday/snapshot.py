@@ -1,7 +1,9 @@
 """The snapshot: the payday's inputs, frozen at its start in two INSERT ... SELECTs.
 
 Members (receiving flag, balance) and the tips current at that moment (amount > 0,
-with the ctime that orders funding) are copied into payday_members / payday_tips.
+with the ctime that orders funding) are copied into payday_members / payday_tips,
+each due tip with the running sum of its tipper's due tips in funding order: the
+one window function of the payday.
 Settlement reads only these, so a tip set or a member opting in while the payday
 runs counts from the next payday. On PostgreSQL the transaction is REPEATABLE READ
 so both statements see the same instant.
@@ -17,6 +19,9 @@ from ledger.tips import current_tips_query
 
 
 def take_snapshot(conn: sa.Connection, payday_id: int, community_id: int) -> dict[str, int]:
+    postgresql = conn.dialect.name == "postgresql"
+    if postgresql:  # the window's sort of a million tips fits in memory instead of spilling
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     conn.execute(payday_members.insert().from_select(
         ["payday_id", "member_id", "receiving", "start_balance_minor", "balance_minor"],
         sa.select(sa.literal(payday_id), members.c.id, members.c.receiving, accounts.c.balance_minor,
@@ -24,11 +29,16 @@ def take_snapshot(conn: sa.Connection, payday_id: int, community_id: int) -> dic
         .join(accounts, accounts.c.id == members.c.id)
         .where(members.c.community_id == community_id),
     ))
+    if postgresql:  # plan the tips' join for the members just inserted, not for an empty table
+        conn.exec_driver_sql("ANALYZE payday_members")
     current = current_tips_query(community_id).where(tips.c.weekly_amount_minor > 0).subquery()
+    due = payday_members.c.receiving
+    running = sa.func.sum(current.c.weekly_amount_minor).over(
+        partition_by=[current.c.tipper_id, due], order_by=[current.c.ctime, current.c.id], rows=(None, 0))
     conn.execute(payday_tips.insert().from_select(
-        ["payday_id", "tipper_id", "tippee_id", "tip_id", "amount_minor", "ctime", "due"],
+        ["payday_id", "tipper_id", "tippee_id", "tip_id", "amount_minor", "ctime", "due", "cum_minor"],
         sa.select(sa.literal(payday_id), current.c.tipper_id, current.c.tippee_id, current.c.id,
-                  current.c.weekly_amount_minor, current.c.ctime, payday_members.c.receiving)
+                  current.c.weekly_amount_minor, current.c.ctime, due, sa.case((due, running), else_=None))
         .join(payday_members, sa.and_(payday_members.c.payday_id == payday_id,
                                       payday_members.c.member_id == current.c.tippee_id)),
     ))

@@ -1,7 +1,9 @@
 """Stage bookkeeping: the paydays row holds the current stage, payday_stages the log.
 
 A payday moves through: started -> snapshotted -> [funded] -> round 1 -> round 2 ...
--> settled -> [paid_out] -> done (bracketed stages only with a processor). Every
+-> planned -> settled -> [paid_out] -> done (bracketed stages only with a
+processor). `replanned` is logged when applying the plan met a member who spent
+elsewhere meanwhile, and planning went back to round 1. Every
 stage is recorded in the same transaction as its effects, and every stage
 transaction first locks the paydays row and checks it is still at the stage it
 expects, so a rerun or a second process never does a stage twice.
@@ -19,6 +21,8 @@ from ledger.payday.tables import payday_stages
 STARTED = "started"
 SNAPSHOTTED = "snapshotted"
 FUNDED = "funded"
+PLANNED = "planned"
+REPLANNED = "replanned"
 SETTLED = "settled"
 PAID_OUT = "paid_out"
 DONE = "done"
@@ -74,3 +78,8 @@ def stage_log(conn: sa.Connection, payday_id: int) -> list[tuple[str, dt.datetim
         .where(payday_stages.c.payday_id == payday_id).order_by(payday_stages.c.recorded_at, payday_stages.c.stage)
     )
     return [(r.stage, r.recorded_at) for r in rows]
+
+
+def times_logged(conn: sa.Connection, payday_id: int, stage: str) -> int:
+    return conn.execute(sa.select(sa.func.count()).where(
+        payday_stages.c.payday_id == payday_id, payday_stages.c.stage == stage)).scalar_one()

@@ -1,5 +1,8 @@
 """Payday statistics and the read side the summaries use.
 
+Figures come from the snapshot and the plan (funded = `cum_minor <= spent_minor`),
+which the applied transfers match one for one, so a dry run reports the same way.
+
 All figures are integers (counts and minor units); the stats JSON stored on the
 paydays row never holds a float.
 """
@@ -15,19 +18,21 @@ import sqlalchemy as sa
 from ledger.models import members, paydays
 
 _PAID = """
-SELECT COUNT(*), COALESCE(SUM(amount_minor), 0), COUNT(DISTINCT from_account_id), COUNT(DISTINCT to_account_id)
-FROM transfers WHERE payday_id = :payday_id AND kind = 'tip'
+SELECT COUNT(*), COALESCE(SUM(pt.amount_minor), 0), COUNT(DISTINCT pt.tipper_id), COUNT(DISTINCT pt.tippee_id)
+FROM payday_tips pt
+JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
+WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
 """
 
-_UNPAID_WHERE = """
-pt.payday_id = :payday_id AND pt.due AND NOT EXISTS (
-    SELECT 1 FROM transfers x WHERE x.payday_id = :payday_id AND x.from_account_id = pt.tipper_id
-      AND x.to_account_id = pt.tippee_id)
+# Paid tips are a prefix of each tipper's queue: unpaid = running sum beyond what was paid.
+_UNPAID = """
+FROM payday_tips pt
+JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
+WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor > pm.spent_minor
 """
 
 _UNFUNDED = f"""
-SELECT COUNT(*), COALESCE(SUM(pt.amount_minor), 0), COUNT(DISTINCT pt.tipper_id)
-FROM payday_tips pt WHERE {_UNPAID_WHERE}
+SELECT COUNT(*), COALESCE(SUM(pt.amount_minor), 0), COUNT(DISTINCT pt.tipper_id) {_UNPAID}
 """
 
 _PLEDGED = """
@@ -107,12 +112,10 @@ class UnfundedNotice:
 
 _UNFUNDED_BY_TIPPER = f"""
 SELECT pt.tipper_id, pt.tippee_id, pt.amount_minor, pm.balance_minor,
-       ROW_NUMBER() OVER (PARTITION BY pt.tipper_id ORDER BY pt.ctime, pt.tip_id) AS position,
+       ROW_NUMBER() OVER (PARTITION BY pt.tipper_id ORDER BY pt.cum_minor) AS position,
        COUNT(*) OVER (PARTITION BY pt.tipper_id) AS tips,
        SUM(pt.amount_minor) OVER (PARTITION BY pt.tipper_id) AS unfunded_minor
-FROM payday_tips pt
-JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
-WHERE {_UNPAID_WHERE}
+{_UNPAID}
 """
 
 

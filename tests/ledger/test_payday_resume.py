@@ -9,7 +9,7 @@ import pytest
 
 from ledger.api import Ledger
 from ledger.money import Money
-from ledger.payday import PaydayCrash, PaydayRun, register_processor
+from ledger.payday import PaydayCrash, PaydayRun, payday_status, register_processor
 from ledger.payday.processors import _FACTORIES
 from tests.ledger.payday_helpers import WEEK, Town, book_state
 
@@ -69,7 +69,7 @@ def test_interrupted_at_every_recorded_step_then_rerun_equals_uninterrupted(requ
     expected = book_state(reference)
     reference.dispose()
     assert "snapshotted" in recorder.points and "round 3" in recorder.points and "done" in recorder.points
-    assert len(recorder.points) == 12  # 6 stages, each before and after its commit
+    assert len(recorder.points) == 14  # 7 stages, each before and after its commit
 
     for point in recorder.points:
         ledger = fresh_ledger(request, backend, tmp_path)
@@ -193,4 +193,6 @@ def test_a_one_off_tip_during_the_payday_never_overdraws(ledger):
     result = town.payday(crash=meanwhile)
     assert town.paid(result.payday_id) == set()
     assert town.balances() == {"ann": 5, "bob": 0, "cat": 25}
+    log = [stage for stage, _ in payday_status(ledger, town.community_id, WEEK)["this_week"]["log"]]
+    assert log.count("replanned") == 1 and log[-1] == "done"
     book_state(ledger)
