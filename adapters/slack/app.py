@@ -106,6 +106,8 @@ class SlackApp:
         self.bolt.command("/tip")(self.on_tip)
         self.bolt.action(re.compile(".+"))(self.on_action)
         self.bolt.event("app_home_opened")(self.on_home_opened)
+        if self.installation_store is not None:
+            self.bolt.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: forget the tokens
 
     # -- one HTTP connection pool for every call to Slack ---------------------------
 

@@ -109,3 +109,20 @@ async def test_workspace_that_never_installed_is_not_served(multi: SlackHarness)
     (told,) = multi.mock.of("response_url")
     assert "not installed" in told.args["text"] and "http://testserver/slack/install" in told.args["text"]
     assert dump_tables(multi.ledger.engine) == before
+
+
+async def test_uninstall_forgets_the_workspace_token(multi: SlackHarness) -> None:
+    import json
+
+    from tests.adapters.slack.conftest import event_payload
+
+    await install(multi, "T2", "Second")
+    store = multi.runtime.platforms["slack"].app(multi.runtime).installation_store
+    assert await store.async_find_bot(enterprise_id=None, team_id="T2") is not None
+
+    body = json.dumps(event_payload({"type": "app_uninstalled", "event_ts": "1700000000.3"}, team="T2",
+                                    event_id="EvUninstall"))
+    response = await multi.post_signed(body, content_type="application/json")
+
+    assert response.status_code == 200
+    assert await store.async_find_bot(enterprise_id=None, team_id="T2") is None
