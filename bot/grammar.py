@@ -40,7 +40,7 @@ def parse(text: str) -> c.Command:
     """Parse what a member typed after `/tip` (a leading `/tip` is accepted too)."""
     if not isinstance(text, str):
         raise InvalidRequest(f"A command is text. {HELP}")
-    _check_characters(text)
+    check_text(text)
     tokens = _TOKEN.findall(text)
     if tokens and tokens[0].lower() in ("/tip", "/tips"):
         tokens = tokens[1:]
@@ -63,7 +63,11 @@ def parse(text: str) -> c.Command:
 # characters and shapes
 
 
-def _check_characters(text: str) -> None:
+def check_text(text: str) -> None:
+    """Refuse text no command contains: control characters, lone surrogates, or too much of it.
+
+    Handlers also call it on notes that platforms with typed options (Discord) pass directly.
+    """
     if len(text) > MAX_TEXT:
         raise InvalidRequest(f"That is too long for a command (at most {MAX_TEXT} characters).")
     for char in text:

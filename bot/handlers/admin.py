@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.commands import AdminChannel, AdminCredit, AdminDebit, AdminLimits
 from bot.context import Context
+from bot.grammar import check_text
 from bot.handlers.members import resolve, who
 from bot.handlers.registry import handles
 from bot.reply import DirectMessage, Reply
@@ -29,6 +30,8 @@ def _note_suffix(note: str | None) -> str:
 @handles(AdminCredit)
 def admin_credit(ctx: Context, cmd: AdminCredit) -> Reply:
     require_admin(ctx, "credit balances")
+    if cmd.note:
+        check_text(cmd.note)
     member = resolve(ctx, cmd.user)
     amount = ctx.money(cmd.amount_text)
     result = ctx.book.credit(member.id, amount, by_admin=True, note=cmd.note)
@@ -45,6 +48,8 @@ def admin_credit(ctx: Context, cmd: AdminCredit) -> Reply:
 @handles(AdminDebit)
 def admin_debit(ctx: Context, cmd: AdminDebit) -> Reply:
     require_admin(ctx, "debit balances")
+    if cmd.note:
+        check_text(cmd.note)
     member = resolve(ctx, cmd.user)
     amount = ctx.money(cmd.amount_text)
     result = ctx.book.debit(member.id, amount, by_admin=True, note=cmd.note)

@@ -186,3 +186,26 @@ def test_a_repeated_request_is_already_recorded(console: Console) -> None:
                           + first.text)
     assert not again.direct_messages  # the recipient was told the first time
     assert console.tables() == before
+
+
+def test_typed_commands_are_validated_like_text(console: Console) -> None:
+    """Discord passes commands already built; the handlers refuse what the grammar would."""
+    from bot.commands import AdminCredit, Tip
+
+    def typed(command, admin: bool = False):
+        return console.runtime.bot.handle(
+            Invocation("discord", "G1", UserRef("111", "alice"), command=command, is_admin=admin))
+
+    typed(Tip((UserRef("222", "bob"),), "1"))
+    before = console.tables()
+    for command, code in [
+        (Tip((UserRef("222", "bob"),), "1", note="bad\x00note"), "invalid"),
+        (Tip((), "1"), "invalid"),
+        (Tip((UserRef("222", "bob"), UserRef("222", "bob")), "1"), "invalid"),
+        (Tip((UserRef("222", "bob"),), "1e3"), "malformed_amount"),
+        (Tip((UserRef("111", "alice"),), "1"), "self_tip"),
+        (AdminCredit(UserRef("222", "bob"), "5", note="\x1b[2J"), "invalid"),
+    ]:
+        reply = typed(command, admin=True)
+        assert not reply.ok and reply.code == code, (command, reply.text)
+    assert console.tables() == before
