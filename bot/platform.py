@@ -46,6 +46,15 @@ class Platform:
         """Post a payday summary (with its chart) to a channel of one space."""
         raise NotImplementedError(f"{self.name} cannot post summaries")
 
+    async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
+        """Send `text` privately to one member of a space (`user_id`: the platform's user id).
+
+        The payday tells tippers whose tips went unfunded why, this way. Raise
+        NotImplementedError when the platform has no direct messages: the bot then
+        tries the member's other spaces and counts them as not told.
+        """
+        raise NotImplementedError(f"{self.name} cannot send direct messages")
+
 
 def discover() -> dict[str, Platform]:
     """Every installed platform adapter, by name."""

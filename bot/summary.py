@@ -1,0 +1,174 @@
+"""Payday summaries (DESIGN.md §6): the text, the chart, and telling tippers why.
+
+`build_summary` turns a finished payday into a platform-neutral `bot.reply.Summary`:
+a short text, fields, and a PNG bar chart of what the community gave in its last
+12 paydays (matplotlib, Agg backend; minor units become floats only for drawing).
+`announce` delivers it once per payday: it claims the announcement
+(ledger.payday.claim_announcement), posts the summary to every space with
+`runtime.deliver_summary`, sends each tipper whose tips went unfunded a direct
+message through `Platform.send_direct` (platforms without DMs are skipped and
+counted), then records the payday as announced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.reply import Summary
+from ledger.money import exponent, format_money
+from ledger.payday import (
+    PaydayResult, UnfundedNotice, claim_announcement, mark_announced, recent_paydays, unfunded_notices,
+)
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CHART_WEEKS = 12
+MAX_NOTICES = 1000  # direct messages per payday; the rest are logged
+
+
+@dataclass
+class Announcement:
+    """What announcing one payday did."""
+
+    summary: Summary | None
+    delivered: dict[str, str] = field(default_factory=dict)  # space -> "posted" | "no channel" | "failed: ..."
+    notified: int = 0
+    not_notified: list[str] = field(default_factory=list)  # tippers we had no way to reach
+    skipped: str | None = None  # why nothing was announced (another process has it, ...)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"delivered": self.delivered, "notified": self.notified, "not_notified": self.not_notified,
+                "skipped": self.skipped}
+
+
+def summary_text(result: PaydayResult) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The summary's sentences and fields, from the payday's stats."""
+    s = result.stats or {}
+    cur = result.currency
+
+    def money(minor: int) -> str:
+        return format_money(minor, cur)
+
+    week = dt.date.fromisoformat(s.get("week_start", result.week_start.isoformat()))
+    lines = [f"Payday for the week of {week:%-d %B %Y}: "
+             + (f"{_n(s['tippers'], 'tipper')} gave {money(s['paid_minor'])} to {_n(s['recipients'], 'member')} "
+                f"({_n(s['tips_paid'], 'tip')})." if s.get("tips_paid") else "no tips were paid this week.")]
+    if s.get("unfunded_tips"):
+        lines.append(f"{_n(s['unfunded_tips'], 'tip')} ({money(s['unfunded_minor'])}) could not be funded; "
+                     f"{'its tipper has' if s['unfunded_tippers'] == 1 else 'their tippers have'} been told why.")
+    if s.get("pledges"):
+        lines.append(f"{_n(s['pledges'], 'pledge')} ({money(s['pledged_minor'])}) wait for members to say "
+                     f"`/tip receive on`.")
+    changes = [f"{s[k]} {label}" for k, label in (("new_tips", "new"), ("changed_tips", "changed"),
+                                                   ("ended_tips", "ended")) if s.get(k)]
+    if changes:
+        lines.append("Tips this week: " + ", ".join(changes) + ".")
+    change = s.get("change_minor")
+    fields = [("Given", money(s.get("paid_minor", 0))), ("Tips paid", str(s.get("tips_paid", 0))),
+              ("Tippers", str(s.get("tippers", 0))), ("Recipients", str(s.get("recipients", 0)))]
+    if s.get("unfunded_tips"):
+        fields.append(("Unfunded", f"{s['unfunded_tips']} ({money(s['unfunded_minor'])})"))
+    if change is not None:
+        sign = "+" if change > 0 else "-" if change < 0 else "±"
+        fields.append(("Versus last week", f"{sign}{money(abs(change))}"))
+    return "\n".join(lines), tuple(fields)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def chart_png(weeks: list[tuple[dt.date, int]], currency: str) -> bytes:
+    """A bar chart of the amount given per payday week (oldest first), as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    scale = 10 ** exponent(currency)
+    figure = Figure(figsize=(6, 2.6), dpi=100)
+    axes = figure.add_subplot()
+    labels = [f"{week:%-d %b}" for week, _ in weeks]
+    values = [amount_minor / scale for _, amount_minor in weeks]  # floats for drawing only
+    axes.bar(range(len(values)), values, color="#2e7d5b")
+    axes.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
+    axes.set_ylabel(currency)
+    axes.set_title(f"Given per week (last {len(weeks)} paydays)", fontsize=9)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def build_summary(runtime: Runtime, result: PaydayResult) -> Summary:
+    with runtime.ledger.begin(readonly=True) as book:
+        recent = recent_paydays(book.conn, result.community_id, CHART_WEEKS)
+    text, fields = summary_text(result)
+    weeks = [(week, int(stats.get("paid_minor", 0))) for week, stats in recent]
+    png = chart_png(weeks, result.currency) if weeks else None
+    return Summary(community_name=result.community_name, text=text, chart_png=png,
+                   chart_filename=f"payday-{result.week_start.isoformat()}.png", fields=fields)
+
+
+def notice_text(notice: UnfundedNotice, currency: str) -> str:
+    """Why a tipper's tips were not paid, in words they can act on."""
+    def money(minor: int) -> str:
+        return format_money(minor, currency)
+
+    tips = "tip" if notice.tips == 1 else "tips"
+    return (f"This week's payday could not pay {notice.tips} of your weekly {tips} ({money(notice.unfunded_minor)}): "
+            f"your balance of {money(notice.balance_minor)} did not cover the next one, "
+            f"{money(notice.first_waiting_minor)} to {notice.first_waiting_tippee}. Tips are paid whole and oldest "
+            f"first, so the ones after it wait too. Add to your balance (`/tip fund`, or ask a treasurer) and they "
+            f"are paid at the next payday; `/tip list` shows them.")
+
+
+async def announce(runtime: Runtime, result: PaydayResult) -> Announcement:
+    """Post the summary and tell unfunded tippers why, once per payday across processes."""
+    ledger = runtime.ledger
+    if result.payday_id is None or result.stats is None:
+        return Announcement(None, skipped="the payday has not finished")
+    claimed = await asyncio.to_thread(claim_announcement, ledger, result.payday_id)
+    if not claimed:
+        return Announcement(None, skipped="already announced (or being announced by another process)")
+    summary = await asyncio.to_thread(build_summary, runtime, result)
+    outcome = Announcement(summary)
+    outcome.delivered = await runtime.deliver_summary(result.community_id, summary)
+    with ledger.begin(readonly=True) as book:
+        notices = unfunded_notices(book.conn, result.payday_id, limit=MAX_NOTICES)
+    if result.stats.get("unfunded_tippers", 0) > len(notices):
+        log.warning("payday %s: only the first %s unfunded tippers get a direct message", result.payday_id,
+                    MAX_NOTICES)
+    for notice in notices:
+        if await _tell(runtime, notice.tipper_id, notice_text(notice, result.currency)):
+            outcome.notified += 1
+        else:
+            outcome.not_notified.append(notice.tipper_name)
+    await asyncio.to_thread(mark_announced, ledger, result.payday_id)
+    return outcome
+
+
+async def _tell(runtime: Runtime, member_id: int, text: str) -> bool:
+    """A direct message on the first of the member's spaces whose platform can send one."""
+    identities = runtime.ledger.read(lambda book: book.identities_of(member_id))
+    for space, platform_user_id in identities:
+        platform = runtime.platforms.get(space.platform)
+        if platform is None:
+            continue
+        try:
+            await platform.send_direct(runtime, space.external_id, platform_user_id, text)
+            return True
+        except NotImplementedError:
+            continue
+        except Exception:  # one failing DM never stops the others
+            log.exception("direct message to %s on %s failed", platform_user_id, space.platform)
+    return False
