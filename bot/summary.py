@@ -62,8 +62,10 @@ def summary_text(result: PaydayResult) -> tuple[str, tuple[tuple[str, str], ...]
              + (f"{_n(s['tippers'], 'tipper')} gave {money(s['paid_minor'])} to {_n(s['recipients'], 'member')} "
                 f"({_n(s['tips_paid'], 'tip')})." if s.get("tips_paid") else "no tips were paid this week.")]
     if s.get("unfunded_tips"):
-        lines.append(f"{_n(s['unfunded_tips'], 'tip')} ({money(s['unfunded_minor'])}) could not be funded; "
-                     f"{'its tipper has' if s['unfunded_tippers'] == 1 else 'their tippers have'} been told why.")
+        lines.append(f"{_n(s['unfunded_tips'], 'tip')} ({money(s['unfunded_minor'])}) could not be funded: "
+                     f"{'its tipper' if s['unfunded_tippers'] == 1 else _n(s['unfunded_tippers'], 'tipper')} "
+                     f"did not have the balance, and {'waits' if s['unfunded_tippers'] == 1 else 'wait'} "
+                     f"for the next payday.")
     if s.get("pledges"):
         lines.append(f"{_n(s['pledges'], 'pledge')} ({money(s['pledged_minor'])}) wait for members to say "
                      f"`/tip receive on`.")
@@ -87,7 +89,7 @@ def _n(count: int, noun: str) -> str:
 
 
 def chart_png(weeks: list[tuple[dt.date, int]], currency: str) -> bytes:
-    """A bar chart of the amount given per payday week (oldest first), as PNG bytes."""
+    """A bar chart of the amount given per week (oldest first; 0 for weeks without a payday), as PNG bytes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,7 +103,7 @@ def chart_png(weeks: list[tuple[dt.date, int]], currency: str) -> bytes:
     axes.bar(range(len(values)), values, color="#2e7d5b")
     axes.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
     axes.set_ylabel(currency)
-    axes.set_title(f"Given per week (last {len(weeks)} paydays)", fontsize=9)
+    axes.set_title(f"Given per week, last {len(weeks)} weeks", fontsize=9)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     buffer = io.BytesIO()
@@ -113,8 +115,10 @@ def build_summary(runtime: Runtime, result: PaydayResult) -> Summary:
     with runtime.ledger.begin(readonly=True) as book:
         recent = recent_paydays(book.conn, result.community_id, CHART_WEEKS)
     text, fields = summary_text(result)
-    weeks = [(week, int(stats.get("paid_minor", 0))) for week, stats in recent]
-    png = chart_png(weeks, result.currency) if weeks else None
+    given = {week: int(stats.get("paid_minor", 0)) for week, stats in recent}
+    weeks = [(week, given.get(week, 0))
+             for week in (result.week_start - dt.timedelta(weeks=back) for back in range(CHART_WEEKS - 1, -1, -1))]
+    png = chart_png(weeks, result.currency)
     return Summary(community_name=result.community_name, text=text, chart_png=png,
                    chart_filename=f"payday-{result.week_start.isoformat()}.png", fields=fields)
 
