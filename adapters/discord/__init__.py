@@ -1,10 +1,5 @@
-"""The discord adapter (being built)."""
+"""The Discord adapter: slash commands and buttons in, embeds, DMs and payday summaries out."""
 
-from bot.platform import Platform
+from adapters.discord.platform import platform
 
-
-class _Pending(Platform):
-    name = "discord"
-
-
-platform = _Pending()
+__all__ = ["platform"]
