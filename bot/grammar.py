@@ -121,6 +121,8 @@ def _amount(tokens: list[str], usage: str) -> tuple[str, list[str]]:
         raise InvalidRequest(f"Put the amount after the members, like `{usage}`.")
     if first.startswith("-"):
         raise MalformedAmount("Amounts cannot be negative. Use 0 to end a weekly tip.")
+    if first.lower() in ("once", "confirm"):
+        raise InvalidRequest(f"Put `{first.lower()}` after the amount, like `{usage} {first.lower()}`.")
     if not _AMOUNT_START.match(first):
         raise MalformedAmount(f"`{_shown(first)}` is not an amount. For example `{usage}`.")
     if len(tokens) > 1 and tokens[1].upper() in CURRENCY_EXPONENTS and not first[-1].isalpha():

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from adapters.console.render import render, to_json
-from adapters.console.session import ConsoleSession, Result
+from adapters.console.session import ConsoleSession, Result, valid_name
 
 PROG_HELP = """\
 Talk to Tipbot in this terminal. Interactive when stdin is a terminal; otherwise
@@ -35,14 +35,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "console", help="talk to Tipbot in this terminal (no accounts needed)", description=PROG_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     add_database_option(parser)
-    parser.add_argument("--community", metavar="NAME", default="console",
+    parser.add_argument("--community", metavar="NAME", default="console", type=_community_name,
                         help="the console community to use (default: console)")
-    parser.add_argument("--admin", metavar="NAME", action="append", default=[],
+    parser.add_argument("--admin", metavar="NAME", action="append", default=[], type=_member_name,
                         help="this name may use `/tip admin ...` (repeat for several)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input line")
-    parser.add_argument("--user", metavar="NAME", default="alice",
+    parser.add_argument("--user", metavar="NAME", default="alice", type=_member_name,
                         help="interactive mode: who you are at the start (default: alice)")
     parser.set_defaults(handler=main)
+
+
+def _community_name(text: str) -> str:
+    if not 0 < len(text.strip()) <= 100:
+        raise argparse.ArgumentTypeError("a community name is 1 to 100 characters")
+    return text.strip()
+
+
+def _member_name(text: str) -> str:
+    name = text.strip().lstrip("@")
+    if not valid_name(name):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a name to speak as (letters, digits, . - _)")
+    return name
 
 
 def open_session(args: argparse.Namespace) -> ConsoleSession:
@@ -74,6 +87,8 @@ def main(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO |
 
             return interactive(session, user=args.user)
         return run_script(session, stdin, stdout, as_json=args.json)
+    except KeyboardInterrupt:
+        return 130
     finally:
         session.runtime.ledger.dispose()
 

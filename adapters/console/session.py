@@ -17,7 +17,7 @@ from bot.reply import Reply, refusal
 from bot.runtime import Runtime
 
 PLATFORM = "console"
-_SPEAKER = re.compile(r"\s*([^\W][\w.\-']{0,79})\s*:(?:\s+|\Z)(.*)\Z", re.DOTALL)
+_SPEAKER = re.compile(r"\s*([^\W][\w.\-']{0,79})\s*:\s*(.*)\Z", re.DOTALL)
 _NAME = re.compile(r"[^\W][\w.\-']{0,79}\Z")
 
 LINE_FORMAT = "Start each line with who is speaking, like `alice: /tip @bob 1`."

@@ -79,6 +79,7 @@ def test_parses(text: str, command: c.Command) -> None:
     ("@bob", InvalidRequest, "How much?"),
     ("@bob @carol", InvalidRequest, "How much?"),
     ("@bob lots", MalformedAmount, "`lots` is not an amount"),
+    ("@bob once 5", InvalidRequest, "Put `once` after the amount, like `/tip @bob 1 once`."),
     ("@bob -1", MalformedAmount, "cannot be negative"),
     ("@bob NaN", MalformedAmount, "not an amount"),
     ("@ 1", InvalidRequest, "not a member mention"),

@@ -19,7 +19,7 @@ SCRIPT = """\
 
 treasurer: /tip admin credit @alice 20 dues
 alice: /tip @bob 1
-bob: /tip receive on
+bob:/tip receive on
 alice: /tip @bob 2 once thanks
 nobody said this
 alice: /tip @alice 1
@@ -33,7 +33,7 @@ def test_script_prints_each_reply_in_order(db_url: str) -> None:
     assert [block.splitlines()[0] for block in blocks] == [
         "treasurer: /tip admin credit @alice 20 dues",
         "alice: /tip @bob 1",
-        "bob: /tip receive on",
+        "bob:/tip receive on",
         "alice: /tip @bob 2 once thanks",
         "nobody said this",
         "alice: /tip @alice 1",
