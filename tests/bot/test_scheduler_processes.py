@@ -1,0 +1,76 @@
+"""PostgreSQL: several scheduler processes on one database run each community's
+payday once and announce it once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ledger.api import Ledger
+from tests.bot.test_scheduler import a_due_moment
+from tests.ledger.payday_helpers import Town, book_state
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.postgres_only
+
+SCHEDULER = """
+import asyncio, datetime as dt, json, os, sys, time
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.scheduler import run_due_paydays
+url, now, go = sys.argv[1], dt.datetime.fromisoformat(sys.argv[2]), sys.argv[3]
+runtime = Runtime(Settings(database_url=url), platforms={})
+runtime.ledger.read(lambda book: book.all_communities())  # connected before the start signal
+while not os.path.exists(go):
+    time.sleep(0.005)
+runs = asyncio.run(run_due_paydays(runtime, now))
+print(json.dumps([[r.result.community_name, r.result.status] for r in runs]))
+"""
+
+
+def test_several_scheduler_processes_run_each_payday_once(pg_url, tmp_path):
+    ledger = Ledger.connect(pg_url, upgrade=False)
+    towns = []
+    for name in ("one", "two", "three"):
+        town = Town(ledger, name)
+        town.member("alice", balance=50)
+        for member in ("homer", "janet", "david"):
+            town.member(member)
+        town.tip("alice", "homer", 50)
+        town.tip("homer", "janet", 20)
+        town.tip("janet", "david", 5)
+        town.tip("david", "homer", 20)
+        towns.append(town)
+    go = tmp_path / "go"
+    now = a_due_moment().isoformat()
+    processes = [subprocess.Popen([sys.executable, "-c", SCHEDULER, pg_url, now, str(go)], cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    time.sleep(1.0)
+    go.touch()
+    statuses: dict[str, list[str]] = {"one": [], "two": [], "three": []}
+    for process in processes:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, err
+        for community, status in json.loads(out.strip().splitlines()[-1]):
+            statuses[community].append(status)
+
+    for community, seen in statuses.items():
+        assert seen.count("ran") == 1, (community, seen)
+        assert set(seen) <= {"ran", "already_ran", "running_elsewhere", "resumed"}, seen
+    for town in towns:
+        assert town.balances() == {"alice": 0, "homer": 30, "janet": 15, "david": 5}
+    state = book_state(ledger)
+    assert [p[2] for p in state["paydays"]] == ["done"] * 3
+    with ledger.begin(readonly=True) as book:
+        logged = book.conn.execute(sa.text(
+            "SELECT stage, COUNT(*) FROM payday_stages WHERE stage IN ('announcing', 'announced', 'snapshotted') "
+            "GROUP BY stage ORDER BY stage")).all()
+    assert [tuple(row) for row in logged] == [("announced", 3), ("announcing", 3), ("snapshotted", 3)]
+    ledger.dispose()

@@ -1,0 +1,94 @@
+"""PostgreSQL: a `tipbot payday` process killed with SIGKILL at several moments
+(inside a stage's transaction, and between stages), then run again, ends exactly
+like an uninterrupted run, with the ledger check clean."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ledger.api import Ledger
+from tests.ledger.payday_helpers import WEEK, book_state
+from tests.ledger.test_payday_resume import build
+
+ROOT = Path(__file__).resolve().parents[2]
+AT = "2026-11-26T12:00Z"  # in WEEK
+
+pytestmark = pytest.mark.postgres_only
+
+
+def tipbot_payday(url: str, crash: str | None = None, *extra: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k != "TIPBOT_PAYDAY_CRASH"}
+    if crash:
+        env["TIPBOT_PAYDAY_CRASH"] = crash
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "payday", "--database", url, "--community", "town", "--at", AT,
+         "--no-summary", *extra],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def kill_when_paused(process: subprocess.Popen) -> str:
+    """Wait until the payday pauses at its crash point, then SIGKILL it."""
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.startswith("PAUSED "):
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+            return line.split(" ", 1)[1].strip()
+    process.wait(timeout=30)
+    raise AssertionError(f"the payday ended without pausing (exit {process.returncode})")
+
+
+@pytest.fixture
+def fresh_pg(request):
+    database = request.getfixturevalue("pg_database")
+    return database.fresh
+
+
+def test_sigkill_at_several_moments_then_rerun_equals_uninterrupted(fresh_pg):
+    url = fresh_pg()
+    reference = Ledger.connect(url, upgrade=False)
+    build(reference).payday(WEEK, crash=None)
+    expected = book_state(reference)
+    reference.dispose()
+
+    moments = ["snapshotted:before-commit", "round 1", "round 2:before-commit", "planned",
+               "settled:before-commit", "done:before-commit"]
+    for moment in moments:
+        url = fresh_pg()
+        ledger = Ledger.connect(url, upgrade=False)
+        build(ledger)
+        assert kill_when_paused(tipbot_payday(url, f"{moment}=pause")) == moment
+        rerun = tipbot_payday(url, None, "--wait")
+        out, err = rerun.communicate(timeout=120)
+        assert rerun.returncode == 0, err
+        assert "payday resumed and done" in out, (moment, out)
+        assert book_state(ledger) == expected, moment
+        ledger.dispose()
+
+
+def test_a_process_that_kills_itself_mid_apply_loses_and_doubles_nothing(fresh_pg):
+    url = fresh_pg()
+    reference = Ledger.connect(url, upgrade=False)
+    build(reference).payday(WEEK, crash=None)
+    expected = book_state(reference)
+    reference.dispose()
+
+    url = fresh_pg()
+    ledger = Ledger.connect(url, upgrade=False)
+    build(ledger)
+    killed = tipbot_payday(url, "settled:before-commit=kill")
+    killed.communicate(timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    check = subprocess.run([sys.executable, "-m", "bot.cli", "ledger", "check", "--database", url], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr  # the half-done apply left no trace
+    rerun = tipbot_payday(url, None, "--wait")
+    rerun.communicate(timeout=120)
+    assert book_state(ledger) == expected
+    ledger.dispose()
