@@ -123,15 +123,9 @@ def _totals(ctx: Context) -> str:
 
 
 def command_text(cmd: Tip) -> str:
-    """The command as text again (a button's value): mentions in the platform's escaped form."""
-    mentions = []
-    for ref in cmd.recipients:
-        if ref.bare:
-            mentions.append(f"@{ref.platform_user_id}")
-        elif ref.name:
-            mentions.append(f"<@{ref.platform_user_id}|{ref.name}>")
-        else:
-            mentions.append(f"<@{ref.platform_user_id}>")
+    """The command as text again, short enough for a button's value (Discord: 100 characters
+    with the action id): escaped mentions carry only the id, since the members exist by now."""
+    mentions = [f"@{ref.platform_user_id}" if ref.bare else f"<@{ref.platform_user_id}>" for ref in cmd.recipients]
     words = [*mentions, cmd.amount_text, *(["once"] if cmd.once else []), *([cmd.note] if cmd.note else [])]
     return " ".join(words)
 
@@ -148,6 +142,8 @@ def _ask_to_confirm(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[U
         return Reply(text=f"{text}\nTo set it, type the command again with `confirm`: `/tip {typed}`",
                      code="confirm")
     value = command_text(cmd)
+    if ctx.invocation.platform == "slack":
+        text += " (Or send the command again with `confirm` after the amount.)"
     return Reply(text=text, code="confirm", buttons=(
         Button(f"Yes, {amount.format()} a week", CONFIRM_ACTION, value, style="primary"),
         Button("Cancel", CANCEL_ACTION, value),

@@ -110,6 +110,10 @@ def test_large_weekly_tip_asks_to_confirm_on_the_console(console: Console) -> No
     assert "You now tip bob $40.00 a week, about $173.33 a month." in reply.text
     assert console.ok("alice: /tip @bob 40").code is None  # unchanged: nothing to confirm
     assert console.ok("alice: /tip @bob 25").code is None  # at the threshold: no question
+    reply = console.ok("alice: /tip @carol @dave 30 USD for hosting")
+    assert "$30.00 a week to carol, dave each is about $130.00 a month each." in reply.text
+    assert "`/tip @carol @dave 30 USD confirm for hosting`" in reply.text
+    assert "You now tip dave $30.00 a week" in console.ok("alice: /tip @carol @dave 30 USD confirm for hosting").text
 
 
 def _slack(console: Console, user: str, text: str, request_id: str | None = None, admin: bool = False):
@@ -123,7 +127,8 @@ def test_large_weekly_tip_confirmed_by_button_once(console: Console) -> None:
     assert reply.ok and reply.code == "confirm"
     confirm, cancel = reply.buttons
     assert (confirm.action_id, cancel.action_id) == (CONFIRM_ACTION, CANCEL_ACTION)
-    assert confirm.value == "<@UBOB|bob> 30"
+    assert confirm.value == "<@UBOB> 30"
+    assert "Or send the command again with `confirm` after the amount." in reply.text
     assert "<@UBOB> is about $130.00 a month" in reply.text
 
     cancelled = console.runtime.bot.handle_action(
@@ -137,6 +142,8 @@ def test_large_weekly_tip_confirmed_by_button_once(console: Console) -> None:
     again = console.runtime.bot.handle_action(click)  # the platform retried the click
     assert again.ok and again.repeated and again.text.startswith("Already recorded")
     assert console.tables() == before
+    typed = _slack(console, "alice", "<@UCAROL|carol> 30 confirm")  # typing `confirm` works on Slack too
+    assert typed.ok and typed.code is None and "You now tip <@UCAROL> $30.00 a week" in typed.text
 
 
 def test_a_stale_or_forged_button_changes_nothing(console: Console) -> None:
