@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import weakref
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Settings
 from bot.platform import Platform
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 if importlib.util.find_spec("discord") is None:  # the `discord` extra is not installed: skip this platform
     raise ImportError("discord.py is not installed (pip install 'tipbot[discord]')")
@@ -70,14 +73,50 @@ class DiscordPlatform(Platform):
         """The summary embed with its chart attached; raises when Discord refuses (the caller goes on)."""
         from adapters.discord import render
 
-        # A process without the gateway (`tipbot payday`) only needs REST: log in, don't sync.
-        client = await self.login(runtime, sync_commands=False)
-        channel = client.get_partial_messageable(int(channel_id), guild_id=int(space_external_id))
-        embed, chart = render.summary_message(summary)
-        if chart is None:
-            await channel.send(embed=embed)
-        else:
-            await channel.send(embed=embed, file=chart)
+        async def post(client: TipbotClient | ShardedTipbotClient) -> None:
+            channel = client.get_partial_messageable(int(channel_id), guild_id=int(space_external_id))
+            embed, chart = render.summary_message(summary)
+            if chart is None:
+                await channel.send(embed=embed)
+            else:
+                await channel.send(embed=embed, file=chart)
+
+        await self._with_client(runtime, post)
+
+    async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
+        """A direct message to one member (payday notices); raises when Discord refuses."""
+        from adapters.discord import render
+        from bot.reply import Reply
+
+        async def send(client: TipbotClient | ShardedTipbotClient) -> None:
+            channel = await client.create_dm(discord_object(int(user_id)))
+            await channel.send(embed=render.embed(Reply(text=text, title="Tipbot")))
+
+        await self._with_client(runtime, send)
+
+    async def _with_client(self, runtime: Runtime,
+                           work: Callable[[TipbotClient | ShardedTipbotClient], Awaitable[T]]) -> T:
+        """Run REST work on the loop the client lives on.
+
+        The client's HTTP session belongs to its event loop; a caller on another loop
+        (a handler thread running a payday) hands the work over. A process without
+        the gateway (`tipbot payday`) logs in over REST only, without syncing commands.
+        """
+        client = self._clients.get(runtime)
+        if client is not None and client.user is not None:
+            loop = client.loop
+            if loop is asyncio.get_running_loop():
+                return await work(client)
+            if loop.is_running():
+                return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work(client), loop))
+            del self._clients[runtime]  # its loop is gone (one-shot CLI runs): a fresh client on this one
+        return await work(await self.login(runtime, sync_commands=False))
+
+
+def discord_object(snowflake: int):
+    import discord
+
+    return discord.Object(id=snowflake)
 
 
 platform = DiscordPlatform()
