@@ -5,14 +5,16 @@ each Stripe call after 200 ms.
                                             [--concurrency 16] [--only sqlite|postgresql]
 
 The server is tests/stripe/fake_stripe.py without an upstream (PaymentIntents,
-Transfers and idempotency replay, on 127.0.0.1). Each tipper has a saved card
+Transfers and idempotency replay, on 127.0.0.1), in a process of its own, as Stripe
+would be. Each tipper has a saved card
 (stripe_customers rows seeded directly: onboarding is not what is measured) and one
 weekly tip of 10.00 to one of the recipients, whose Express accounts can be paid.
 The payday runs exactly as `tipbot payday` runs it (ledger.payday.run_payday with
 the Stripe processor); the figures come from its progress reports:
 
 - charges per second: the charge stage (accrual, planning, every PaymentIntent and
-  its local write) from the snapshot to the last charge recorded;
+  its local write) from the snapshot to the last charge recorded, and the calls
+  alone (from the end of planning);
 - transfers per second: the payout stage (every Stripe Transfer and its local write);
 - the whole payday, and whether `ledger check` holds afterwards.
 """
@@ -22,13 +24,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 import sqlalchemy as sa
+import stripe
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,16 +46,36 @@ from ledger.check import check_ledger  # noqa: E402
 from ledger.models import accounts, members, tips  # noqa: E402
 from ledger.payday import run_payday  # noqa: E402
 from ledger.records import Community  # noqa: E402
-from ledger.stripe.client import StripeConfig  # noqa: E402
+from ledger.stripe.client import StripeConfig, make_client  # noqa: E402
 from ledger.stripe.processor import StripeProcessor  # noqa: E402
 from ledger.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_transfers  # noqa: E402
-from tests.stripe.fake_stripe import FakeStripe, LoopThread  # noqa: E402
 
 WEEK = dt.date(2026, 11, 23)
 PG_URL = os.environ.get("TIPBOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def seed(ledger: Ledger, fake: FakeStripe, tippers: int, recipients: int) -> Community:
+def start_server(delay: float) -> tuple[subprocess.Popen, str]:
+    server = subprocess.Popen([sys.executable, "-m", "tests.stripe.fake_stripe", "--delay", str(delay)],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    url = server.stdout.readline().strip()  # type: ignore[union-attr]
+    if not url.startswith("http://127.0.0.1:"):
+        server.kill()
+        raise RuntimeError("the Stripe server did not start")
+    return server, url
+
+
+def connected_accounts(client: stripe.StripeClient, api_url: str, count: int) -> list[str]:
+    """Express accounts at the server, created and activated concurrently."""
+    def one(_: int) -> str:
+        account = client.v1.accounts.create(params={"type": "express"})
+        httpx.post(f"{api_url}/_test/accounts/{account.id}/activate", timeout=30)
+        return account.id
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def seed(ledger: Ledger, account_ids: list[str], tippers: int, recipients: int) -> Community:
     with ledger.begin() as book:
         space = book.ensure_space("console", "bench", community_name="bench")
         community = book.set_funding_mode(space.community_id, "stripe", by_admin=True)
@@ -65,12 +92,9 @@ def seed(ledger: Ledger, fake: FakeStripe, tippers: int, recipients: int) -> Com
         conn.execute(stripe_customers.insert(), [
             {"member_id": member_id, "customer_id": f"cus_bench{member_id}", "payment_method_id": "pm_card_visa"}
             for member_id in tipper_ids])
-        rows = []
-        for member_id in recipient_ids:
-            account_id = f"acct_bench{member_id}"
-            fake.objects[account_id] = {"id": account_id, "object": "account", "capabilities": {"transfers": "active"}}
-            rows.append({"member_id": member_id, "account_id": account_id, "payable": True})
-        conn.execute(stripe_accounts.insert(), rows)
+        conn.execute(stripe_accounts.insert(), [
+            {"member_id": member_id, "account_id": account_id, "payable": True}
+            for member_id, account_id in zip(recipient_ids, account_ids)])
         conn.execute(tips.insert(), [
             {"community_id": community.id, "tipper_id": tipper, "tippee_id": recipient_ids[n % recipients],
              "weekly_amount_minor": 1000, "ctime": now, "mtime": now}
@@ -78,15 +102,25 @@ def seed(ledger: Ledger, fake: FakeStripe, tippers: int, recipients: int) -> Com
     return community
 
 
-def bench(url: str, label: str, args: argparse.Namespace, servers: LoopThread) -> None:
+def bench(url: str, label: str, args: argparse.Namespace) -> None:
     engine = db.make_engine(url)
     db.upgrade(engine)
     engine.dispose()
     ledger = Ledger.connect(url, upgrade=False)
-    fake = FakeStripe(upstream=None, delay=args.delay)
-    api_url = servers.serve(fake.app())
-    config = StripeConfig(secret_key="sk_test_bench", api_url=api_url, concurrency=args.concurrency)
-    community = seed(ledger, fake, args.tippers, args.recipients)
+    server, api_url = start_server(args.delay)
+    try:
+        config = StripeConfig(secret_key="sk_test_bench", api_url=api_url, concurrency=args.concurrency)
+        community = seed(ledger, connected_accounts(make_client(config), api_url, args.recipients),
+                         args.tippers, args.recipients)
+        run(ledger, config, community, label, args, api_url)
+    finally:
+        server.kill()
+        server.wait()
+        ledger.dispose()
+
+
+def run(ledger: Ledger, config: StripeConfig, community: Community, label: str, args: argparse.Namespace,
+        api_url: str) -> None:
     marks: dict[str, float] = {}
     processor = StripeProcessor(config, community)
     started = time.perf_counter()
@@ -100,15 +134,17 @@ def bench(url: str, label: str, args: argparse.Namespace, servers: LoopThread) -
                                  .where(stripe_transfers.c.status == "succeeded")).scalar_one()
         problems = check_ledger(book.conn)
     charge_seconds = marks["stripe charges"] - marks["snapshotted"]
+    plan_seconds = marks["stripe planned"] - marks["snapshotted"]
+    calling_seconds = marks["stripe charges"] - marks["stripe planned"]
     transfer_seconds = marks["stripe transfers"] - marks["settled"]
-    calls = len(fake.requests)
+    calls = httpx.get(f"{api_url}/_test/stats", timeout=30).json()["requests"] - args.recipients * 2 - 1
     print(f"{label}: {args.tippers} tippers, {args.recipients} recipients, {args.delay * 1000:.0f} ms per call, "
           f"concurrency {args.concurrency}")
-    print(f"  charges:   {charged} in {charge_seconds:.1f} s = {charged / charge_seconds:.1f} charges/s")
+    print(f"  charges:   {charged} in {charge_seconds:.1f} s = {charged / charge_seconds:.1f} charges/s "
+          f"(accrual and planning {plan_seconds:.1f} s, then {charged / calling_seconds:.1f} charges/s)")
     print(f"  transfers: {sent} in {transfer_seconds:.1f} s = {sent / transfer_seconds:.1f} transfers/s")
     print(f"  payday:    {result.status}, {total:.1f} s in all, {calls} Stripe calls, "
           f"tips paid {result.stats['tips_paid']}, ledger check {'ok' if not problems else problems[:3]}")
-    ledger.dispose()
 
 
 def main() -> int:
@@ -119,25 +155,21 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
-    servers = LoopThread()
-    try:
-        if args.only in (None, "sqlite"):
-            with tempfile.TemporaryDirectory() as directory:
-                bench(f"sqlite:///{directory}/bench.sqlite3", "SQLite", args, servers)
-        if args.only in (None, "postgresql"):
-            name = f"tipbot_bench_stripe_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(db.normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as directory:
+            bench(f"sqlite:///{directory}/bench.sqlite3", "SQLite", args)
+    if args.only in (None, "postgresql"):
+        name = f"tipbot_bench_stripe_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(db.normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            bench(sa.make_url(db.normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False),
+                  "PostgreSQL", args)
+        finally:
             with admin.connect() as conn:
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-            try:
-                bench(sa.make_url(db.normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False),
-                      "PostgreSQL", args, servers)
-            finally:
-                with admin.connect() as conn:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.dispose()
-    finally:
-        servers.close()
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
     return 0
 
 

@@ -56,6 +56,7 @@ class StripeProcessor:
         notices = run.ledger.run(lambda book: plan_charges(book, self.community.id, run.payday_id,
                                                            self.config)).value
         run.crash_point("stripe:planned")
+        run.report("stripe planned", f"{len(notices)} tippers told to add a card")
         report = run_charges(run.ledger, self.client, self.config, run.payday_id, after_call=self._after_call(run))
         report.notices[:0] = notices
         self.charges = report

@@ -140,6 +140,12 @@ class FakeStripe:
             return answer.status, await answer.read()
 
     def _own(self, method: str, parts: list[str], p: dict[str, str]) -> tuple[int, dict] | None:
+        if parts[:1] == ["_test"]:  # for a server in another process (the benchmark)
+            if method == "POST" and len(parts) == 4 and parts[1] == "accounts" and parts[3] == "activate":
+                return (200, self.activate(parts[2])) if parts[2] in self.objects else (404, {})
+            if method == "GET" and parts[1:] == ["stats"]:
+                return 200, {"requests": len(self.requests), "transfers": len(self.transfers()),
+                             "replayed": sum(r.replayed for r in self.requests)}
         if parts[:3] == ["v1", "checkout", "sessions"]:
             return self._checkout(method, parts[3:], p)
         if parts[:2] == ["v1", "accounts"]:
@@ -277,3 +283,29 @@ class LoopThread:
 
         self.run(stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def main() -> None:
+    """`python -m tests.stripe.fake_stripe [--port P] [--delay S]`: serve on 127.0.0.1, print the URL."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A Stripe API server on 127.0.0.1 (no upstream).")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before answering each call")
+    args = parser.parse_args()
+    server = FakeStripe(delay=args.delay)
+
+    async def serve() -> None:
+        runner = web.AppRunner(server.app(), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", args.port)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        print(f"http://127.0.0.1:{port}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()
