@@ -209,7 +209,8 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         cpu_before = process_cpu_seconds(server.pid)
         requests = await load(args, mock, base)
         cpu = process_cpu_seconds(server.pid) - cpu_before
-        print(f"server process CPU: {cpu:.1f} s, {cpu / requests * 1000:.1f} ms per request")
+        print(f"server process CPU: {cpu:.1f} s, {cpu / requests * 1000:.1f} ms per request; "
+              f"machine load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

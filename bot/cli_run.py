@@ -183,18 +183,26 @@ async def _watch(tasks: dict[str, asyncio.Task], stop: asyncio.Event) -> int:
 
 
 async def _shutdown(server: uvicorn.Server, tasks: dict[str, asyncio.Task], platforms: list) -> int:
+    """Web first (finish the requests in flight), then platforms (they finish their replies), then the rest."""
     code = 0
     server.should_exit = True
+    web = tasks["web"]
+    try:
+        await asyncio.wait_for(asyncio.shield(web), timeout=15)
+    except asyncio.TimeoutError:
+        log.warning("web requests still running after 15 s; forcing")
+        server.force_exit = True
+    except (Exception, SystemExit):  # noqa: BLE001 - reported when the web task failed
+        pass
     for platform in platforms:
         try:
-            await asyncio.wait_for(platform.stop(), timeout=10)
+            await asyncio.wait_for(platform.stop(), timeout=20)
         except Exception as error:  # noqa: BLE001 - keep stopping the rest
             log.warning("stopping %s failed: %s", platform.name, error)
             code = 1
     for name, task in tasks.items():
         if name != "web" and not task.done():
             task.cancel()
-    web = tasks["web"]
     try:
         await asyncio.wait_for(asyncio.gather(*tasks.values(), return_exceptions=True), timeout=15)
     except asyncio.TimeoutError:

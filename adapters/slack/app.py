@@ -75,6 +75,8 @@ class SlackApp:
         self.settings = settings
         self.users = SlackUsers()
         self._session: aiohttp.ClientSession | None = None
+        self._inflight: set[asyncio.Task] = set()  # listeners still answering: close() waits for them
+        self._closing = False
         self.installation_store: ThreadedInstallationStore | None = None
         engine = runtime.ledger.engine
         kwargs: dict[str, Any] = {
@@ -117,6 +119,8 @@ class SlackApp:
         Without it slack_sdk opens a new session, and a new TLS connection, per call.
         """
         if self._session is None or self._session.closed:
+            if self._closing:
+                raise RuntimeError("the Slack app is shutting down")
             self._session = aiohttp.ClientSession()
             self.bolt.client.session = self._session  # per-request clients copy it from here
         return self._session
@@ -126,14 +130,25 @@ class SlackApp:
             client.session = self.http()
         return client
 
-    async def close(self) -> None:
+    async def close(self, timeout: float = 10.0) -> None:
+        """Let listeners that are still answering finish (their ledger work is done), then close."""
+        self._closing = True
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=timeout)
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
 
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None and task not in self._inflight:
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+
     # -- listeners ---------------------------------------------------------------
 
     async def on_tip(self, ack, command: dict[str, Any], client: AsyncWebClient) -> None:
+        self._track()
         await ack()
         client = self._use_session(client)
         respond = self.responder(command.get("response_url"))
@@ -166,6 +181,7 @@ class SlackApp:
         )
 
     async def on_action(self, ack, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        self._track()
         await ack()
         client = self._use_session(client)
         respond = self.responder(body.get("response_url"))
@@ -192,6 +208,7 @@ class SlackApp:
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return
+        self._track()
         team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
         reply = await asyncio.to_thread(home_reply, self.runtime, PLATFORM, team_id, event["user"])
         await self._use_session(client).views_publish(user_id=event["user"], view=render.home_view(reply))
