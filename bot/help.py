@@ -89,7 +89,8 @@ def help_text(topic: str | None) -> tuple[str, bool]:
     """The help for `topic` (None: the overview); the flag says whether the topic was known."""
     if not topic:
         return OVERVIEW, True
-    key = ALIASES.get(topic, topic)
-    if key in TOPICS:
-        return TOPICS[key], True
+    for word in (topic, topic.split()[0]):  # `help admin payday` -> admin
+        key = ALIASES.get(word, word)
+        if key in TOPICS:
+            return TOPICS[key], True
     return f"I have no help about `{topic}`.\n\n{OVERVIEW}", False

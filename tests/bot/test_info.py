@@ -81,7 +81,7 @@ def test_history_lists_transfers_newest_first(console: Console) -> None:
     assert console.ok("bob: history").text.splitlines()[1].endswith("+$2.00  one-off tip from alice (\"thanks\")")
 
 
-@pytest.mark.parametrize("topic", [None, *TOPICS, "pledges", "payday"])
+@pytest.mark.parametrize("topic", [None, *TOPICS, "pledges", "payday", "admin payday", "Fund"])
 def test_help_teaches_by_example(console: Console, topic: str | None) -> None:
     reply = console.ok(f"alice: help {topic or ''}")
     assert "/tip " in reply.text  # every help text shows commands to type
