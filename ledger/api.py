@@ -5,9 +5,9 @@ key, a repeat returns the first outcome and writes nothing: the key is inserted 
 the same transaction as the effect, so the unique index on `operations.key` decides
 between concurrent duplicates. Refusals roll back, leaving the database unchanged.
 
-Row locks are always taken in ascending account id order, so concurrent transfers
-on PostgreSQL cannot deadlock; balances move by conditional UPDATEs, never by
-read-then-write.
+Row locks are always taken in ascending account id order (SELECT ... FOR UPDATE),
+so concurrent transfers on PostgreSQL cannot deadlock, and a balance is only
+checked and moved while its row is locked: no read-then-write races.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ledger import db
 from ledger.book import Book
@@ -74,11 +74,13 @@ class Ledger:
         if key is not None and not 0 < len(key) <= 255:
             raise ValueError("idempotency keys are 1 to 255 characters")
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            committing = False
             try:
                 with self.engine.begin() as connection:
                     value = op(Book(connection))
                     if key is not None:
-                        connection.execute(operations.insert().values(key=key, outcome=value))
+                        connection.execute(_insert_operation, {"key": key, "outcome": value})
+                    committing = True
                 return Outcome(value)
             except Refusal:
                 recorded = self._recorded(key)
@@ -91,8 +93,11 @@ class Ledger:
                     return recorded
                 if attempt == MAX_ATTEMPTS:
                     raise
-            except OperationalError as error:
-                if not _retryable(error) or attempt == MAX_ATTEMPTS:
+            except DBAPIError as error:
+                # A connection lost during COMMIT may have committed: only a keyed
+                # request is safe to run again (its repeat finds the key).
+                lost = error.connection_invalidated and (not committing or key is not None)
+                if not (lost or _retryable(error)) or attempt == MAX_ATTEMPTS:
                     raise
             time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
@@ -126,6 +131,9 @@ class Ledger:
 
     def set_receiving(self, member_id: int, on: bool) -> Outcome:
         return self.run(lambda b: b.set_receiving(member_id, on))
+
+
+_insert_operation = operations.insert()
 
 
 def _retryable(error: DBAPIError) -> bool:

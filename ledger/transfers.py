@@ -1,8 +1,12 @@
 """Moving money: one-off tips, manual credits and debits.
 
-Every movement is an immutable transfer row plus two balance updates in the same
-transaction. Balances move by conditional UPDATE (never read-then-write), and rows
-are locked in ascending account id order so concurrent transfers can't deadlock.
+Every movement is an immutable transfer row plus balance updates in the same
+transaction. The accounts involved are locked first, in ascending id order, by one
+SELECT ... ORDER BY id FOR UPDATE (SQLite: the writer lock of BEGIN IMMEDIATE), so
+concurrent transfers can't deadlock and the balance checked is the balance updated:
+no other transaction can move it in between. CHECK (balance >= 0) backs it up.
+Three statements per movement set, whatever the number of accounts: lock, update
+(one executemany, pipelined by psycopg), insert.
 """
 
 from __future__ import annotations
@@ -23,21 +27,36 @@ from ledger.records import Community
 MAX_RECIPIENTS = 25  # one command tips at most this many members at once
 NOTE_LENGTH = 500
 
-_debit = (
-    accounts.update()
-    .where(accounts.c.id == sa.bindparam("account_id"), accounts.c.balance_minor >= sa.bindparam("amount"))
-    .values(balance_minor=accounts.c.balance_minor - sa.bindparam("amount"))
-    .returning(accounts.c.balance_minor)
+_lock_accounts = (  # ORDER BY id FOR UPDATE: rows are locked in ascending id order
+    sa.select(accounts.c.id, accounts.c.balance_minor)
+    .where(accounts.c.id.in_(sa.bindparam("account_ids", expanding=True)))
+    .order_by(accounts.c.id)
+    .with_for_update()
 )
-_credit = (
+_add_to_balance = (  # run only on rows this transaction has locked
     accounts.update()
     .where(accounts.c.id == sa.bindparam("account_id"))
-    .values(balance_minor=accounts.c.balance_minor + sa.bindparam("amount"))
+    .values(balance_minor=accounts.c.balance_minor + sa.bindparam("delta", type_=sa.BigInteger))
 )
-_overdraw = (  # outside accounts stand for the world; they may go below zero
+_add_to_two_balances = (  # the common case (one payer, one payee) in one plain statement
     accounts.update()
-    .where(accounts.c.id == sa.bindparam("account_id"))
-    .values(balance_minor=accounts.c.balance_minor - sa.bindparam("amount"))
+    .where(accounts.c.id.in_([sa.bindparam("first_id"), sa.bindparam("second_id")]))
+    .values(balance_minor=accounts.c.balance_minor + sa.case(
+        (accounts.c.id == sa.bindparam("first_id"), sa.bindparam("first_delta", type_=sa.BigInteger)),
+        else_=sa.bindparam("second_delta", type_=sa.BigInteger)))
+)
+_insert_transfer = transfers.insert().returning(transfers.c.id)
+_insert_transfers = transfers.insert().returning(transfers.c.id, sort_by_parameter_order=True)
+_members_of_tip = (  # the tipper and tippees with their community, their account rows locked
+    sa.select(members.c.id, members.c.community_id, members.c.display_name, members.c.receiving,
+              accounts.c.balance_minor, communities.c.name, communities.c.currency, communities.c.funding_mode,
+              communities.c.payday_cron, communities.c.max_weekly_minor, communities.c.max_once_minor,
+              communities.c.min_charge_minor)
+    .join(accounts, accounts.c.id == members.c.id)
+    .join(communities, communities.c.id == members.c.community_id)
+    .where(members.c.id.in_(sa.bindparam("member_ids", expanding=True)))
+    .order_by(accounts.c.id)
+    .with_for_update(of=accounts)
 )
 
 
@@ -52,39 +71,49 @@ class Transfers:
         Accounts in `overdraw` (outside accounts) may go negative; a member account
         that can't cover its debits refuses the whole set with InsufficientBalance.
         """
+        account_ids = sorted({account for move in moves for account in move[:2]})
+        locked = dict(self.conn.execute(_lock_accounts, {"account_ids": account_ids}).all())
+        return self._move_locked(community, moves, locked, kind=kind, note=note, payday_id=payday_id,
+                                 overdraw=overdraw)
+
+    def _move_locked(self, community: Community, moves: Sequence[tuple[int, int, int]], locked: dict[int, int], *,
+                     kind: str, note: str | None, payday_id: int | None, overdraw: frozenset[int]) -> list[int]:
+        """Apply `moves` to accounts whose rows this transaction holds locked (`locked`:
+        id -> balance). The lock makes the balance check and the update one step:
+        nobody can change a locked balance in between. The schema's
+        CHECK (balance >= 0) stands behind it."""
         deltas: dict[int, int] = {}
         for from_id, to_id, amount in moves:
             assert type(amount) is int and 0 < amount <= MAX_AMOUNT_MINOR, amount
             assert from_id != to_id
             deltas[from_id] = deltas.get(from_id, 0) - amount
             deltas[to_id] = deltas.get(to_id, 0) + amount
-        for account_id in sorted(deltas):  # ascending: the lock order
+        for account_id in sorted(deltas):
+            if account_id not in locked:
+                raise UnknownMember("That member is not part of this community.")
             delta = deltas[account_id]
-            if delta > 0:
-                self.conn.execute(_credit, {"account_id": account_id, "amount": delta})
-            elif delta < 0 and account_id in overdraw:
-                self.conn.execute(_overdraw, {"account_id": account_id, "amount": -delta})
-            elif delta < 0:
-                if self.conn.execute(_debit, {"account_id": account_id, "amount": -delta}).first() is None:
-                    self._refuse_insufficient(community, account_id, -delta)
+            if delta < 0 and account_id not in overdraw and locked[account_id] + delta < 0:
+                raise InsufficientBalance(
+                    f"Not enough balance: this needs {format_money(-delta, community.currency)} "
+                    f"and the balance is {format_money(locked[account_id], community.currency)}."
+                )
+        changes = [{"account_id": a, "delta": d} for a, d in sorted(deltas.items()) if d]
+        if len(changes) == 2:
+            (first, second) = changes
+            updated = self.conn.execute(_add_to_two_balances, {
+                "first_id": first["account_id"], "first_delta": first["delta"],
+                "second_id": second["account_id"], "second_delta": second["delta"]}).rowcount
+        else:
+            updated = self.conn.execute(_add_to_balance, changes).rowcount
+        assert updated == len(changes), "a locked account disappeared"
         rows = [
             {"community_id": community.id, "currency": community.currency, "from_account_id": f,
              "to_account_id": t, "amount_minor": a, "kind": kind, "note": note, "payday_id": payday_id}
             for f, t, a in moves
         ]
         if len(rows) == 1:
-            return [self.conn.execute(transfers.insert().returning(transfers.c.id), rows[0]).scalar_one()]
-        result = self.conn.execute(transfers.insert().returning(transfers.c.id, sort_by_parameter_order=True), rows)
-        return list(result.scalars())
-
-    def _refuse_insufficient(self, community: Community, account_id: int, needed: int) -> None:
-        balance = self.conn.execute(sa.select(accounts.c.balance_minor).where(accounts.c.id == account_id)).scalar()
-        if balance is None:
-            raise UnknownMember("That member is not part of this community.")
-        raise InsufficientBalance(
-            f"Not enough balance: this needs {format_money(needed, community.currency)} "
-            f"and the balance is {format_money(balance, community.currency)}."
-        )
+            return [self.conn.execute(_insert_transfer, rows[0]).scalar_one()]
+        return list(self.conn.execute(_insert_transfers, rows).scalars())
 
     def tip_once(self, tipper_id: int, gifts: Sequence[tuple[int, Money]], *, note: str | None = None) -> dict[str, Any]:
         """A one-off tip to one or several members, paid now from the tipper's balance: all or nothing."""
@@ -95,16 +124,7 @@ class Transfers:
         ids = [tipper_id] + [tippee_id for tippee_id, _ in gifts]
         if len(set(ids[1:])) != len(gifts):
             raise InvalidRequest("Each member can appear only once in one tip.")
-        found = {
-            row.id: row for row in self.conn.execute(
-                sa.select(members.c.id, members.c.community_id, members.c.display_name, members.c.receiving,
-                          communities.c.currency, communities.c.max_once_minor, communities.c.name,
-                          communities.c.funding_mode, communities.c.payday_cron, communities.c.max_weekly_minor,
-                          communities.c.min_charge_minor)
-                .join(communities, communities.c.id == members.c.community_id)
-                .where(members.c.id.in_(ids))
-            )
-        }
+        found = {row.id: row for row in self.conn.execute(_members_of_tip, {"member_ids": sorted(set(ids))})}
         tipper = found.get(tipper_id)
         if tipper is None:
             raise UnknownMember("You are not a member of this community yet.")
@@ -125,7 +145,9 @@ class Transfers:
                     f"A weekly tip waits as a pledge until they do."
                 )
             moves.append((tipper_id, tippee_id, amount.amount_minor))
-        transfer_ids = self.apply_moves(community, moves, kind="once", note=_note(note))
+        locked = {member_id: row.balance_minor for member_id, row in found.items()}
+        transfer_ids = self._move_locked(community, moves, locked, kind="once", note=_note(note), payday_id=None,
+                                         overdraw=frozenset())
         return {
             "transfer_ids": transfer_ids,
             "total_minor": sum(m[2] for m in moves),
