@@ -22,8 +22,12 @@ crash until the engine records its stage (`funded`, `paid_out`), so it must be
 idempotent: write a local row before each outside call and derive the outside
 idempotency key from it. What a tipper owes this payday is
 `run.due_by_tipper()` (their due tips, pledges excluded, minus their balance at
-the snapshot; the same figure on every rerun) over the snapshot tables in ledger/payday/tables.py. Call
-`run.crash_point("name")` between steps so tests can crash there.
+the snapshot; the same figure on every rerun) over the snapshot tables in ledger/payday/tables.py. A hook
+that turns due tips into pledges (`due = false`, e.g. recipients Stripe can't pay)
+must also set their `cum_minor` to NULL and recompute the running sums of those
+tippers' remaining due tips, in funding order (ctime, tip_id). Call
+`run.crash_point("name")` between steps so tests can crash there, and
+`run.report(stage, detail)` to show progress.
 """
 
 from __future__ import annotations
