@@ -42,11 +42,16 @@ class MockDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.gateway_url = ""
+        self.gateway_received: list[dict[str, Any]] = []  # what clients sent over the gateway
+        self._sockets: list[web.WebSocketResponse] = []
+        self._sequence = itertools.count(1)
 
     # lifecycle
 
     async def start(self) -> str:
         app = web.Application()
+        app.router.add_route("GET", "/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -54,9 +59,12 @@ class MockDiscord:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}/api/v10"
+        self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
         return self.base_url
 
     async def stop(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -68,6 +76,43 @@ class MockDiscord:
     async def wait_for(self, predicate: Callable[[list[Recorded]], bool], timeout: float = 20) -> None:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self.requests)), timeout)
+
+    # the gateway: HELLO, IDENTIFY -> READY, then whatever a test dispatches
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None})
+        async for message in socket:
+            payload = json.loads(message.data)
+            self.gateway_received.append(payload)
+            if payload["op"] == 2:  # IDENTIFY
+                shard = {"shard": payload["d"]["shard"]} if "shard" in payload["d"] else {}
+                await self.dispatch("READY", {**shard,
+                    "v": 10, "user": BOT_USER, "guilds": [], "session_id": "mock-session",
+                    "resume_gateway_url": self.gateway_url, "application": {"id": APP_ID, "flags": 0},
+                    "private_channels": [], "relationships": []})
+            elif payload["op"] == 1:  # heartbeat
+                await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
+            async with self._changed:
+                self._changed.notify_all()
+        self._sockets.remove(socket)
+        async with self._changed:
+            self._changed.notify_all()
+        return socket
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a DISPATCH (op 0) to every connected client, as Discord's gateway does."""
+        for socket in list(self._sockets):
+            await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+
+    def connected(self) -> int:
+        return len(self._sockets)
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 20) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(condition), timeout)
 
     # the API
 
@@ -100,6 +145,9 @@ class MockDiscord:
 
     def _answer(self, r: Recorded) -> tuple[int, Any]:
         parts = r.path.strip("/").split("/")
+        if r.method == "GET" and r.path == "/gateway/bot":
+            return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
         if r.method == "GET" and r.path == "/users/@me":
             return 200, BOT_USER
         if r.method == "GET" and r.path in ("/oauth2/applications/@me", "/applications/@me"):
