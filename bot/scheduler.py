@@ -15,7 +15,7 @@ import asyncio
 import datetime as dt
 import importlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -98,16 +98,19 @@ def seconds_until_next(runtime: Runtime, now: dt.datetime) -> float:
     return soonest
 
 
-async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = None) -> None:
-    """Run due paydays until `stop_event` is set (or the task is cancelled)."""
+async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = None, *,
+                        clock: Callable[[], dt.datetime] = utcnow) -> None:
+    """Run due paydays until `stop_event` is set (or the task is cancelled).
+
+    `clock` says what time it is (tests pass a fixed payday time)."""
     global _loop
     _loop = asyncio.get_running_loop()
     stop_event = stop_event or asyncio.Event()
     try:
         while not stop_event.is_set():
             try:
-                await run_due_paydays(runtime)
-                delay = await asyncio.to_thread(seconds_until_next, runtime, utcnow())
+                await run_due_paydays(runtime, clock())
+                delay = await asyncio.to_thread(seconds_until_next, runtime, clock())
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("payday scheduler tick failed")
                 delay = POLL_SECONDS

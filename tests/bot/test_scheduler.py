@@ -179,3 +179,24 @@ def test_tipbot_payday_runs_several_weeks_in_a_row_with_at(capsys, db_url, ledge
     status = payday_status(ledger, town.community_id, dt.date(2026, 12, 7))
     assert status["this_week"]["stage"] == "done"
     assert tipbot(["payday", "--database", db_url, "--community", "nobody"]) == 2
+
+
+def test_run_scheduler_pays_when_due_and_stops_when_asked(runtime, ledger):
+    from bot.scheduler import run_scheduler
+
+    town = chained_town(ledger)
+    now = a_due_moment()
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_scheduler(runtime, stop, clock=lambda: now))
+        for _ in range(2000):  # the first tick runs the payday; wait for its summary
+            if runtime.recording.summaries:
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+    asyncio.run(scenario())
+    assert len(runtime.recording.summaries) == 1
+    assert town.balances() == {"alice": 0, "homer": 30, "janet": 15, "david": 5}
