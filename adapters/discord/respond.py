@@ -89,7 +89,11 @@ class Responder:
             if not done:
                 # The work goes on either way; its outcome is recorded under the interaction id.
                 deferred = await self._defer(interaction)
-        reply = await task
+        try:
+            reply = await task
+        except Exception:  # the bot answers member errors itself; this is ours
+            log.exception("Discord command failed")
+            reply = refusal("Something went wrong on our side; nothing was changed. Please try again.", "error")
         try:
             await self.deliver(interaction, reply, deferred=deferred)
         except discord.HTTPException as error:

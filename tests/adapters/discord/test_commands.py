@@ -106,7 +106,9 @@ def test_a_replayed_interaction_is_applied_once(ledger: Ledger) -> None:
                                mentioned=[BOB])
             for payload in (credit, once):
                 first = await h.send(payload)
+                dms = len(h.mock.calls("POST", "/users/@me/channels"))
                 again = await h.send(payload)  # the gateway redelivers the same interaction
+                assert len(h.mock.calls("POST", "/users/@me/channels")) == dms  # nobody is told twice
                 assert first["color"] == GREEN and "Already recorded" not in first["description"]
                 assert again["color"] == GREEN and again["description"].startswith("Already recorded")
             assert _balance(h, ALICE) == Money(800, "USD") and _balance(h, BOB) == Money(200, "USD")

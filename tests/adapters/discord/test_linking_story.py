@@ -17,7 +17,7 @@ from bot.reply import Reply
 from ledger.api import Ledger
 from ledger.linking import link_codes
 from tests.adapters.discord.gateway import (
-    ALICE, BOB, CAROL, GUILD, OTHER_GUILD, harness, interaction, mention, run, string, boolean,
+    BOB, CAROL, GUILD, OTHER_GUILD, boolean, harness, interaction, mention, run, string,
 )
 from tests.dbs import dump_tables
 
