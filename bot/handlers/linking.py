@@ -13,7 +13,7 @@ import datetime as dt
 from bot.commands import AdminInvite, AdminJoin, Link
 from bot.context import Context
 from bot.handlers.registry import handles
-from bot.reply import Reply
+from bot.reply import Reply, refusal
 from ledger import linking
 
 
@@ -24,6 +24,11 @@ def _until(moment: dt.datetime) -> str:
 @handles(Link)
 def link(ctx: Context, cmd: Link) -> Reply:
     if cmd.code is None:
+        if len(ctx.book.spaces_of(ctx.community.id)) < 2:
+            return refusal(
+                "This community has only this space so far, so there is nothing to link yet. An admin can bring "
+                "in another Slack workspace or Discord server with `/tip admin invite`; then link from there.",
+                "nothing_to_link")
         issued = linking.create_link_code(ctx.book, ctx.member.id, ctx.space.id)
         return Reply(
             title="Link another identity",

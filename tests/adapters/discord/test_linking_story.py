@@ -152,3 +152,11 @@ def test_an_identity_with_its_own_activity_is_not_merged(ledger: Ledger) -> None
             assert "bob" in (tips_on_slack.text + str(tips_on_slack.fields)).lower()
 
     run(story())
+
+
+def test_link_in_a_space_that_shares_its_community_with_no_other_says_so(ledger: Ledger) -> None:
+    async def story() -> None:
+        async with harness(ledger) as h:
+            await refused(h, interaction("link"), "nothing to link yet")
+
+    run(story())
