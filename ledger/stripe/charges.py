@@ -306,15 +306,53 @@ def send_charge(client: stripe.StripeClient, config: StripeConfig, row) -> Charg
                         if intent.status == "requires_action" else None)
 
 
-def write_charge(book: Book, row, answer: ChargeAnswer) -> tuple[str, str | None]:
-    """Record Stripe's answer for a row: (outcome, message for the tipper)."""
-    if answer.status == "succeeded":
-        complete_charge(book, row.id, answer.payment_intent_id or "", answer.charge_id)
-        return "succeeded", None
-    if answer.status == "declined":
-        return "declined", decline_charge(book, row.id, code=answer.code, message=answer.message,
-                                          payment_intent_id=answer.payment_intent_id)
-    return "pending", None
+def complete_charges(book: Book, done: list) -> set[int]:
+    """Record many succeeded charges at once (the payday's batches): per community and
+    payday, one set of 'charge' transfers and one of 'fee' transfers, so the clearing and
+    fee accounts are locked once per batch. Returns the row ids completed now (rows no
+    longer pending, e.g. completed by a webhook meanwhile, are left alone)."""
+    ids = sorted(row.id for row, _ in done)
+    pending = set(book.conn.execute(
+        sa.select(stripe_charges.c.id).where(stripe_charges.c.id.in_(ids), stripe_charges.c.status == "pending")
+        .with_for_update()).scalars())
+    todo = [(row, answer) for row, answer in done if row.id in pending]
+    if not todo:
+        return set()
+    book.conn.execute(
+        stripe_charges.update().where(stripe_charges.c.id == sa.bindparam("row_id"))
+        .values(status="succeeded", payment_intent_id=sa.bindparam("intent"), charge_id=sa.bindparam("charge"),
+                failure_code=None, failure_message=None, updated_at=_now()),
+        [{"row_id": row.id, "intent": answer.payment_intent_id, "charge": answer.charge_id} for row, answer in todo])
+    groups: dict[tuple[int, int | None], list] = defaultdict(list)
+    for row, _ in todo:
+        groups[(row.community_id, row.payday_id)].append(row)
+    for (community_id, payday_id), rows in groups.items():
+        community = book.community(community_id)
+        clearing = book.outside_account(community, "stripe")
+        fees = book.outside_account(community, "stripe_fees")
+        book.apply_moves(community, [(clearing, row.member_id, row.amount_minor) for row in rows], kind="charge",
+                         note="card charge", payday_id=payday_id, overdraw=frozenset({clearing}))
+        fee_moves = [(row.member_id, fees, row.fee_minor) for row in rows if row.fee_minor]
+        if fee_moves:
+            book.apply_moves(community, fee_moves, kind="fee", note="card fee", payday_id=payday_id)
+    book.conn.execute(stripe_customers.update().where(stripe_customers.c.member_id.in_(
+        sorted({row.member_id for row, _ in todo}))).values(declines=0, updated_at=_now()))
+    return {row.id for row, _ in todo}
+
+
+def write_charges(book: Book, batch: list) -> list[tuple[str, str | None]]:
+    """Record Stripe's answers for a batch of rows: (outcome, message for the tipper) each."""
+    complete_charges(book, [(row, answer) for row, answer in batch if answer.status == "succeeded"])
+    outcomes: list[tuple[str, str | None]] = []
+    for row, answer in batch:
+        if answer.status == "succeeded":
+            outcomes.append(("succeeded", None))
+        elif answer.status == "declined":
+            outcomes.append(("declined", decline_charge(book, row.id, code=answer.code, message=answer.message,
+                                                        payment_intent_id=answer.payment_intent_id)))
+        else:
+            outcomes.append(("pending", None))
+    return outcomes
 
 
 def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, payday_id: int,
@@ -329,7 +367,7 @@ def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
     fresh = [r for r in rows if _aware(r.created_at) > cutoff]
     report.pending += len(rows) - len(fresh)
     outcomes = send_all(ledger, fresh, concurrency=config.concurrency, what="charge", after_call=after_call,
-                        send=lambda row: send_charge(client, config, row), write=write_charge)
+                        send=lambda row: send_charge(client, config, row), write=write_charges)
     for row, (outcome, message) in outcomes:
         if outcome == "succeeded":
             report.succeeded += 1

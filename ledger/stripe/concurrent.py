@@ -29,9 +29,10 @@ PENDING = ("pending", None)
 
 
 def send_all(ledger: Ledger, items: Sequence[T], *, concurrency: int, send: Callable[[T], A],
-             write: Callable[[Book, T, A], tuple[str, Any]], what: str,
+             write: Callable[[Book, list[tuple[T, A]]], list[tuple[str, Any]]], what: str,
              after_call: Callable[[str, int], None] | None = None) -> list[tuple[T, tuple[str, Any]]]:
-    """`send(item)` each item concurrently, then `write(book, item, answer)` in batches.
+    """`send(item)` each item concurrently, then `write(book, [(item, answer), ...])` in batches
+    (it returns one outcome per pair).
 
     Returns (item, outcome) pairs; an item whose call failed (Stripe unreachable after
     the retries) has outcome PENDING and is sent again by the next run.
@@ -77,13 +78,13 @@ def _write(ledger: Ledger, batch: list, write: Callable) -> list:
     if not ready:
         return outcomes
     try:
-        written = ledger.run(lambda book: [write(book, item, answer) for item, answer in ready]).value
+        written = ledger.run(lambda book: write(book, ready)).value
         return outcomes + [(item, outcome) for (item, _), outcome in zip(ready, written)]
     except Exception:
         log.exception("writing %d Stripe answers at once failed; writing them one by one", len(ready))
     for item, answer in ready:
         try:
-            outcomes.append((item, ledger.run(lambda book: write(book, item, answer)).value))
+            outcomes.append((item, ledger.run(lambda book: write(book, [(item, answer)])[0]).value))
         except Exception:
             log.exception("writing the Stripe answer for %s failed; it stays pending", getattr(item, "id", "?"))
             outcomes.append((item, PENDING))

@@ -109,13 +109,16 @@ def send_transfer(client: stripe.StripeClient, config: StripeConfig, line) -> tu
     return "sent", transfer.id
 
 
-def write_transfer(book: Book, line, answer: tuple[str, str]) -> tuple[str, None]:
-    kind, value = answer
-    if kind == "sent":
-        complete_transfer(book, line.id, value)
-        return "succeeded", None
-    fail_transfer(book, line.id, value)
-    return "failed", None
+def write_transfers(book: Book, batch: list) -> list[tuple[str, None]]:
+    outcomes: list[tuple[str, None]] = []
+    for line, (kind, value) in batch:
+        if kind == "sent":
+            complete_transfer(book, line.id, value)
+            outcomes.append(("succeeded", None))
+        else:
+            fail_transfer(book, line.id, value)
+            outcomes.append(("failed", None))
+    return outcomes
 
 
 def run_payouts(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, community_id: int,
@@ -140,7 +143,7 @@ def run_payouts(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
         reserved += [line for line, ok in zip(chunk, kept) if ok]
         report.failed += kept.count(False)
     outcomes = send_all(ledger, reserved, concurrency=config.concurrency, what="transfer", after_call=after_call,
-                        send=lambda line: send_transfer(client, config, line), write=write_transfer)
+                        send=lambda line: send_transfer(client, config, line), write=write_transfers)
     for line, (outcome, _) in outcomes:
         if outcome == "succeeded":
             report.succeeded += 1
