@@ -54,7 +54,7 @@ class Tips:
             if old == 0:
                 raise InvalidRequest(f"You have no weekly tip to {tippee.display_name} to end.")
         else:
-            _check_amount(weekly, community, community.max_weekly_minor, "weekly tip")
+            _check_amount(weekly, community.currency, community.max_weekly_minor, "weekly tip")
         pledge = not tippee.receiving
         if old == weekly.amount_minor:
             return TipChange(tipper_id, tippee_id, tippee.display_name, old, old, community.currency,

@@ -47,18 +47,19 @@ _add_to_two_balances = (  # the common case (one payer, one payee) in one plain 
 )
 _insert_transfer = transfers.insert().returning(transfers.c.id)
 _insert_transfers = transfers.insert().returning(transfers.c.id, sort_by_parameter_order=True)
-_members_of_tip = (  # the tipper and tippees with their community, their account rows locked
-    sa.select(members.c.id, members.c.community_id, members.c.display_name, members.c.receiving,
-              accounts.c.balance_minor, communities.c.name, communities.c.currency, communities.c.funding_mode,
-              communities.c.payday_cron, communities.c.max_weekly_minor, communities.c.max_once_minor,
-              communities.c.min_charge_minor)
-    .join(accounts, accounts.c.id == members.c.id)
-    .join(communities, communities.c.id == members.c.community_id)
-    .where(members.c.id.in_(sa.bindparam("member_ids", expanding=True)))
-    .order_by(accounts.c.id)
-    .with_for_update(of=accounts)
-)
+_TIP_COLUMNS = (members.c.id, members.c.community_id, members.c.display_name, members.c.receiving,
+                accounts.c.balance_minor, communities.c.currency, communities.c.max_once_minor)
 
+
+def _lock_members(where: sa.ColumnElement[bool]) -> sa.Select:
+    """The tipper and tippees with what a one-off tip checks, their account rows locked in id order."""
+    return (sa.select(*_TIP_COLUMNS).join(accounts, accounts.c.id == members.c.id)
+            .join(communities, communities.c.id == members.c.community_id)
+            .where(where).order_by(accounts.c.id).with_for_update(of=accounts))
+
+
+_lock_tipper_and_tippees = _lock_members(members.c.id.in_(sa.bindparam("member_ids", expanding=True)))
+_lock_tipper_and_tippee = _lock_members(members.c.id.in_([sa.bindparam("tipper_id"), sa.bindparam("tippee_id")]))
 
 class Transfers:
     conn: sa.Connection
@@ -73,10 +74,11 @@ class Transfers:
         """
         account_ids = sorted({account for move in moves for account in move[:2]})
         locked = dict(self.conn.execute(_lock_accounts, {"account_ids": account_ids}).all())
-        return self._move_locked(community, moves, locked, kind=kind, note=note, payday_id=payday_id,
-                                 overdraw=overdraw)
+        return self._move_locked(community.id, community.currency, moves, locked, kind=kind, note=note,
+                                 payday_id=payday_id, overdraw=overdraw)
 
-    def _move_locked(self, community: Community, moves: Sequence[tuple[int, int, int]], locked: dict[int, int], *,
+    def _move_locked(self, community_id: int, currency: str, moves: Sequence[tuple[int, int, int]],
+                     locked: dict[int, int], *,
                      kind: str, note: str | None, payday_id: int | None, overdraw: frozenset[int]) -> list[int]:
         """Apply `moves` to accounts whose rows this transaction holds locked (`locked`:
         id -> balance). The lock makes the balance check and the update one step:
@@ -94,8 +96,8 @@ class Transfers:
             delta = deltas[account_id]
             if delta < 0 and account_id not in overdraw and locked[account_id] + delta < 0:
                 raise InsufficientBalance(
-                    f"Not enough balance: this needs {format_money(-delta, community.currency)} "
-                    f"and the balance is {format_money(locked[account_id], community.currency)}."
+                    f"Not enough balance: this needs {format_money(-delta, currency)} "
+                    f"and the balance is {format_money(locked[account_id], currency)}."
                 )
         changes = [{"account_id": a, "delta": d} for a, d in sorted(deltas.items()) if d]
         if len(changes) == 2:
@@ -107,7 +109,7 @@ class Transfers:
             updated = self.conn.execute(_add_to_balance, changes).rowcount
         assert updated == len(changes), "a locked account disappeared"
         rows = [
-            {"community_id": community.id, "currency": community.currency, "from_account_id": f,
+            {"community_id": community_id, "currency": currency, "from_account_id": f,
              "to_account_id": t, "amount_minor": a, "kind": kind, "note": note, "payday_id": payday_id}
             for f, t, a in moves
         ]
@@ -124,21 +126,23 @@ class Transfers:
         ids = [tipper_id] + [tippee_id for tippee_id, _ in gifts]
         if len(set(ids[1:])) != len(gifts):
             raise InvalidRequest("Each member can appear only once in one tip.")
-        found = {row.id: row for row in self.conn.execute(_members_of_tip, {"member_ids": sorted(set(ids))})}
+        if len(gifts) == 1:
+            params: dict[str, Any] = {"tipper_id": tipper_id, "tippee_id": gifts[0][0]}
+            found = {row.id: row for row in self.conn.execute(_lock_tipper_and_tippee, params)}
+        else:
+            found = {row.id: row for row in self.conn.execute(_lock_tipper_and_tippees, {"member_ids": ids})}
         tipper = found.get(tipper_id)
         if tipper is None:
             raise UnknownMember("You are not a member of this community yet.")
-        community = Community(tipper.community_id, tipper.name, tipper.currency, tipper.funding_mode,
-                              tipper.payday_cron, tipper.max_weekly_minor, tipper.max_once_minor,
-                              tipper.min_charge_minor)
+        community_id, currency = tipper.community_id, tipper.currency
         moves = []
         for tippee_id, amount in gifts:
             tippee = found.get(tippee_id)
-            if tippee is None or tippee.community_id != community.id:
+            if tippee is None or tippee.community_id != community_id:
                 raise UnknownMember("That member is not part of this community.")
             if tippee_id == tipper_id:
                 raise SelfTip("You can't tip yourself.")
-            _check_amount(amount, community, community.max_once_minor, "one-off tip")
+            _check_amount(amount, currency, tipper.max_once_minor, "one-off tip")
             if not tippee.receiving:
                 raise NotReceiving(
                     f"{tippee.display_name} has not opted in to receive tips yet, so a one-off tip can't reach them. "
@@ -146,12 +150,12 @@ class Transfers:
                 )
             moves.append((tipper_id, tippee_id, amount.amount_minor))
         locked = {member_id: row.balance_minor for member_id, row in found.items()}
-        transfer_ids = self._move_locked(community, moves, locked, kind="once", note=_note(note), payday_id=None,
-                                         overdraw=frozenset())
+        transfer_ids = self._move_locked(community_id, currency, moves, locked, kind="once", note=_note(note),
+                                         payday_id=None, overdraw=frozenset())
         return {
             "transfer_ids": transfer_ids,
             "total_minor": sum(m[2] for m in moves),
-            "currency": community.currency,
+            "currency": currency,
             "recipients": [found[t].display_name for _, t, _ in moves],
         }
 
@@ -170,7 +174,7 @@ class Transfers:
         community = self.community(member.community_id)  # type: ignore[attr-defined]
         if community.funding_mode != "manual":
             raise WrongFundingMode("This community is funded through Stripe; credits and debits are for manual mode.")
-        _check_amount(amount, community, MAX_AMOUNT_MINOR, "amount")
+        _check_amount(amount, community.currency, MAX_AMOUNT_MINOR, "amount")
         outside = self.outside_account(community, "manual")  # type: ignore[attr-defined]
         move = (outside, member_id, amount.amount_minor) if incoming else (member_id, outside, amount.amount_minor)
         transfer_ids = self.apply_moves(community, [move], kind="credit" if incoming else "debit",
@@ -180,15 +184,15 @@ class Transfers:
                 "currency": community.currency, "balance_minor": balance}
 
 
-def _check_amount(amount: Money, community: Community, limit_minor: int, what: str) -> None:
+def _check_amount(amount: Money, currency: str, limit_minor: int, what: str) -> None:
     if not isinstance(amount, Money):
         raise TypeError("amounts are Money")
-    if amount.currency != community.currency:
-        raise InvalidRequest(f"This community uses {community.currency}, not {amount.currency}.")
+    if amount.currency != currency:
+        raise InvalidRequest(f"This community uses {currency}, not {amount.currency}.")
     if amount.amount_minor <= 0:
         raise InvalidRequest(f"A {what} must be more than zero.")
     if amount.amount_minor > limit_minor:
-        raise OverLimit(f"A {what} is at most {format_money(limit_minor, community.currency)} here.")
+        raise OverLimit(f"A {what} is at most {format_money(limit_minor, currency)} here.")
 
 
 def _note(note: str | None) -> str | None:
