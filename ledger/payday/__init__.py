@@ -7,7 +7,9 @@ for funding modes other than manual (see processors.py).
 """
 
 from ledger.payday import tables  # noqa: F401  (registers the tables on ledger.models.metadata)
-from ledger.payday.engine import PaydayCrash, PaydayResult, PaydayRun, crash_hook_from_env, run_payday
+from ledger.payday.crash import PaydayCrash, crash_hook_from_env
+from ledger.payday.engine import run_payday
+from ledger.payday.run import PaydayResult, PaydayRun
 from ledger.payday.preview import dry_run, payday_status
 from ledger.payday.processors import PaydayProcessor, processor_for, register_processor
 from ledger.payday.schedule import (

@@ -12,24 +12,15 @@ Resume: each stage commits its effects together with its stage record, so a
 payday killed at any moment restarts from the last committed stage; with the
 snapshot frozen, the rerun ends exactly where an uninterrupted run would.
 
-Crash injection for tests: pass `crash=callable(point)` or set
-TIPBOT_PAYDAY_CRASH="point[=raise|exit|kill|pause]". Points are the stage names
-(`snapshotted`, `funded`, `round 1`, ..., `planned`, `settled`, `paid_out`, `done`), hit right
-after the stage commits, and the same names with ":before-commit", hit inside the
-stage's transaction just before it commits.
+Crash injection for tests: see ledger/payday/crash.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import signal
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,114 +30,21 @@ from ledger.api import Ledger
 from ledger.book import Book
 from ledger.models import paydays
 from ledger.payday import stages
+from ledger.payday.crash import CrashHook, PaydayCrash, crash_hook_from_env
 from ledger.payday.processors import PaydayProcessor, processor_for
+from ledger.payday.run import PaydayResult, PaydayRun, Progress
 from ledger.payday.settle import apply_plan, plan_round, replan
 from ledger.payday.snapshot import take_snapshot
-from ledger.payday.stats import UnfundedNotice, compute_stats, unfunded_notices
-from ledger.payday.tables import payday_members, payday_tips
+from ledger.payday.stats import compute_stats
 from ledger.records import Community
+
+__all__ = ["PaydayCrash", "PaydayResult", "PaydayRun", "crash_hook_from_env", "run_payday"]
 
 log = logging.getLogger(__name__)
 
-CrashHook = Callable[[str], None]
-Progress = Callable[[str, str], None]
 ADVISORY_NAMESPACE = 7_461_012  # first key of pg_advisory_lock(int, int): "payday"
-CRASH_ENV = "TIPBOT_PAYDAY_CRASH"
 MAX_REPLANS = 3  # members spending during the payday again and again: stop and say so
 _DEFAULT = object()
-
-
-class PaydayCrash(Exception):
-    """Raised by the crash-injection hook (tests only)."""
-
-
-@dataclass(frozen=True)
-class PaydayResult:
-    status: str  # "ran" | "resumed" | "already_ran" | "running_elsewhere" | "dry_run"
-    community_id: int
-    community_name: str
-    currency: str
-    week_start: dt.date
-    payday_id: int | None = None
-    stage: str | None = None
-    stats: dict[str, Any] | None = None
-    notices: tuple[UnfundedNotice, ...] = ()  # dry runs only; real runs: ledger.payday.unfunded_notices
-
-    @property
-    def ran_now(self) -> bool:
-        return self.status in ("ran", "resumed")
-
-    def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "community": self.community_name, "community_id": self.community_id,
-                "currency": self.currency, "week_start": self.week_start.isoformat(), "payday_id": self.payday_id,
-                "stage": self.stage, "stats": self.stats}
-
-
-@dataclass
-class PaydayRun:
-    """What a processor hook gets: the payday being run and a way to reach the book."""
-
-    ledger: Ledger
-    payday_id: int
-    community: Community
-    week_start: dt.date
-    crash: CrashHook | None = None
-    progress: Progress | None = None
-    resumed: bool = False  # the payday existed (a crashed or concurrent run) before this call
-    driven: bool = False  # this call recorded at least one stage
-
-    def crash_point(self, point: str) -> None:
-        if self.crash is not None:
-            self.crash(point)
-
-    def report(self, stage: str, detail: str = "") -> None:
-        if self.progress is not None:
-            self.progress(stage, detail)
-
-    def due_by_tipper(self) -> dict[int, int]:
-        """Per tipper: what their due tips (pledges excluded) need beyond their balance at the
-        snapshot. Stable across reruns, so a resumed charge stage computes the same dues."""
-        due = (
-            sa.select(payday_tips.c.tipper_id, sa.func.sum(payday_tips.c.amount_minor).label("due_minor"))
-            .where(payday_tips.c.payday_id == self.payday_id, payday_tips.c.due)
-            .group_by(payday_tips.c.tipper_id).subquery()
-        )
-        query = (
-            sa.select(due.c.tipper_id, (due.c.due_minor - payday_members.c.start_balance_minor).label("short_minor"))
-            .join(payday_members, sa.and_(payday_members.c.payday_id == self.payday_id,
-                                          payday_members.c.member_id == due.c.tipper_id))
-            .where(due.c.due_minor > payday_members.c.start_balance_minor)
-        )
-        with self.ledger.begin(readonly=True) as book:
-            return {r.tipper_id: int(r.short_minor) for r in book.conn.execute(query)}
-
-    def transaction(self) -> Any:
-        """A write transaction (context manager yielding a Book) for processor work."""
-        return self.ledger.begin()
-
-
-def crash_hook_from_env() -> CrashHook | None:
-    """TIPBOT_PAYDAY_CRASH="point[=action]": raise (default), exit, kill (SIGKILL) or pause."""
-    spec = os.environ.get(CRASH_ENV)
-    if not spec:
-        return None
-    point, _, action = spec.partition("=")
-    action = action or "raise"
-
-    def hook(reached: str) -> None:
-        if reached != point:
-            return
-        if action == "exit":
-            os._exit(70)
-        if action == "kill":
-            os.kill(os.getpid(), signal.SIGKILL)
-        if action == "pause":  # a test kills us from outside while we wait here
-            print(f"PAUSED {reached}", flush=True, file=sys.stderr)
-            while True:
-                time.sleep(60)
-        raise PaydayCrash(reached)
-
-    return hook
 
 
 def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *, processor: Any = _DEFAULT,
@@ -187,7 +85,7 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
         if stage == stages.STARTED:
             def snapshot(conn: sa.Connection, _stage: str) -> str:
                 counts = take_snapshot(conn, run.payday_id, community.id)
-                stages.advance(conn, run.payday_id, stage, stages.SNAPSHOTTED, snapshot_at=stages.utcnow())
+                stages.advance(conn, run.payday_id, _stage, stages.SNAPSHOTTED, snapshot_at=stages.utcnow())
                 run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
                 return stages.SNAPSHOTTED
             _stage_transaction(run, stage, snapshot, repeatable_read=True)

@@ -11,7 +11,7 @@ from ledger.api import Ledger
 from ledger.book import Book
 from ledger.models import paydays
 from ledger.payday import stages
-from ledger.payday.engine import PaydayResult
+from ledger.payday.run import PaydayResult
 from ledger.payday.settle import plan_round
 from ledger.payday.snapshot import take_snapshot
 from ledger.payday.stats import compute_stats, unfunded_notices

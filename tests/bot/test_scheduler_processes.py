@@ -4,7 +4,6 @@ payday once and announce it once."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
