@@ -196,3 +196,37 @@ def test_a_one_off_tip_during_the_payday_never_overdraws(ledger):
     log = [stage for stage, _ in payday_status(ledger, town.community_id, WEEK)["this_week"]["log"]]
     assert log.count("replanned") == 1 and log[-1] == "done"
     book_state(ledger)
+
+
+def test_concurrent_runs_of_one_payday_pay_once(db_url):
+    """Four drivers at once (threads with their own engines): one payday, paid once."""
+    import threading
+
+    reference = Ledger.connect(db_url, upgrade=False)
+    town = build(reference)
+    drivers = [Ledger.connect(db_url, upgrade=False) for _ in range(4)]
+    statuses: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(drivers))
+
+    def drive(ledger: Ledger) -> None:
+        try:
+            start.wait()
+            from ledger.payday import run_payday
+            statuses.append(run_payday(ledger, town.community_id, WEEK, crash=None).status)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=drive, args=(ledger,)) for ledger in drivers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert statuses.count("ran") == 1, statuses
+    assert town.balances()["homer"] == 30 and town.balances()["alice"] == 0
+    [payday_id] = {t[4] for t in book_state(reference)["transfers"] if t[3] == "tip"}
+    assert town.paid(payday_id) == {("alice", "homer", 50), ("homer", "janet", 20), ("janet", "david", 5)}
+    for ledger in drivers:
+        ledger.dispose()
+    reference.dispose()
