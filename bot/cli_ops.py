@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
+import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
@@ -16,36 +18,59 @@ from ledger.check import check_ledger
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    db_parser = subparsers.add_parser("db", help="database schema")
+    db_parser = subparsers.add_parser(
+        "db", help="create or upgrade the database schema",
+        description="Manage the database schema (Alembic migrations shipped with Tipbot).")
     db_sub = db_parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    upgrade = db_sub.add_parser("upgrade", help="create or upgrade the schema to the newest version")
+    upgrade = db_sub.add_parser(
+        "upgrade", help="create or upgrade the schema to the newest version",
+        description="Create the tables, or upgrade them to the newest version. Safe to run again. "
+                    "Run it before starting Tipbot on PostgreSQL; SQLite files upgrade themselves on start.")
     add_database_option(upgrade)
     upgrade.set_defaults(handler=cmd_db_upgrade)
 
-    ledger_parser = subparsers.add_parser("ledger", help="inspect and verify the book")
+    ledger_parser = subparsers.add_parser(
+        "ledger", help="verify the book and list balances",
+        description="Read-only commands for operators: verify the book, list balances.")
     ledger_sub = ledger_parser.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
     check = ledger_sub.add_parser(
-        "check", help="recompute every balance from the transfers; exit 1 on any difference")
+        "check", help="recompute every balance from the transfers; exit 1 on any difference",
+        description="Recompute every account's balance from its transfers and compare it with the cached "
+                    "balance; check that no member balance is below zero and that each community's accounts "
+                    "sum to zero per currency. Exit 0 when the book is clean, 1 with a report naming every "
+                    "account that differs, 2 when the database can't be read.")
     add_database_option(check)
     check.set_defaults(handler=cmd_ledger_check)
-    balances = ledger_sub.add_parser("balances", help="every member's balance")
+    balances = ledger_sub.add_parser(
+        "balances", help="every member's balance (--json for scripts)",
+        description="Every member's balance, by community. With --json: a list of objects with "
+                    "community, member_id, member, balance (exact decimal string, e.g. \"12.50\"), "
+                    "balance_minor (integer minor units) and currency.")
     add_database_option(balances)
-    balances.add_argument("--community", metavar="NAME", help="only this community")
-    balances.add_argument("--json", action="store_true", help="print a JSON list")
+    balances.add_argument("--community", metavar="NAME", help="only the community called NAME")
+    balances.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     balances.set_defaults(handler=cmd_ledger_balances)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     engine = db.make_engine(args.database)
-    db.upgrade(engine)
-    print(f"Schema is at {', '.join(sorted(db.current_revisions(engine)))}.")
+    try:
+        db.upgrade(engine)
+        print(f"Schema of {_shown(engine)} is at {', '.join(sorted(db.current_revisions(engine)))}.")
+    finally:
+        engine.dispose()
     return 0
 
 
 def cmd_ledger_check(args: argparse.Namespace) -> int:
-    ledger = Ledger.connect(args.database)
-    with ledger.begin(readonly=True) as book:
-        problems = check_ledger(book.conn)
+    ledger = _open(args.database)
+    if ledger is None:
+        return 2
+    try:
+        with ledger.begin(readonly=True) as book:
+            problems = check_ledger(book.conn)
+    finally:
+        ledger.dispose()
     if not problems:
         print("Ledger check: every balance matches its transfers, and every community sums to zero.")
         return 0
@@ -56,8 +81,19 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_balances(args: argparse.Namespace) -> int:
-    ledger = Ledger.connect(args.database)
-    rows = ledger.read(lambda book: book.balances(args.community))
+    ledger = _open(args.database)
+    if ledger is None:
+        return 2
+    try:
+        rows = ledger.read(lambda book: book.balances(args.community))
+        if args.community is not None and not rows and ledger.read(
+                lambda book: book.community_by_name(args.community)) is None:
+            names = [c.name for c in ledger.read(lambda book: book.all_communities())]
+            print(f"No community is called {args.community!r}. Communities: {', '.join(names) or 'none yet'}.",
+                  file=sys.stderr)
+            return 2
+    finally:
+        ledger.dispose()
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -66,3 +102,29 @@ def cmd_ledger_balances(args: argparse.Namespace) -> int:
         table.add_row(row["community"], row["member"], row["balance"], row["currency"])
     Console().print(table if rows else "No members yet.")
     return 0
+
+
+def _open(url: str | None) -> Ledger | None:
+    """The ledger at `url` for reading; None (after saying why) when there is none there.
+
+    A mistyped SQLite path must not quietly create an empty database and call it clean.
+    """
+    engine_url = sa.make_url(db.normalize_url(url or db.default_database_url()))
+    if engine_url.get_backend_name() == "sqlite":
+        path = engine_url.database
+        if path and path != ":memory:" and not Path(path).expanduser().exists():
+            print(f"No Tipbot database at {path}.", file=sys.stderr)
+            return None
+    try:
+        ledger = Ledger.connect(url)
+        ledger.read(lambda book: book.all_communities())
+    except sa.exc.DBAPIError as error:
+        shown = engine_url.render_as_string(hide_password=True)
+        print(f"Can't read the Tipbot database at {shown}: {error.orig}".rstrip(), file=sys.stderr)
+        print("Is the server running, and has `tipbot db upgrade` been run?", file=sys.stderr)
+        return None
+    return ledger
+
+
+def _shown(engine: sa.Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)

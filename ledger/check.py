@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ledger.models import accounts, communities, transfers
+from ledger.models import accounts, communities, members, transfers
+from ledger.money import decimal_string
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,21 @@ class Problem:
     what: str
     cached_minor: int
     computed_minor: int
+    owner: str = ""  # the member's name, or the outside account's kind
 
     def __str__(self) -> str:
-        where = f"account {self.account_id}" if self.account_id is not None else "all accounts"
-        return (f"{self.community} {self.currency} {where}: {self.what} "
-                f"(cached {self.cached_minor}, from transfers {self.computed_minor})")
+        if self.account_id is None:
+            where = "all accounts"
+        elif self.owner:
+            where = f"account {self.account_id} ({self.owner})"
+        else:
+            where = f"account {self.account_id}"
+        cached = decimal_string(self.cached_minor, self.currency)
+        computed = decimal_string(self.computed_minor, self.currency)
+        if self.account_id is None:
+            return f"community {self.community!r} {self.currency}: {self.what}: they sum to {cached}, not 0"
+        return (f"community {self.community!r} {self.currency} {where}: {self.what}: "
+                f"cached balance {cached}, from its transfers {computed}")
 
 
 def check_ledger(connection: sa.Connection) -> list[Problem]:
@@ -41,9 +52,11 @@ def check_ledger(connection: sa.Connection) -> list[Problem]:
     )
     rows = connection.execute(
         sa.select(accounts.c.id, accounts.c.currency, accounts.c.kind, accounts.c.balance_minor,
-                  sa.func.coalesce(computed.c.computed, 0).label("computed"), communities.c.name)
+                  sa.func.coalesce(computed.c.computed, 0).label("computed"), communities.c.name,
+                  members.c.display_name)
         .outerjoin(computed, computed.c.account_id == accounts.c.id)
         .join(communities, communities.c.id == accounts.c.community_id)
+        .outerjoin(members, members.c.id == accounts.c.id)
         .where(sa.or_(accounts.c.balance_minor != sa.func.coalesce(computed.c.computed, 0),
                       sa.and_(accounts.c.kind == "member", accounts.c.balance_minor < 0)))
         .order_by(accounts.c.id)
@@ -51,7 +64,8 @@ def check_ledger(connection: sa.Connection) -> list[Problem]:
     problems = [
         Problem(r.name, r.currency, r.id,
                 "negative member balance" if r.balance_minor < 0 and r.kind == "member" else "balance differs",
-                int(r.balance_minor), int(r.computed))
+                int(r.balance_minor), int(r.computed),
+                f"member {r.display_name}" if r.display_name is not None else f"outside account: {r.kind}")
         for r in rows
     ]
     sums = connection.execute(
