@@ -162,3 +162,21 @@ def test_429s_and_dropped_connections_are_retried_with_the_same_key(ledger, clie
     assert len(fake.calls("POST", "/v1/transfers")) == 2 and len(fake.transfers()) == 1
     assert charge.status == "succeeded" and t.lines()[0].status == "succeeded"
     t.check()
+
+
+def test_the_registered_processor_runs_a_stripe_payday_from_the_settings(ledger, client, config, fake, runtime):
+    from bot.scheduler import prepare
+    from ledger.payday import run_payday
+    from tests.stripe.helpers import WEEK
+
+    t = town(ledger, client, config, fake)
+    t.card("alice")
+    t.recipient("bob")
+    t.tip("alice", "bob", 1000)
+    prepare(runtime)  # what `tipbot run` and `tipbot payday` do: register, hand over the settings
+
+    result = run_payday(ledger, t.community_id, WEEK, crash=None)  # no processor given: the registered one
+
+    assert result.status == "ran" and result.stats["paid_minor"] == 1000
+    assert [c.status for c in t.charges()] == ["succeeded"] and len(fake.transfers()) == 1
+    t.check()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from bot.cli import main
 from ledger.stripe.tables import stripe_charges, stripe_settings

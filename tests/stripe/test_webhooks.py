@@ -8,7 +8,6 @@ import time
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from ledger.stripe.tables import stripe_charges, stripe_events, stripe_reversals
 from tests.dbs import dump_tables
