@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import stripe
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 UNREACHABLE = "Stripe could not be reached just now; nothing was charged or changed. Please try again in a minute."
 NOT_CONFIGURED = ("Stripe is not configured on this Tipbot server (STRIPE_SECRET_KEY is not set), "
                   "so this community can't use it. Ask whoever runs Tipbot to add the Stripe keys.")
+
+INTERACTIVE_ATTEMPTS = 3  # a member is waiting for the reply: give up sooner than the payday does
 
 _settings: Settings | None = None
 
@@ -176,6 +179,7 @@ def fund(runtime: Runtime, invocation: Invocation, cmd: Fund) -> Reply:
     community, member = _whoami(runtime, invocation)  # only now: a refusal above writes nothing
     request_key = f"{invocation.platform}:{invocation.space_id}:{invocation.request_id or uuid.uuid4().hex}"
     try:
+        config = replace(config, max_attempts=INTERACTIVE_ATTEMPTS)
         url = start_checkout(runtime.ledger, client_for(config), config, member_id=member.id,
                              currency=community.currency, request_key=request_key)
     except stripe.StripeError as error:
@@ -204,6 +208,7 @@ def payout(runtime: Runtime, invocation: Invocation, cmd: Payout) -> Reply:
         return refusal(NOT_CONFIGURED, "not_configured")
     community, member = _whoami(runtime, invocation)
     try:
+        config = replace(config, max_attempts=INTERACTIVE_ATTEMPTS)
         url = onboarding_link(runtime.ledger, client_for(config), config, member.id)
     except stripe.StripeError as error:
         log.warning("payout: Stripe error %s", type(error).__name__)
