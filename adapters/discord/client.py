@@ -16,7 +16,7 @@ from discord import app_commands
 
 from adapters.discord import render
 from adapters.discord.commands import install
-from adapters.discord.respond import Responder
+from adapters.discord.respond import DEFER_AFTER_SECONDS, Responder
 from bot.spaces import register_space
 
 if TYPE_CHECKING:
@@ -111,13 +111,13 @@ class _Tipbot:
 
 
 class TipbotClient(_Tipbot, discord.Client):
-    def __init__(self, runtime: Runtime, *, defer_after_seconds: float = 2.0, **options: Any) -> None:
+    def __init__(self, runtime: Runtime, *, defer_after_seconds: float = DEFER_AFTER_SECONDS, **options: Any) -> None:
         super().__init__(intents=intents(), **options)
         self._setup_tipbot(runtime, defer_after_seconds)
 
 
 class ShardedTipbotClient(_Tipbot, discord.AutoShardedClient):
-    def __init__(self, runtime: Runtime, *, defer_after_seconds: float = 2.0, **options: Any) -> None:
+    def __init__(self, runtime: Runtime, *, defer_after_seconds: float = DEFER_AFTER_SECONDS, **options: Any) -> None:
         super().__init__(intents=intents(), **options)
         self._setup_tipbot(runtime, defer_after_seconds)
 

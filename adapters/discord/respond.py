@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Discord drops an interaction not acknowledged within 3 s of sending it. A command done
+# within this answers in the callback itself; later, the interaction is deferred first.
+# The margin covers gateway delivery and a busy event loop (measured: bench/README.md).
+DEFER_AFTER_SECONDS = 1.5
+# With this many commands already running, a new one waits for a worker thread: it is
+# deferred at once rather than after DEFER_AFTER_SECONDS in a queue (an overload, see bench/README.md).
+BUSY_IN_FLIGHT = 64
+
 NOT_IN_A_SERVER = "Tipbot works inside a server: use its commands in a channel of the server."
 
 
@@ -45,10 +53,11 @@ def user_ref(user: discord.abc.User) -> UserRef:
 
 
 class Responder:
-    def __init__(self, runtime: Runtime, client: discord.Client, *, defer_after_seconds: float = 2.0) -> None:
+    def __init__(self, runtime: Runtime, client: discord.Client, *, defer_after_seconds: float = DEFER_AFTER_SECONDS) -> None:
         self.runtime = runtime
         self.client = client
         self.defer_after_seconds = defer_after_seconds
+        self.in_flight = 0
 
     def invocation(self, interaction: discord.Interaction, command: object) -> Invocation:
         guild = interaction.guild
@@ -64,6 +73,7 @@ class Responder:
             await self.refuse(interaction, NOT_IN_A_SERVER)
             return
         invocation = self.invocation(interaction, command)
+        defer_first = defer_first or self.in_flight >= BUSY_IN_FLIGHT
         if defer_first and not await self._defer(interaction):
             return  # not acknowledged: Discord already told the member it failed, so do nothing
         await self._answer(interaction, lambda: self.runtime.bot.handle(invocation), deferred=defer_first)
@@ -83,17 +93,21 @@ class Responder:
         await self.deliver(interaction, refusal(text, code), deferred=interaction.response.is_done())
 
     async def _answer(self, interaction: discord.Interaction, work, *, deferred: bool) -> None:
-        task = asyncio.ensure_future(asyncio.to_thread(work))
-        if not deferred:
-            done, _ = await asyncio.wait({task}, timeout=self.defer_after_seconds)
-            if not done:
-                # The work goes on either way; its outcome is recorded under the interaction id.
-                deferred = await self._defer(interaction)
+        self.in_flight += 1
         try:
-            reply = await task
-        except Exception:  # the bot answers member errors itself; this is ours
-            log.exception("Discord command failed")
-            reply = refusal("Something went wrong on our side; nothing was changed. Please try again.", "error")
+            task = asyncio.ensure_future(asyncio.to_thread(work))
+            if not deferred:
+                done, _ = await asyncio.wait({task}, timeout=self.defer_after_seconds)
+                if not done:
+                    # The work goes on either way; its outcome is recorded under the interaction id.
+                    deferred = await self._defer(interaction)
+            try:
+                reply = await task
+            except Exception:  # the bot answers member errors itself; this is ours
+                log.exception("Discord command failed")
+                reply = refusal("Something went wrong on our side; nothing was changed. Please try again.", "error")
+        finally:
+            self.in_flight -= 1
         try:
             await self.deliver(interaction, reply, deferred=deferred)
         except discord.HTTPException as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -31,6 +32,7 @@ class Recorded:
     query: dict[str, str]
     json: Any = None
     files: list[dict[str, Any]] = field(default_factory=list)  # {"name", "filename", "content_type", "data"}
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (benchmarks only)
 
 
 class MockDiscord:
