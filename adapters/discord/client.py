@@ -97,7 +97,9 @@ class _Tipbot:
             await self.responder.action(interaction, *parsed)
 
     async def _on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        if isinstance(error, app_commands.TransformerError):
+        if isinstance(error, app_commands.CommandNotFound):
+            text = "That command is no longer available; type / to see Tipbot's commands."
+        elif isinstance(error, app_commands.TransformerError):
             text = "One of the options isn't valid here; nothing changed."
         elif isinstance(error, app_commands.CheckFailure):
             text = "You can't use that command here; nothing changed."

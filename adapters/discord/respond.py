@@ -134,7 +134,10 @@ class Responder:
         embed, view = render.embed(reply), render.view(reply)
         public = reply.visibility is Visibility.IN_CHANNEL
         extra = {"view": view} if view is not None else {}
-        if not deferred:
+        if not deferred and interaction.type is discord.InteractionType.component and not public:
+            # a button click: the message with the buttons becomes the outcome, so it can't be clicked again
+            await interaction.response.edit_message(embed=embed, view=view)
+        elif not deferred:
             await interaction.response.send_message(embed=embed, ephemeral=not public, **extra)
         elif public:  # the deferred response is ephemeral: replace it with a message everyone sees
             await interaction.delete_original_response()

@@ -212,6 +212,9 @@ def test_a_large_weekly_tip_asks_to_confirm_with_buttons(ledger: Ledger) -> None
             click = button_click(buttons[0]["custom_id"])
             confirmed = await h.send(click)
             assert confirmed["color"] == GREEN
+            (callback,) = h.answers(click)
+            assert callback.json["type"] == 7  # UPDATE_MESSAGE: the buttons give way to the outcome
+            assert confirmed["components"] == []
             given = h.runtime.ledger.read(lambda b: b.tips_given(_member(h, GUILD, ALICE).id))
             assert [(t.other_name, t.weekly_amount_minor) for t in given] == [("Bob", 4000)]
             # clicking again (a redelivered click) changes nothing
@@ -247,5 +250,14 @@ def test_commands_outside_a_server_are_refused(ledger: Ledger) -> None:
             reply = await h.send(payload)
             assert reply["color"] == RED and "server" in reply["description"]
             assert dump_tables(ledger.engine)["spaces"] == []
+
+    run(story())
+
+
+def test_a_command_this_version_does_not_have_is_answered(ledger: Ledger) -> None:
+    async def story() -> None:
+        async with harness(ledger) as h:
+            reply = await h.send(interaction("tipjar", [string("amount", "1")]))  # an old, unsynced command
+            assert reply["color"] == RED and "no longer available" in reply["description"]
 
     run(story())
