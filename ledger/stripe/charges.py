@@ -96,9 +96,11 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
         by_tipper[row.tipper_id].append(row)
     notices: list[tuple[int, str]] = []
     planned: list[tuple[dict, list[dict]]] = []
+    deferred: set[int] = set()  # dues below the minimum charge: they wait, nothing failed
     for tipper_id, lines in by_tipper.items():
         dues = sum(line.due_minor for line in lines)
         if dues < max(community.min_charge_minor, 1):
+            deferred.add(tipper_id)
             continue
         first = lines[0]
         if first.declines is not None and first.declines >= PAUSE_AFTER_DECLINES:
@@ -123,6 +125,7 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
              "amount_minor": paid[line.tippee_id]}
             for line in lines if paid[line.tippee_id] > 0
         ]))
+    _defer(book, payday_id, deferred)
     if not planned:
         return notices
     ids = book.conn.execute(
@@ -143,6 +146,17 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
          for charge, charge_lines in planned for line in charge_lines],
     )
     return notices
+
+
+def _defer(book: Book, payday_id: int, tippers: set[int]) -> None:
+    """Tips whose dues wait for the minimum charge are not due this payday: settlement
+    must neither pay them from a balance nor report them unfunded every week."""
+    if not tippers:
+        return
+    forget_running_sums(book, payday_id, tippers)
+    book.conn.execute(payday_tips.update().where(payday_tips.c.payday_id == payday_id,
+                                                 payday_tips.c.tipper_id.in_(sorted(tippers))).values(due=False))
+    recompute_running_sums(book, payday_id, tippers)
 
 
 def _settle_these_amounts(book: Book, payday_id: int, planned: list[tuple[dict, list[dict]]]) -> None:
