@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ledger import linking
 from ledger.api import Ledger
+from ledger.check import check_ledger
 from ledger.errors import NotAdmin
 from ledger.linking import CodeRefused
 from ledger.money import Money
@@ -61,6 +62,8 @@ def test_join_moves_the_space_and_its_members_into_the_inviting_community(ledger
         book.tip_once(s["alice"].id, [(s["bob"].id, Money(200, "USD"))])
     # the code is spent
     _refused(ledger, lambda b: linking.join_community(b, s["discord"].id, code, by_admin=True, now=T0), "code_used")
+    with ledger.engine.connect() as connection:
+        assert check_ledger(connection) == []  # balances and zero sums hold after the move
 
 
 def test_join_refusals_change_nothing(ledger: Ledger) -> None:
@@ -135,6 +138,8 @@ def test_linking_an_identity_gives_one_balance_and_one_set_of_tips(ledger: Ledge
         # the empty member the Discord identity had is gone
         assert book.conn.execute(sa.text("SELECT count(*) FROM members WHERE id = :i"),
                                  {"i": newcomer.id}).scalar() == 0
+    with ledger.engine.connect() as connection:
+        assert check_ledger(connection) == []
     # spent, and the identity is now linked
     _refused(ledger, lambda b: linking.link_identity(b, s["discord"].id, "D_ALICE", code, now=T0), "code_used")
     code2 = ledger.run(lambda b: linking.create_link_code(b, s["alice"].id, s["slack"].id, now=T0).code).value
