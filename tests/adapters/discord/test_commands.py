@@ -9,7 +9,8 @@ from ledger.api import Ledger
 from ledger.models import tips, transfers
 from ledger.money import Money
 from tests.adapters.discord.gateway import (
-    ALICE, BOB, CAROL, GUILD, OTHER_GUILD, boolean, button_click, harness, integer, interaction, mention, run, string,
+    ALICE, BOB, CAROL, GUILD, OTHER_GUILD, boolean, button_click, channel_option, harness, integer, interaction,
+    mention, run, string,
 )
 from tests.adapters.discord.mock_discord import APP_ID
 from tests.dbs import dump_tables
@@ -259,5 +260,24 @@ def test_a_command_this_version_does_not_have_is_answered(ledger: Ledger) -> Non
         async with harness(ledger) as h:
             reply = await h.send(interaction("tipjar", [string("amount", "1")]))  # an old, unsynced command
             assert reply["color"] == RED and "no longer available" in reply["description"]
+
+    run(story())
+
+
+def test_the_summary_channel_must_be_a_text_channel(ledger: Ledger) -> None:
+    async def story() -> None:
+        async with harness(ledger) as h:
+            await h.send(interaction("balance"))
+            before = dump_tables(ledger.engine)
+            voice = channel_option("channel", "1400000000000000099", "Lounge")
+            voice["_channel"]["type"] = 2  # a voice channel, as a client older than the option's filter may send
+            reply = await h.send(interaction("tipadmin", [voice], subcommand="channel", admin=True))
+            assert reply["color"] == RED and "isn't valid" in reply["description"]
+            assert dump_tables(ledger.engine) == before
+            reply = await h.send(interaction("tipadmin", [channel_option("channel", "1400000000000000077", "payday")],
+                                             subcommand="channel", admin=True))
+            assert reply["color"] == GREEN
+            space = h.runtime.ledger.read(lambda b: b.space("discord", GUILD))
+            assert (space.summary_channel_id, space.summary_channel_name) == ("1400000000000000077", "payday")
 
     run(story())
