@@ -16,12 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
-import inspect
 import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
 
 from bot.cli import add_database_option
@@ -37,10 +35,6 @@ log = logging.getLogger(__name__)
 # Ledger work runs in worker threads (asyncio.to_thread): enough of them to keep the
 # PostgreSQL pool (10 + 20 overflow connections) busy while requests wait on the database.
 WORKER_THREADS = 16
-
-# Names bot/scheduler.py may give its loop: `async def NAME(runtime)` that runs until cancelled.
-SCHEDULER_FUNCTIONS = ("run_scheduler", "scheduler_loop", "run_forever", "run", "loop")
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -91,20 +85,16 @@ def _web_server(config: uvicorn.Config) -> uvicorn.Server:
     return Server(config)
 
 
-def scheduler_loop(runtime: Runtime) -> Callable[[], Awaitable[Any]] | None:
-    """The payday scheduler's async loop from bot/scheduler.py, if that module is installed."""
+def scheduler(runtime: Runtime, stop: asyncio.Event) -> Coroutine[Any, Any, None] | None:
+    """bot.scheduler's loop, ending when `stop` is set (None if the payday module is absent)."""
     try:
-        module = importlib.import_module("bot.scheduler")
+        from bot.scheduler import run_scheduler
     except ModuleNotFoundError as error:
-        if error.name != "bot.scheduler":
+        if error.name not in ("bot.scheduler", "bot.summary", "ledger.payday"):
             raise
+        log.warning("the payday scheduler is not installed here")
         return None
-    for name in SCHEDULER_FUNCTIONS:
-        fn = getattr(module, name, None)
-        if fn is not None and inspect.iscoroutinefunction(fn):
-            return lambda: fn(runtime)
-    log.warning("bot.scheduler has no async loop function; the payday scheduler is not running")
-    return None
+    return run_scheduler(runtime, stop)
 
 
 async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
@@ -140,9 +130,9 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
             if platform.configured(runtime):
                 tasks[f"platform:{name}"] = asyncio.create_task(platform.start(runtime), name=name)
                 started_platforms.append(platform)
-        loop_fn = scheduler_loop(runtime) if settings.scheduler else None
-        if loop_fn is not None:
-            tasks["scheduler"] = asyncio.create_task(loop_fn(), name="scheduler")
+        payday = scheduler(runtime, stop) if settings.scheduler else None
+        if payday is not None:
+            tasks["scheduler"] = asyncio.create_task(payday, name="scheduler")
         if started is not None:
             started(port)
         exit_code = await _watch(tasks, stop)
@@ -175,7 +165,7 @@ async def _watch(tasks: dict[str, asyncio.Task], stop: asyncio.Event) -> int:
                 if error is not None:
                     log.error("%s failed: %s", name, error, exc_info=error)
                     return 1
-                if name == "web" or name == "scheduler":
+                if name == "web" or (name == "scheduler" and not stop.is_set()):
                     log.error("%s stopped unexpectedly", name)
                     return 1
     finally:
@@ -183,7 +173,8 @@ async def _watch(tasks: dict[str, asyncio.Task], stop: asyncio.Event) -> int:
 
 
 async def _shutdown(server: uvicorn.Server, tasks: dict[str, asyncio.Task], platforms: list) -> int:
-    """Web first (finish the requests in flight), then platforms (they finish their replies), then the rest."""
+    """Web first (finish the requests in flight), then the scheduler (it may be announcing a
+    payday through the platforms), then platforms (they finish their replies)."""
     code = 0
     server.should_exit = True
     web = tasks["web"]
@@ -194,6 +185,9 @@ async def _shutdown(server: uvicorn.Server, tasks: dict[str, asyncio.Task], plat
         server.force_exit = True
     except (Exception, SystemExit):  # noqa: BLE001 - reported when the web task failed
         pass
+    payday = tasks.get("scheduler")
+    if payday is not None and not payday.done():  # it saw `stop`; let it finish announcing a payday
+        await asyncio.wait({payday}, timeout=10)
     for platform in platforms:
         try:
             await asyncio.wait_for(platform.stop(), timeout=20)

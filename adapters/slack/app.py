@@ -75,6 +75,7 @@ class SlackApp:
         self.settings = settings
         self.users = SlackUsers()
         self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
         self._inflight: set[asyncio.Task] = set()  # listeners still answering: close() waits for them
         self._closing = False
         self.installation_store: ThreadedInstallationStore | None = None
@@ -114,7 +115,7 @@ class SlackApp:
     # -- one HTTP connection pool for every call to Slack ---------------------------
 
     def http(self) -> aiohttp.ClientSession:
-        """The process's aiohttp session (keep-alive to Slack), made on the running loop at first use.
+        """The process's aiohttp session (keep-alive to Slack), made on the serving loop at first use.
 
         Without it slack_sdk opens a new session, and a new TLS connection, per call.
         """
@@ -122,12 +123,22 @@ class SlackApp:
             if self._closing:
                 raise RuntimeError("the Slack app is shutting down")
             self._session = aiohttp.ClientSession()
+            self._session_loop = asyncio.get_running_loop()
             self.bolt.client.session = self._session  # per-request clients copy it from here
         return self._session
 
     def _use_session(self, client: AsyncWebClient) -> AsyncWebClient:
+        """Share the session: listeners always run on the serving loop."""
         if client.session is None:
             client.session = self.http()
+        return client
+
+    def _maybe_share_session(self, client: AsyncWebClient) -> AsyncWebClient:
+        """Share the session only on the loop it belongs to (a summary may be posted from
+        another thread's loop, e.g. `/tip admin payday now` without a scheduler running)."""
+        session = self._session
+        if session is not None and not session.closed and self._session_loop is asyncio.get_running_loop():
+            client.session = session
         return client
 
     async def close(self, timeout: float = 10.0) -> None:
@@ -273,11 +284,17 @@ class SlackApp:
 
     async def client_for_team(self, team_id: str) -> AsyncWebClient:
         if self.installation_store is None:
-            return self._use_session(web_client(self.settings, Settings.secret(self.settings.slack_bot_token)))
+            token = Settings.secret(self.settings.slack_bot_token)
+            return self._maybe_share_session(web_client(self.settings, token))
         bot = await self.installation_store.async_find_bot(enterprise_id=None, team_id=team_id)
         if bot is None or not bot.bot_token:
             raise LookupError(f"Tipbot is not installed in Slack workspace {team_id}")
-        return self._use_session(web_client(self.settings, bot.bot_token))
+        return self._maybe_share_session(web_client(self.settings, bot.bot_token))
+
+    async def send_direct(self, team_id: str, user_id: str, text: str) -> None:
+        """A DM outside a request (the payday telling a tipper why a tip waited)."""
+        client = await self.client_for_team(team_id)
+        await self.send_dm(client, user_id, render.reply_message(Reply(text=text)))
 
     async def post_summary(self, team_id: str, channel_id: str, summary: Summary) -> None:
         """The summary message, then its chart; 429s wait for Retry-After (the client's retry handler)."""

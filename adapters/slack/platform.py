@@ -79,5 +79,8 @@ class SlackPlatform(Platform):
                            summary: Summary) -> None:
         await self.app(runtime).post_summary(space_external_id, channel_id, summary)
 
+    async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
+        await self.app(runtime).send_direct(space_external_id, user_id, text)
+
 
 platform = SlackPlatform()

@@ -94,3 +94,29 @@ def test_tipbot_run_exits_cleanly_on_sigterm(tmp_path) -> None:
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+async def test_serve_runs_the_payday_scheduler_which_posts_to_slack(mock_slack, ledger) -> None:
+    import sqlalchemy as sa
+
+    from ledger.models import communities
+
+    def due_community(book):  # a community whose payday time has passed, with a summary channel
+        space = book.ensure_space("slack", "T1")
+        book.set_summary_channel(space.id, "C9", "payday", by_admin=True)
+        book.set_payday_cron(space.community_id, "* * * * *", by_admin=True)
+        book.conn.execute(communities.update().values(created_at=sa.func.now() - sa.text("interval '1 hour'"))
+                          if book.conn.dialect.name == "postgresql" else
+                          communities.update().values(created_at=sa.text("datetime('now', '-1 hour')")))
+
+    ledger.run(due_community)
+    runtime = Runtime(slack_settings(mock_slack, port=0, scheduler=True), ledger=ledger,
+                      platforms={"slack": SlackPlatform()})
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve(runtime, stop=stop))
+
+    (posted,) = await mock_slack.wait_for("chat.postMessage", timeout=30)
+    assert posted.args["channel"] == "C9" and "Payday" in posted.args["text"]
+
+    stop.set()
+    assert await asyncio.wait_for(running, 30) == 0

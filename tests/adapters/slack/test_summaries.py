@@ -81,3 +81,27 @@ async def test_a_chart_that_cannot_be_shared_does_not_fail_the_posted_summary(sl
 
     assert results == {f"slack:{TEAM}": "posted"}  # so a retry would not post the text twice
     assert len(slack.mock.of("chat.postMessage")) == 1
+
+
+async def test_payday_now_from_slack_posts_the_real_summary_and_tells_unfunded_tippers(slack: SlackHarness) -> None:
+    """The whole way: admin commands in Slack, a real payday, its summary and chart in the channel."""
+    await community_with_channel(slack)
+    await slack.tip("admin credit <@U1|alice> 5", user="UADMIN")
+    await slack.tip("receive on", user="U2", user_name="bob")
+    await slack.tip("receive on", user="U3", user_name="carol")
+    await slack.tip("<@U2|bob> 3")
+    await slack.tip("<@U3|carol> 4")  # alice's 5.00 covers bob's 3.00, not then carol's 4.00
+
+    reply = await slack.tip("admin payday now", user="UADMIN")
+
+    assert reply.get("text"), reply
+    posted = [c for c in slack.mock.of("chat.postMessage") if c.args["channel"] == "C9"]
+    assert len(posted) == 1 and "$3.00" in posted[0].args["text"]
+    (upload,) = slack.mock.of("upload")
+    assert upload.args["bytes"].startswith(b"\x89PNG")
+    balances = slack.ledger.read(lambda b: {
+        uid: b.balance(b.find_member(b.space("slack", TEAM), uid).id).amount_minor for uid in ("U1", "U2", "U3")})
+    assert balances == {"U1": 200, "U2": 300, "U3": 0}
+    told = [c.args["text"] for c in slack.mock.of("chat.postMessage") if c.args["channel"] == "DU1"]
+    assert len(told) == 2 and "recorded $5.00 paid in" in told[0]  # the credit's notice, then:
+    assert "$4.00" in told[1]  # alice hears why carol's tip waited
