@@ -62,15 +62,17 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *, proces
     if crash is _DEFAULT:
         crash = crash_hook_from_env()
     result = _result_for(community, week_start)
-    payday_id, stage, created = _claim(ledger, community.id, week_start)
+    payday_id, stage, _created = _claim(ledger, community.id, week_start)
     if stage == stages.DONE:
         return result(status="already_ran", payday_id=payday_id, stage=stage, stats=_stats(ledger, payday_id))
     with _exclusive(ledger, payday_id, wait=wait) as acquired:
         if not acquired:
             return result(status="running_elsewhere", payday_id=payday_id, stage=stage)
-        run = PaydayRun(ledger, payday_id, community, week_start, crash, progress, resumed=not created)
+        run = PaydayRun(ledger, payday_id, community, week_start, crash, progress)
         _drive(run, processor)
-        status = "already_ran" if not run.driven else "resumed" if run.resumed else "ran"
+        # "ran": this call took the snapshot; "resumed": it carried on a payday begun before
+        # (a crash, or a driver that stopped); "already_ran": another driver did all of it.
+        status = "ran" if run.took_snapshot else "resumed" if run.driven else "already_ran"
         return result(status=status, payday_id=payday_id, stage=stages.DONE, stats=_stats(ledger, payday_id))
 
 
@@ -81,7 +83,6 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
         stage = _stage(ledger, run.payday_id)
         if stage == stages.DONE:
             return
-        run.driven = True
         if stage == stages.STARTED:
             def snapshot(conn: sa.Connection, _stage: str) -> str:
                 counts = take_snapshot(conn, run.payday_id, community.id)
@@ -168,6 +169,8 @@ def _stage_transaction(run: PaydayRun, expected: str, fn: Callable[[sa.Connectio
 
     reached = run.ledger.run(op).value
     if reached is not None:
+        run.driven = True
+        run.took_snapshot = run.took_snapshot or expected == stages.STARTED
         run.crash_point(reached)
 
 

@@ -50,8 +50,8 @@ class PaydayRun:
     week_start: dt.date
     crash: CrashHook | None = None
     progress: Progress | None = None
-    resumed: bool = False  # the payday existed (a crashed or concurrent run) before this call
-    driven: bool = False  # this call recorded at least one stage
+    driven: bool = False  # this call committed at least one stage
+    took_snapshot: bool = False  # ... and the first one
 
     def crash_point(self, point: str) -> None:
         if self.crash is not None:
