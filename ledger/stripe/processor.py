@@ -23,7 +23,7 @@ from ledger.stripe.charges import ChargeReport, plan_charges, run_charges
 from ledger.stripe.client import StripeConfig, make_client
 from ledger.stripe.dues import accrue, settle_balance_paid
 from ledger.stripe.payouts import PayoutReport, run_payouts
-from ledger.stripe.tables import stripe_charges, stripe_dues, stripe_transfers
+from ledger.stripe.tables import stripe_charges, stripe_transfers
 
 if TYPE_CHECKING:
     from ledger.payday.engine import PaydayRun
@@ -90,25 +90,33 @@ class StripeProcessor:
 
 
 def unpaid_lines(book, payday_id: int) -> int:
-    """Lines of succeeded charges whose tip settlement did not pay (it always should):
-    cancelled, their dues restored, so no payout draws on money the recipient never got."""
+    """Lines of succeeded charges whose tip settlement did not pay (it always should: the
+    charge brought exactly that money in). They are paid here from the tipper's balance,
+    so no payout draws on money the recipient never got; a line even that can't pay is
+    cancelled and the money stays in the tipper's balance (never charged again)."""
+    from ledger.errors import InsufficientBalance
     from ledger.models import transfers
+    from ledger.stripe.charges import _free_payday
 
     paid = sa.exists().where(transfers.c.payday_id == payday_id, transfers.c.kind == "tip",
                              transfers.c.from_account_id == stripe_charges.c.member_id,
                              transfers.c.to_account_id == stripe_transfers.c.recipient_id)
     rows = book.conn.execute(
-        sa.select(stripe_transfers.c.id, stripe_transfers.c.recipient_id, stripe_transfers.c.due_minor,
-                  stripe_charges.c.member_id)
+        sa.select(stripe_transfers.c.id, stripe_transfers.c.recipient_id, stripe_transfers.c.amount_minor,
+                  stripe_charges.c.member_id, stripe_charges.c.community_id)
         .join(stripe_charges, stripe_charges.c.id == stripe_transfers.c.charge_row_id)
         .where(stripe_transfers.c.payday_id == payday_id, stripe_transfers.c.status == "pending",
                stripe_transfers.c.ledger_transfer_id.is_(None), stripe_charges.c.status == "succeeded", ~paid)
     ).all()
     for row in rows:
-        log.error("payday %s: settlement did not pay %s -> %s; dues restored", payday_id, row.member_id,
+        log.error("payday %s: settlement did not pay %s -> %s; paying it now", payday_id, row.member_id,
                   row.recipient_id)
-        book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.id == row.id).values(status="cancelled"))
-        book.conn.execute(stripe_dues.update().where(stripe_dues.c.tipper_id == row.member_id,
-                                                     stripe_dues.c.tippee_id == row.recipient_id)
-                          .values(due_minor=stripe_dues.c.due_minor + row.due_minor))
+        community = book.community(row.community_id)
+        try:
+            with book.conn.begin_nested():
+                book.apply_moves(community, [(row.member_id, row.recipient_id, row.amount_minor)], kind="tip",
+                                 payday_id=_free_payday(book, payday_id, row.member_id, row.recipient_id))
+        except InsufficientBalance:
+            book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.id == row.id)
+                              .values(status="cancelled", failure_message="settlement did not pay this tip"))
     return len(rows)
