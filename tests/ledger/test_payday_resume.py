@@ -161,22 +161,28 @@ def test_changes_during_the_payday_count_next_week(ledger):
     town.member("ann", balance=100)
     town.member("bob")
     town.member("cat", receiving=False)
+    town.member("dan")  # nothing yet
     town.tip("ann", "bob", 10)
     town.tip("ann", "cat", 10)
+    town.tip("dan", "bob", 7)
 
     def meanwhile(point: str) -> None:
         if point == "snapshotted":  # the snapshot is committed; the world moves on
             town.tip("ann", "bob", 40)
+            town.tip("bob", "ann", 1)
             with ledger.begin() as book:
                 book.set_receiving(town.ids["cat"], True)
             town.credit("bob", 5)
+            town.credit("dan", 7)  # arrives during the payday: spendable next week
 
     first = town.payday(crash=meanwhile)
     assert town.paid(first.payday_id) == {("ann", "bob", 10)}
-    assert first.stats["pledges"] == 1
+    assert first.stats["pledges"] == 1 and first.stats["unfunded_tips"] == 1
+    assert town.balances() == {"ann": 90, "bob": 15, "cat": 0, "dan": 7}
     second = town.payday(WEEK + dt.timedelta(days=7), crash=None)
-    assert town.paid(second.payday_id) == {("ann", "bob", 40), ("ann", "cat", 10)}
-    assert town.balances() == {"ann": 40, "bob": 55, "cat": 10}
+    assert town.paid(second.payday_id) == {("ann", "bob", 40), ("ann", "cat", 10), ("dan", "bob", 7),
+                                           ("bob", "ann", 1)}
+    assert town.balances() == {"ann": 41, "bob": 61, "cat": 10, "dan": 0}
     book_state(ledger)
 
 
