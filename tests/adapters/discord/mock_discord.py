@@ -40,6 +40,7 @@ class MockDiscord:
         self.requests: list[Recorded] = []
         self.failing_channels: set[str] = set()  # POST /channels/{id}/messages answers 403 here
         self.closed_dms: set[str] = set()  # users whose DMs are closed (50007)
+        self.rate_limits: dict[str, int] = {}  # path prefix -> how many 429s to answer there first
         self._ids = itertools.count(1200000000000000001)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -137,6 +138,15 @@ class MockDiscord:
             recorded.json = await request.json()
         self.requests.append(recorded)
         try:
+            limited = next((p for p, n in self.rate_limits.items() if n > 0 and path.startswith(p)), None)
+            if limited is not None:  # Discord's 429, as documented: headers and a JSON body
+                self.rate_limits[limited] -= 1
+                return web.Response(status=429, body=json.dumps(
+                    {"message": "You are being rate limited.", "retry_after": 0.05, "global": False}).encode(),
+                    headers={"Content-Type": "application/json", "Via": "1.1 google", "Retry-After": "1",
+                             "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
+                             "X-RateLimit-Reset-After": "0.05", "X-RateLimit-Bucket": "mock",
+                             "X-RateLimit-Scope": "user"})
             status, body = self._answer(recorded)
         finally:
             async with self._changed:

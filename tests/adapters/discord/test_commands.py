@@ -10,7 +10,7 @@ from ledger.models import tips, transfers
 from ledger.money import Money
 from tests.adapters.discord.gateway import (
     ALICE, BOB, CAROL, GUILD, OTHER_GUILD, boolean, button_click, channel_option, harness, integer, interaction,
-    mention, run, string,
+    mention, run, settle, string,
 )
 from tests.adapters.discord.mock_discord import APP_ID
 from tests.dbs import dump_tables
@@ -230,8 +230,6 @@ def test_joining_a_guild_creates_its_space_and_community(ledger: Ledger) -> None
     async def story() -> None:
         async with harness(ledger) as h:
             h.guild_join(OTHER_GUILD, "Rust Club")
-            from tests.adapters.discord.gateway import settle
-
             await settle()
             with ledger.begin() as book:
                 space = book.space("discord", OTHER_GUILD)
@@ -279,5 +277,26 @@ def test_the_summary_channel_must_be_a_text_channel(ledger: Ledger) -> None:
             assert reply["color"] == GREEN
             space = h.runtime.ledger.read(lambda b: b.space("discord", GUILD))
             assert (space.summary_channel_id, space.summary_channel_name) == ("1400000000000000077", "payday")
+
+    run(story())
+
+
+def test_rate_limits_are_waited_out_and_nothing_is_applied_twice(ledger: Ledger) -> None:
+    async def story() -> None:
+        async with harness(ledger) as h:
+            await _opt_in(h, BOB)
+            await _credit(h, ALICE, "10")
+            h.mock.rate_limits = {"/interactions/": 1, "/users/@me/channels": 1, "/channels/": 1}
+            payload = interaction("tip", [mention("user", BOB), string("amount", "3"), boolean("once", True)],
+                                  mentioned=[BOB])
+            start = len(h.mock.requests)
+            reply = await h.send(payload)
+            assert reply["color"] == GREEN
+            assert [r.path.split("/")[1] for r in h.answers(payload)] == ["interactions", "interactions"]  # 429, 200
+            assert _balance(h, ALICE) == Money(700, "USD") and _balance(h, BOB) == Money(300, "USD")
+            assert h.mock.rate_limits == {"/interactions/": 0, "/users/@me/channels": 0, "/channels/": 0}
+            sent = [(r.method, r.path.split("/")[1]) for r in h.mock.requests[start:]]
+            # bob's notice: the DM channel (429, then opened) and the message (429, then sent once)
+            assert sent.count(("POST", "users")) == 2 and sent.count(("POST", "channels")) == 2, sent
 
     run(story())

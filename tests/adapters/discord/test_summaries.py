@@ -39,21 +39,22 @@ def test_the_summary_reaches_every_guild_of_the_community_and_a_failing_one_stop
             await _set_channel(h, GUILD, SUMMARY_CHANNEL)
             await _set_channel(h, OTHER_GUILD, OTHER_CHANNEL)
             h.mock.failing_channels.add(SUMMARY_CHANNEL)  # the bot lost its permission in the first guild
+            h.mock.rate_limits[f"/channels/{OTHER_CHANNEL}/"] = 1  # and the other answers 429 once
             week = dt.date(2026, 11, 16)
             png = chart_png([(week - dt.timedelta(weeks=1), 0), (week, 12345)], "USD")
             summary = Summary(community_name="Acme", text="3 tippers gave $123.45 to 2 members.", chart_png=png,
                               chart_filename="payday-2026-11-16.png", fields=(("Given", "$123.45"),))
             results = await h.runtime.deliver_summary(_community_id(h, GUILD), summary)
             assert results == {f"discord:{GUILD}": "failed: Forbidden", f"discord:{OTHER_GUILD}": "posted"}
-            posted = [r for r in h.mock.calls("POST", f"/channels/{OTHER_CHANNEL}/messages")]
-            assert len(posted) == 1
-            (chart,) = posted[0].files
+            limited, posted = h.mock.calls("POST", f"/channels/{OTHER_CHANNEL}/messages")
+            assert limited.files[0]["data"] == png  # refused with 429, then sent again whole
+            (chart,) = posted.files
             assert chart["filename"] == "payday-2026-11-16.png" and chart["data"] == png
             assert chart["data"].startswith(PNG_MAGIC)
-            embed = posted[0].json["embeds"][0]
+            embed = posted.json["embeds"][0]
             assert embed["image"]["url"] == "attachment://payday-2026-11-16.png"
             assert "$123.45" in embed["description"] and embed["title"] == "Payday: Acme"
-            assert posted[0].json["attachments"][0]["filename"] == "payday-2026-11-16.png"
+            assert posted.json["attachments"][0]["filename"] == "payday-2026-11-16.png"
 
     run(story())
 
