@@ -41,6 +41,7 @@ class MockDiscord:
         self.failing_channels: set[str] = set()  # POST /channels/{id}/messages answers 403 here
         self.closed_dms: set[str] = set()  # users whose DMs are closed (50007)
         self.rate_limits: dict[str, int] = {}  # path prefix -> how many 429s to answer there first
+        self.expired_interactions: set[str] = set()  # callbacks answer 10062 Unknown interaction
         self._ids = itertools.count(1200000000000000001)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -171,6 +172,8 @@ class MockDiscord:
             return 200, [{**command, "id": self._id(), "application_id": APP_ID, "version": self._id(),
                           **({"guild_id": guild_id} if guild_id else {})} for command in r.json]
         if r.method == "POST" and parts[0] == "interactions" and parts[-1] == "callback":
+            if parts[1] in self.expired_interactions:
+                return 404, {"message": "Unknown interaction", "code": 10062}
             return 200, self._callback(parts[1], r.json)
         if parts[0] == "webhooks":
             if r.method == "DELETE":

@@ -9,8 +9,9 @@ from bot.reply import Summary
 from bot.summary import chart_png
 from ledger.api import Ledger
 from tests.adapters.discord.gateway import (
-    ALICE, BOB, CHANNEL, GUILD, OTHER_GUILD, channel_option, harness, interaction, mention, run, string,
+    ALICE, BOB, CHANNEL, GUILD, OTHER_GUILD, channel_option, harness, interaction, mention, run, settle, string,
 )
+from tests.dbs import dump_tables
 
 SUMMARY_CHANNEL = "1400000000000000077"
 OTHER_CHANNEL = "1400000000000000088"
@@ -90,5 +91,21 @@ def test_a_payday_notice_reaches_the_member_by_direct_message(ledger: Ledger) ->
             assert str(opened.json["recipient_id"]) == BOB["id"]
             (sent,) = [r for r in h.mock.calls("POST", "/channels/") if r.path != f"/channels/{CHANNEL}/messages"]
             assert sent.json["embeds"][0]["description"] == "Your tips waited this week."
+
+    run(story())
+
+
+def test_a_payday_asked_for_in_an_interaction_discord_already_expired_does_not_run(ledger: Ledger) -> None:
+    async def story() -> None:
+        async with harness(ledger) as h:
+            await _set_channel(h, GUILD, SUMMARY_CHANNEL)
+            payload = interaction("tipadmin", [string("action", "now")], subcommand="payday", admin=True)
+            h.mock.expired_interactions.add(payload["id"])
+            before = dump_tables(ledger.engine)
+            h.client._connection.parsers["INTERACTION_CREATE"](payload)
+            await settle()
+            assert [r.path.split("/")[-1] for r in h.answers(payload)] == ["callback"]  # refused: nothing else
+            assert dump_tables(ledger.engine) == before  # no payday ran: the admin saw it fail and may retry
+            assert not h.mock.calls("POST", f"/channels/{SUMMARY_CHANNEL}/messages")
 
     run(story())
