@@ -34,6 +34,7 @@ from ledger.stripe.concurrent import send_all
 from ledger.stripe.dues import PAUSE_AFTER_DECLINES, payable_members
 from ledger.stripe.snapshot import forget_running_sums, recompute_running_sums
 from ledger.stripe.fees import plan_charge, split_pro_rata
+from ledger.stripe.keys import key, namespace
 from ledger.stripe.tables import (
     stripe_accounts, stripe_charges, stripe_customers, stripe_dues, stripe_settings, stripe_transfers,
 )
@@ -44,10 +45,6 @@ KEY_LIFETIME = dt.timedelta(hours=23)  # Stripe keeps idempotency keys 24 hours
 
 # Called after each Stripe call, before its local write: tests inject crashes here.
 AfterCall = Callable[[str, int], None]
-
-
-def charge_key(charge_row_id: int) -> str:
-    return f"tipbot-charge-{charge_row_id}"
 
 
 @dataclass
@@ -295,8 +292,8 @@ class ChargeAnswer:
     message: str | None = None
 
 
-def send_charge(client: stripe.StripeClient, config: StripeConfig, row) -> ChargeAnswer:
-    """One off-session PaymentIntent for a pending row, keyed by the row's id."""
+def send_charge(client: stripe.StripeClient, config: StripeConfig, row, space: str) -> ChargeAnswer:
+    """One off-session PaymentIntent for a pending row, keyed by the row's id (in `space`)."""
     params = {
         "amount": row.amount_minor, "currency": row.currency.lower(), "customer": row.customer_id,
         "payment_method": row.payment_method_id, "confirm": True, "off_session": True,
@@ -304,7 +301,7 @@ def send_charge(client: stripe.StripeClient, config: StripeConfig, row) -> Charg
     }
     try:
         intent = call(lambda: client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": charge_key(row.id)}), config=config,
+            params=params, options={"idempotency_key": key(space, "charge", row.id)}), config=config,
             what="payment_intents.create")
     except stripe.CardError as error:
         payload = (error.json_body or {}).get("error") or {}
@@ -380,8 +377,9 @@ def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
     ).all())
     fresh = [r for r in rows if _aware(r.created_at) > cutoff]
     report.pending += len(rows) - len(fresh)
+    space = namespace(ledger)
     outcomes = send_all(ledger, fresh, concurrency=config.concurrency, what="charge", after_call=after_call,
-                        send=lambda row: send_charge(client, config, row), write=write_charges)
+                        send=lambda row: send_charge(client, config, row, space), write=write_charges)
     for row, (outcome, message) in outcomes:
         if outcome == "succeeded":
             report.succeeded += 1

@@ -19,21 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from ledger.api import Ledger
 from ledger.book import Book
 from ledger.stripe.client import StripeConfig, call
+from ledger.stripe.keys import key, namespace
 from ledger.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
 
 AfterCall = Callable[[str, int], None]  # called after each Stripe call, before its local write (tests crash here)
 
 
-def customer_key(member_id: int) -> str:
-    return f"tipbot-customer-{member_id}"
-
-
-def checkout_key(checkout_row_id: int) -> str:
-    return f"tipbot-checkout-{checkout_row_id}"
-
-
-def account_key(member_id: int) -> str:
-    return f"tipbot-account-{member_id}"
 
 
 @dataclass(frozen=True)
@@ -77,7 +68,7 @@ def ensure_customer(ledger: Ledger, client: stripe.StripeClient, config: StripeC
         return customer_id
     customer = call(lambda: client.v1.customers.create(
         params={"name": name, "metadata": {"tipbot_member_id": str(member_id)}},
-        options={"idempotency_key": customer_key(member_id)},
+        options={"idempotency_key": key(namespace(ledger), "customer", member_id)},
     ), config=config, what="customers.create")
     if after_call:
         after_call("customer", member_id)
@@ -118,7 +109,7 @@ def start_checkout(ledger: Ledger, client: stripe.StripeClient, config: StripeCo
             "metadata": {"tipbot_member_id": str(member_id), "tipbot_checkout_id": str(row_id)},
             "setup_intent_data": {"metadata": {"tipbot_member_id": str(member_id)}},
         },
-        options={"idempotency_key": checkout_key(row_id)},
+        options={"idempotency_key": key(namespace(ledger), "checkout", row_id)},
     ), config=config, what="checkout.sessions.create")
     if after_call:
         after_call("checkout", row_id)
@@ -145,7 +136,7 @@ def ensure_account(ledger: Ledger, client: stripe.StripeClient, config: StripeCo
             "capabilities": {"transfers": {"requested": True}},
             "metadata": {"tipbot_member_id": str(member_id)},
         },
-        options={"idempotency_key": account_key(member_id)},
+        options={"idempotency_key": key(namespace(ledger), "account", member_id)},
     ), config=config, what="accounts.create")
     if after_call:
         after_call("account", member_id)

@@ -24,13 +24,10 @@ from ledger.errors import InsufficientBalance
 from ledger.stripe.charges import AfterCall, _now
 from ledger.stripe.client import StripeConfig, call
 from ledger.stripe.concurrent import BATCH, send_all
+from ledger.stripe.keys import key, namespace
 from ledger.stripe.tables import stripe_charges, stripe_transfers
 
 log = logging.getLogger(__name__)
-
-
-def transfer_key(line_id: int) -> str:
-    return f"tipbot-transfer-{line_id}"
 
 
 def transfer_group(payday_id: int | None) -> str:
@@ -91,7 +88,7 @@ def fail_transfer(book: Book, line_id: int, message: str) -> bool:
     return done
 
 
-def send_transfer(client: stripe.StripeClient, config: StripeConfig, line) -> tuple[str, str]:
+def send_transfer(client: stripe.StripeClient, config: StripeConfig, line, space: str) -> tuple[str, str]:
     """One Stripe Transfer for a reserved line, keyed by the line's id: ("sent", tr_...) or ("refused", why)."""
     params = {
         "amount": line.amount_minor, "currency": line.currency.lower(), "destination": line.destination,
@@ -102,7 +99,7 @@ def send_transfer(client: stripe.StripeClient, config: StripeConfig, line) -> tu
         params["source_transaction"] = line.charge_id
     try:
         transfer = call(lambda: client.v1.transfers.create(
-            params=params, options={"idempotency_key": transfer_key(line.id)}), config=config,
+            params=params, options={"idempotency_key": key(space, "transfer", line.id)}), config=config,
             what="transfers.create")
     except stripe.InvalidRequestError as error:  # e.g. the account can no longer be paid
         return "refused", error.user_message or str(error)
@@ -142,8 +139,9 @@ def run_payouts(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
         kept = ledger.run(lambda book: [reserve(book, line.id) for line in chunk]).value
         reserved += [line for line, ok in zip(chunk, kept) if ok]
         report.failed += kept.count(False)
+    space = namespace(ledger)
     outcomes = send_all(ledger, reserved, concurrency=config.concurrency, what="transfer", after_call=after_call,
-                        send=lambda line: send_transfer(client, config, line), write=write_transfers)
+                        send=lambda line: send_transfer(client, config, line, space), write=write_transfers)
     for line, (outcome, _) in outcomes:
         if outcome == "succeeded":
             report.succeeded += 1

@@ -24,6 +24,14 @@ def _now() -> sa.sql.functions.Function:
     return sa.func.current_timestamp()
 
 
+# One row: this database's namespace for idempotency keys (ledger.stripe.keys).
+stripe_installation = sa.Table(
+    "stripe_installation", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("key_namespace", sa.String(40), nullable=False),
+    sa.CheckConstraint("id = 1", name="one_row"),
+)
+
 # One per community in Stripe mode: who pays card fees.
 stripe_settings = sa.Table(
     "stripe_settings", metadata,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from ledger.stripe.keys import key, namespace
 from ledger.stripe.onboarding import ensure_account, ensure_customer, start_checkout
 from ledger.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
 from tests.stripe.helpers import StripeTown
@@ -47,7 +48,7 @@ def test_crash_after_the_charge_before_its_row_completes(ledger, client, config,
     [charge] = t.charges()
     assert charge.status == "succeeded" and charge.payment_intent_id
     sent = fake.calls("POST", "/v1/payment_intents")
-    assert [r.key for r in sent] == [f"tipbot-charge-{charge.id}"] * 2 and sent[1].replayed
+    assert [r.key for r in sent] == [key(namespace(ledger), "charge", charge.id)] * 2 and sent[1].replayed
     assert len(fake.acted("/v1/payment_intents")) == 1  # charged once
     listed = client.v1.charges.list(params={"customer": charge.customer_id})
     assert len(listed.data) == 1
@@ -72,7 +73,7 @@ def test_crash_after_the_transfer_before_its_row_completes(ledger, client, confi
     [line] = t.lines()
     assert line.status == "succeeded" and line.transfer_id == fake.transfers()[0]["id"]
     sent = fake.calls("POST", "/v1/transfers")
-    assert [r.key for r in sent] == [f"tipbot-transfer-{line.id}"] * 2 and sent[1].replayed
+    assert [r.key for r in sent] == [key(namespace(ledger), "transfer", line.id)] * 2 and sent[1].replayed
     assert len(fake.transfers()) == 1 and len(t.transfers_of_kind("payout")) == 1
     t.check()
 

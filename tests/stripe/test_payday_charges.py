@@ -4,6 +4,7 @@ PaymentIntents, declines) and the recording server (Accounts, Transfers), on bot
 from __future__ import annotations
 
 from ledger.stripe.fees import gross_up
+from ledger.stripe.keys import key, namespace
 from tests.stripe.helpers import StripeTown
 
 
@@ -25,7 +26,7 @@ def test_a_payday_charges_the_card_pays_the_tip_and_transfers_it(ledger, client,
     assert (charge.status, charge.dues_minor, charge.amount_minor, charge.fee_minor) == (
         "succeeded", 1000, expected, expected - 1000)
     [intent_call] = fake.acted("/v1/payment_intents")
-    assert intent_call.key == f"tipbot-charge-{charge.id}"
+    assert intent_call.key == key(namespace(ledger), "charge", charge.id)
     assert intent_call.params["amount"] == str(expected) and intent_call.params["off_session"] == "true"
     [transfer] = fake.transfers()
     assert transfer["amount"] == 1000 and transfer["destination"] == account
@@ -159,7 +160,7 @@ def test_429s_and_dropped_connections_are_retried_with_the_same_key(ledger, clie
 
     [charge] = t.charges()
     keys = {r.key for r in fake.calls("POST", "/v1/payment_intents")}
-    assert keys == {f"tipbot-charge-{charge.id}"} and len(fake.calls("POST", "/v1/payment_intents")) == 3
+    assert keys == {key(namespace(ledger), "charge", charge.id)} and len(fake.calls("POST", "/v1/payment_intents")) == 3
     assert len(fake.acted("/v1/payment_intents")) == 1
     assert len(fake.calls("POST", "/v1/transfers")) == 2 and len(fake.transfers()) == 1
     assert charge.status == "succeeded" and t.lines()[0].status == "succeeded"
@@ -182,3 +183,27 @@ def test_the_registered_processor_runs_a_stripe_payday_from_the_settings(ledger,
     assert result.status == "ran" and result.stats["paid_minor"] == 1000
     assert [c.status for c in t.charges()] == ["succeeded"] and len(fake.transfers()) == 1
     t.check()
+
+
+def test_two_databases_on_one_stripe_account_never_share_a_key(ledger, client, config, fake, sqlite_template,
+                                                               tmp_path):
+    from ledger.api import Ledger
+
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    other = Ledger.connect(sqlite_template.fresh(other_dir), upgrade=False)
+    try:
+        towns = [town(ledger, client, config, fake), town(other, client, config, fake)]
+        for t in towns:
+            t.card("alice")
+            t.recipient("bob")
+            t.tip("alice", "bob", 1000)
+            t.payday()
+        charges = [t.charges()[0] for t in towns]
+        assert charges[0].id == charges[1].id  # the same row id in each database...
+        assert namespace(ledger) != namespace(other)
+        keys = [r.key for r in fake.acted("/v1/payment_intents")]
+        assert len(keys) == 2 and len(set(keys)) == 2  # ...yet two keys, two charges
+        assert all(c.status == "succeeded" for c in charges) and charges[0].payment_intent_id != charges[1].payment_intent_id
+    finally:
+        other.dispose()

@@ -1,4 +1,4 @@
-"""stripe: customers, connected accounts, checkouts, dues, charges, transfers, events
+"""stripe: key namespace, customers, connected accounts, checkouts, dues, charges, transfers, events
 
 Revision ID: 0004_stripe
 Revises: 0001_core
@@ -22,6 +22,13 @@ def _now():
 
 
 def upgrade() -> None:
+    op.create_table(
+        "stripe_installation",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("key_namespace", sa.String(40), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_stripe_installation_one_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stripe_installation")),
+    )
     op.create_table(
         "stripe_settings",
         sa.Column("community_id", sa.Integer(), nullable=False),
@@ -186,5 +193,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for name in ("stripe_reversals", "stripe_events", "stripe_transfers", "stripe_charges", "stripe_accruals",
-                 "stripe_dues", "stripe_checkouts", "stripe_accounts", "stripe_customers", "stripe_settings"):
+                 "stripe_dues", "stripe_checkouts", "stripe_accounts", "stripe_customers", "stripe_settings",
+                 "stripe_installation"):
         op.drop_table(name)
