@@ -39,6 +39,7 @@ class MockSlack:
     retry_after_seconds: int = 1
     missing_channels: set[str] = field(default_factory=set)  # chat.postMessage answers channel_not_found
     no_files_channels: set[str] = field(default_factory=set)  # files.completeUploadExternal: not_in_channel
+    expired_response_urls: bool = False  # response URLs answer 404 expired_url, as after 30 minutes
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -169,6 +170,9 @@ class MockSlack:
                 "team": {"id": team_id, "name": team_name}, "enterprise": None, "is_enterprise_install": False}
 
     async def _response_url(self, request: web.Request) -> web.Response:
+        if self.expired_response_urls:
+            await self._record(Call("response_url", await request.json(), None, status=404))
+            return web.Response(status=404, text="expired_url")
         await self._record(Call("response_url", await request.json(), None))
         return web.Response(text="ok")
 

@@ -117,3 +117,14 @@ async def test_first_command_creates_the_workspace_space(slack: SlackHarness) ->
     reply = await slack.tip("balance")
     assert "$0.00" in reply["text"]
     assert slack.ledger.read(lambda b: b.space("slack", TEAM)) is not None
+
+
+async def test_expired_response_url_falls_back_to_an_ephemeral_message(slack: SlackHarness) -> None:
+    slack.mock.expired_response_urls = True
+    response = await slack.slash("<@U2|bob> 1", channel="C7")
+    assert response.status_code == 200
+
+    (ephemeral,) = await slack.mock.wait_for("chat.postEphemeral")
+    assert ephemeral.args["channel"] == "C7" and ephemeral.args["user"] == "U1"
+    assert "$1.00 a week" in ephemeral.args["text"]
+    assert weekly_tip_minor(slack.ledger, "U1", "U2") == 100
