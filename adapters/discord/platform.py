@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import importlib.util
 import logging
@@ -33,6 +34,11 @@ class DiscordPlatform(Platform):
         from adapters.discord.respond import DEFER_AFTER_SECONDS
 
         self.defer_after_seconds = DEFER_AFTER_SECONDS  # tests set 0: every command counts as slow
+
+    def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
+        from adapters.discord.cli import register
+
+        register(subparsers)
 
     def configured(self, runtime: Runtime) -> bool:
         return runtime.settings.discord_token is not None
