@@ -105,8 +105,10 @@ class Transfers:
             updated = self.conn.execute(_add_to_two_balances, {
                 "first_id": first["account_id"], "first_delta": first["delta"],
                 "second_id": second["account_id"], "second_delta": second["delta"]}).rowcount
-        else:
+        elif changes:
             updated = self.conn.execute(_add_to_balance, changes).rowcount
+        else:  # the moves cancel out (a -> b, b -> a): only the transfer rows change
+            updated = 0
         assert updated == len(changes), "a locked account disappeared"
         rows = [
             {"community_id": community_id, "currency": currency, "from_account_id": f,

@@ -468,3 +468,28 @@ def test_the_schema_itself_refuses_a_negative_member_balance(world: World) -> No
                 community_id=world.community.id, currency="USD", from_account_id=world.alice.id,
                 to_account_id=world.erin.id, amount_minor=1, kind="once"))
     assert dump_tables(world.ledger.engine) == before
+
+
+# The primitive under every movement of money
+
+def test_apply_moves_moves_sets_atomically(world: World) -> None:
+    ledger, community = world.ledger, world.community
+    alice, bob, carol = world.alice.id, world.bob.id, world.carol.id
+    outside = ledger.run(lambda b: b.outside_account(community, "manual")).value
+    ids = ledger.run(lambda b: b.apply_moves(community, [(alice, bob, 1000), (bob, carol, 400), (alice, carol, 100)],
+                                             kind="tip")).value
+    assert len(ids) == 3 and ids == sorted(ids)
+    assert (world.balance(world.alice), world.balance(world.bob), world.balance(world.carol)) == (3900, 600, 500)
+    # Moves that cancel out still record both transfers.
+    ledger.run(lambda b: b.apply_moves(community, [(bob, carol, 200), (carol, bob, 200)], kind="tip"))
+    assert (world.balance(world.bob), world.balance(world.carol)) == (600, 500)
+    # A member short by one minor unit refuses the whole set; outside accounts may overdraw.
+    assert_refused(ledger, InsufficientBalance, lambda b: b.apply_moves(
+        community, [(outside, carol, 5), (carol, bob, 506)], kind="tip", overdraw=frozenset({outside})),
+        says=r"needs \$5.01 and the balance is \$5.00")  # the net debit
+    assert_refused(ledger, InsufficientBalance, lambda b: b.apply_moves(community, [(outside, carol, 5)], kind="credit"))
+    assert_refused(ledger, UnknownMember, lambda b: b.apply_moves(community, [(alice, 999999, 5)], kind="tip"))
+    ledger.run(lambda b: b.apply_moves(community, [(outside, carol, 5), (carol, bob, 505)], kind="tip",
+                                       overdraw=frozenset({outside})))
+    assert (world.balance(world.carol), world.balance(world.bob)) == (0, 1105)
+    assert_books_balance(ledger)
