@@ -67,6 +67,10 @@ class FakeStripe:
         """POSTs to `path` the server acted on: not replays, not injected faults."""
         return [r for r in self.calls("POST", path) if not r.replayed and r.status not in (0, 429, 500)]
 
+    def answer_to(self, idempotency_key: str) -> dict:
+        """The stored answer to the POST sent with `idempotency_key` (what a replay returns)."""
+        return json.loads(self._replays[f"POST {idempotency_key}"][1])
+
     def fail(self, method: str, path: str, kind: str, times: int = 1) -> None:
         self.faults.append(Fault(method, path, kind, times))
 

@@ -131,3 +131,60 @@ def test_crash_after_creating_a_connected_account(ledger, client, config, fake):
     assert t.rows(stripe_accounts)[0].account_id == account_id
     sent = fake.calls("POST", "/v1/accounts")
     assert len(sent) == 2 and sent[1].replayed and len(fake.acted("/v1/accounts")) == 1
+
+
+def test_a_webhook_and_the_rerun_racing_to_complete_a_crashed_charge_record_it_once(ledger, client, config, fake):
+    import threading
+
+    from ledger.stripe.processor import StripeProcessor
+    from ledger.stripe.webhooks import process
+    from tests.stripe.helpers import event
+
+    t = StripeTown(ledger, client, config, fake)
+    t.card("alice")
+    t.recipient("bob")
+    t.tip("alice", "bob", 1000)
+    with pytest.raises(Crash):
+        t.payday(crash=crash_at("stripe:charge:"))
+    [charge] = t.charges()
+    intent = fake.answer_to(key(namespace(ledger), "charge", charge.id))  # what Stripe did before the crash
+    intent_id = intent["id"]
+
+    outcomes: list = []
+    webhook = threading.Thread(target=lambda: outcomes.append(
+        process(ledger, event("payment_intent.succeeded", intent))))
+    webhook.start()
+    t.payday(processor=StripeProcessor(config, t.community, client=client))
+    webhook.join()
+
+    [charge] = t.charges()
+    assert charge.status == "succeeded" and charge.payment_intent_id == intent_id
+    assert outcomes[0] in ("charge completed", "charge already succeeded")
+    assert len(t.transfers_of_kind("charge")) == 1 and len(t.transfers_of_kind("fee")) == 1
+    assert len(fake.acted("/v1/payment_intents")) == 1 and len(fake.transfers()) == 1
+    assert t.balances() == {"alice": 0, "bob": 0}
+    t.check()
+
+
+def test_a_payment_failed_event_records_the_decline_of_a_crashed_charge(ledger, client, config, fake):
+    from ledger.stripe.webhooks import process
+    from tests.stripe.helpers import event
+
+    t = StripeTown(ledger, client, config, fake)
+    t.card("carol", "pm_card_chargeCustomerFail")
+    t.recipient("bob")
+    t.tip("carol", "bob", 1000)
+    with pytest.raises(Crash):
+        t.payday(crash=crash_at("stripe:charge:"))
+    [charge] = t.charges()
+    failed = {"id": "pi_failed_1", "object": "payment_intent", "amount": charge.amount_minor, "currency": "usd",
+              "customer": charge.customer_id, "status": "requires_payment_method",
+              "metadata": {"tipbot_charge_id": str(charge.id)},
+              "last_payment_error": {"code": "card_declined", "message": "Your card was declined."}}
+
+    assert process(ledger, event("payment_intent.payment_failed", failed)) == "charge declined"
+    assert process(ledger, event("payment_intent.payment_failed", failed)) == "charge already failed"
+
+    [charge] = t.charges()
+    assert charge.status == "failed" and charge.failure_code == "card_declined"
+    assert t.customer("carol").declines == 1 and t.dues("carol") == 1000
