@@ -200,3 +200,12 @@ def test_run_scheduler_pays_when_due_and_stops_when_asked(runtime, ledger):
     asyncio.run(scenario())
     assert len(runtime.recording.summaries) == 1
     assert town.balances() == {"alice": 0, "homer": 30, "janet": 15, "david": 5}
+
+
+def test_tippers_a_platform_cannot_message_are_reported_not_lost(ledger):
+    platform = RecordingPlatform(direct=False)
+    runtime = Runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={"console": platform})
+    chained_town(ledger)
+    [run] = asyncio.run(run_due_paydays(runtime, a_due_moment()))
+    assert run.announcement.notified == 0 and run.announcement.not_notified == ["david"]
+    assert run.announcement.delivered == {"console:town": "posted"} and len(platform.summaries) == 1
