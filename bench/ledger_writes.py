@@ -3,12 +3,14 @@
     .venv/bin/python bench/ledger_writes.py [--tips N] [--members N] [--writers 1,8]
 
 For each database (SQLite file, PostgreSQL scratch database) and each number of
-concurrent writer threads, it times rounds of N one-off tips through `Ledger.tip_once` (with
-an idempotency key, as every command from a platform has), then N tips written by
-the raw driver in the same process: one transaction of conditional debit, credit and
-insert of the transfer row (psycopg for PostgreSQL, sqlite3 for SQLite). Ledger and
-raw rounds alternate so load from elsewhere on the machine hits both; it prints the
-median tips per second of each, the ratio ledger / raw, and checks the books.
+concurrent writer threads, it times rounds of N one-off tips three ways, in the same
+process: through `Ledger.tip_once` with an idempotency key (as every command from a
+platform has); with the raw driver (psycopg for PostgreSQL, sqlite3 for SQLite), one
+transaction of conditional debit, credit and insert of the transfer row; and through
+the API without a key (the idempotency record is the one statement the raw baseline
+doesn't write). The three alternate round by round, so load from elsewhere on the
+machine hits each; it prints the median tips per second of each, the ratios to the
+raw baseline, and checks the books afterwards.
 
 PostgreSQL: `TIPBOT_BENCH_DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/test)
 names a server and an existing database to connect to; the bench creates its own
@@ -60,7 +62,8 @@ def main() -> None:
     print(f"One-off tips per second (median of {args.rounds} alternating rounds of {args.tips} tips) "
           f"among {args.members} members, "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    print(f"{'database':<11} {'writers':>7} {'ledger API':>11} {'raw driver':>11} {'ratio':>6}")
+    print(f"{'database':<11} {'writers':>7} {'ledger API':>11} {'raw driver':>11} {'ratio':>6}"
+          f" {'API no key':>12} {'ratio':>6}")
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as directory:
             url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
@@ -77,15 +80,17 @@ def run_database(name: str, url: str, n_tips: int, n_members: int, writer_counts
     raw_writer = raw_postgres_tip if name == "postgresql" else raw_sqlite_tip
     community_id = ledger.read(lambda b: b.member(member_ids[0])).community_id
     for writers in writer_counts:
-        ledger_rates, raw_rates = [], []
-        for _ in range(rounds):  # alternate, so a busy moment on the machine hits both sides
+        ledger_rates, unkeyed_rates, raw_rates = [], [], []
+        for _ in range(rounds):  # alternate, so a busy moment on the machine hits every side
             work = [(a, b, rng.randint(1, 500)) for a, b in (rng.sample(member_ids, 2) for _ in range(n_tips))]
             run_id = uuid.uuid4().hex[:8]
             ledger_rates.append(timed(writers, work, lambda: ledger_worker(ledger, run_id)))
             raw_rates.append(timed(writers, work, lambda: raw_writer(url, community_id)))
+            unkeyed_rates.append(timed(writers, work, lambda: ledger_worker(ledger, None)))
         ledger_rate, raw_rate = statistics.median(ledger_rates), statistics.median(raw_rates)
-        print(f"{name:<11} {writers:>7} {ledger_rate:>9,.0f}/s {raw_rate:>9,.0f}/s {ledger_rate / raw_rate:>6.0%}",
-              flush=True)
+        unkeyed_rate = statistics.median(unkeyed_rates)
+        print(f"{name:<11} {writers:>7} {ledger_rate:>9,.0f}/s {raw_rate:>9,.0f}/s {ledger_rate / raw_rate:>6.0%}"
+              f" {unkeyed_rate:>10,.0f}/s {unkeyed_rate / raw_rate:>6.0%}", flush=True)
     with ledger.begin(readonly=True) as book:
         problems = check_ledger(book.conn)
         count = book.conn.execute(sa.text("SELECT count(*) FROM transfers WHERE kind = 'once'")).scalar_one()
@@ -130,10 +135,11 @@ def timed(writers: int, work: list[Tip], make_worker: Callable[[], Callable[[lis
     return len(work) / elapsed
 
 
-def ledger_worker(ledger: Ledger, run_id: str) -> Callable[[list[Tip]], None]:
+def ledger_worker(ledger: Ledger, run_id: str | None) -> Callable[[list[Tip]], None]:
+    """Tips through the API; with a run id each carries an idempotency key, as from a platform."""
     def work(tips: list[Tip]) -> None:
         for tipper, tippee, amount in tips:
-            key = f"bench:{run_id}:{threading.get_ident()}:{tipper}:{tippee}:{uuid.uuid4().hex}"
+            key = f"bench:{run_id}:{uuid.uuid4().hex}" if run_id else None
             ledger.tip_once(tipper, [(tippee, Money(amount, "USD"))], key=key)
     return work
 
