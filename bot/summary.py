@@ -7,7 +7,8 @@ a short text, fields, and a PNG bar chart of what the community gave in its last
 (ledger.payday.claim_announcement), posts the summary to every space with
 `runtime.deliver_summary`, sends each tipper whose tips went unfunded a direct
 message through `Platform.send_direct` (platforms without DMs are skipped and
-counted), then records the payday as announced.
+counted), delivers the notices the payday queued (ledger.notices: card declines,
+missing cards), then records the payday as announced.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.reply import Summary
 from ledger.money import exponent, format_money
+from ledger.notices import mark_sent, unsent_notices
 from ledger.payday import (
     PaydayResult, UnfundedNotice, claim_announcement, mark_announced, recent_paydays, unfunded_notices,
 )
@@ -157,8 +159,24 @@ async def announce(runtime: Runtime, result: PaydayResult) -> Announcement:
             outcome.notified += 1
         else:
             outcome.not_notified.append(notice.tipper_name)
+    await deliver_notices(runtime, result.community_id, outcome)
     await asyncio.to_thread(mark_announced, ledger, result.payday_id)
     return outcome
+
+
+async def deliver_notices(runtime: Runtime, community_id: int, outcome: Announcement) -> None:
+    """Send what the payday queued for members (card declines, missing cards), each once."""
+    ledger = runtime.ledger
+    queued = await asyncio.to_thread(ledger.read, lambda book: unsent_notices(book, community_id))
+    for notice_id, member_id, text in queued:
+        claimed = await asyncio.to_thread(ledger.run, lambda book, n=notice_id: mark_sent(book, n))
+        if not claimed.value:
+            continue  # another process is sending it
+        if await _tell(runtime, member_id, text):
+            outcome.notified += 1
+        else:
+            name = await asyncio.to_thread(ledger.read, lambda book, m=member_id: book.member(m).display_name)
+            outcome.not_notified.append(name)
 
 
 async def _tell(runtime: Runtime, member_id: int, text: str) -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import stripe
 
+from ledger.notices import queue_notices
 from ledger.records import Community
 from ledger.stripe.charges import ChargeReport, plan_charges, run_charges
 from ledger.stripe.client import StripeConfig, make_client
@@ -62,7 +63,7 @@ class StripeProcessor:
         self.charges = report
         run.report("stripe charges", f"{report.succeeded} charged, {report.declined} declined, "
                                      f"{report.pending} pending")
-        self._tell(report.notices)
+        self._tell(run, report.notices)
         if report.pending:
             raise ChargesPending(f"{report.pending} charges of payday {run.payday_id} are still pending")
 
@@ -77,10 +78,13 @@ class StripeProcessor:
         run.report("stripe transfers", f"{self.payouts.succeeded} sent, {self.payouts.failed} failed, "
                                        f"{self.payouts.pending} pending")
 
-    def _tell(self, notices: list[tuple[int, str]]) -> None:
+    def _tell(self, run: PaydayRun, notices: list[tuple[int, str]]) -> None:
+        """Tell tippers about declines and missing cards: queued in the notices outbox
+        (delivered with the payday's announcement, once), or through `notify` if given."""
+        if not notices:
+            return
         if self.notify is None:
-            for member_id, text in notices:
-                log.info("stripe notice for member %s: %s", member_id, text)
+            run.ledger.run(lambda book: queue_notices(book, notices, dedupe_prefix=f"stripe:{run.payday_id}"))
             return
         for member_id, text in notices:
             try:
