@@ -229,3 +229,26 @@ def test_concurrent_get_or_create_makes_one_member_and_one_space(pg_ledger: Ledg
         # The losers' savepoints rolled back their account rows: no orphans.
         kinds = connection.execute(sa.select(accounts.c.kind).order_by(accounts.c.id)).scalars().all()
         assert sorted(kinds) == ["manual", "member"]
+
+
+def test_a_connection_killed_by_the_server_costs_a_retry_not_the_request(pg_ledger: Ledger, pg_url: str) -> None:
+    """PostgreSQL restarts or drops idle connections: the pooled connections are dead,
+    yet the next request is carried out once (pool_pre_ping is off; Ledger.run retries)."""
+    ledger = pg_ledger
+    with ledger.begin() as book:
+        space = book.ensure_space("console", "restart", community_name="restart")
+        alice, bob = (book.ensure_member(space, f"U-{n}", n) for n in ("alice", "bob"))
+        book.set_receiving(bob.id, True)
+    ledger.credit(alice.id, Money(1000, "USD"), by_admin=True, key="restart:seed")
+    database = sa.make_url(ledger.engine.url).database
+    killer = sa.create_engine(ledger.engine.url, poolclass=sa.pool.NullPool)
+    with killer.connect() as connection:
+        killed = connection.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": database}).scalar_one()
+    killer.dispose()
+    assert killed >= 1  # the ledger's pooled connection(s)
+    done = ledger.tip_once(alice.id, [(bob.id, Money(300, "USD"))], key="restart:tip")
+    assert not done.repeated
+    assert ledger.tip_once(alice.id, [(bob.id, Money(300, "USD"))], key="restart:tip").repeated
+    assert ledger.read(lambda b: (b.balance(alice.id).amount_minor, b.balance(bob.id).amount_minor)) == (700, 300)
