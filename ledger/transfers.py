@@ -29,7 +29,8 @@ NOTE_LENGTH = 500
 
 _lock_accounts = (  # ORDER BY id FOR UPDATE: rows are locked in ascending id order
     sa.select(accounts.c.id, accounts.c.balance_minor)
-    .where(accounts.c.id.in_(sa.bindparam("account_ids", expanding=True)))
+    .where(accounts.c.id.in_(sa.bindparam("account_ids", expanding=True)),
+           accounts.c.community_id == sa.bindparam("community_id"), accounts.c.currency == sa.bindparam("currency"))
     .order_by(accounts.c.id)
     .with_for_update()
 )
@@ -61,6 +62,7 @@ def _lock_members(where: sa.ColumnElement[bool]) -> sa.Select:
 _lock_tipper_and_tippees = _lock_members(members.c.id.in_(sa.bindparam("member_ids", expanding=True)))
 _lock_tipper_and_tippee = _lock_members(members.c.id.in_([sa.bindparam("tipper_id"), sa.bindparam("tippee_id")]))
 
+
 class Transfers:
     conn: sa.Connection
 
@@ -73,7 +75,8 @@ class Transfers:
         that can't cover its debits refuses the whole set with InsufficientBalance.
         """
         account_ids = sorted({account for move in moves for account in move[:2]})
-        locked = dict(self.conn.execute(_lock_accounts, {"account_ids": account_ids}).all())
+        params = {"account_ids": account_ids, "community_id": community.id, "currency": community.currency}
+        locked = dict(self.conn.execute(_lock_accounts, params).all())  # other communities' accounts: absent
         return self._move_locked(community.id, community.currency, moves, locked, kind=kind, note=note,
                                  payday_id=payday_id, overdraw=overdraw)
 
@@ -109,7 +112,8 @@ class Transfers:
             updated = self.conn.execute(_add_to_balance, changes).rowcount
         else:  # the moves cancel out (a -> b, b -> a): only the transfer rows change
             updated = 0
-        assert updated == len(changes), "a locked account disappeared"
+        if updated != len(changes):  # a locked row can't vanish: something outside the ledger is wrong
+            raise RuntimeError(f"updated {updated} of {len(changes)} locked accounts")
         rows = [
             {"community_id": community_id, "currency": currency, "from_account_id": f,
              "to_account_id": t, "amount_minor": a, "kind": kind, "note": note, "payday_id": payday_id}

@@ -489,6 +489,7 @@ def test_apply_moves_moves_sets_atomically(world: World) -> None:
         says=r"needs \$5.01 and the balance is \$5.00")  # the net debit
     assert_refused(ledger, InsufficientBalance, lambda b: b.apply_moves(community, [(outside, carol, 5)], kind="credit"))
     assert_refused(ledger, UnknownMember, lambda b: b.apply_moves(community, [(alice, 999999, 5)], kind="tip"))
+    assert_refused(ledger, UnknownMember, lambda b: b.apply_moves(community, [(alice, world.erin.id, 5)], kind="tip"))
     ledger.run(lambda b: b.apply_moves(community, [(outside, carol, 5), (carol, bob, 505)], kind="tip",
                                        overdraw=frozenset({outside})))
     assert (world.balance(world.carol), world.balance(world.bob)) == (0, 1105)
