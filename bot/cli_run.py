@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any
@@ -125,7 +126,6 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
                 raise RuntimeError(f"the web server could not start on {settings.host}:{settings.port}")
             await asyncio.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
-        log.warning("Tipbot is listening on http://%s:%s", settings.host, port)
         for name, platform in runtime.platforms.items():
             if platform.configured(runtime):
                 tasks[f"platform:{name}"] = asyncio.create_task(platform.start(runtime), name=name)
@@ -133,6 +133,9 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
         payday = scheduler(runtime, stop) if settings.scheduler else None
         if payday is not None:
             tasks["scheduler"] = asyncio.create_task(payday, name="scheduler")
+        names = ", ".join(p.name for p in started_platforms) or "none (see README: Slack, Discord)"
+        print(f"Tipbot: web app on http://{settings.host}:{port}; platforms: {names}; payday scheduler "
+              f"{'on' if payday is not None else 'off'}. Stop with Ctrl-C.", file=sys.stderr, flush=True)
         if started is not None:
             started(port)
         exit_code = await _watch(tasks, stop)

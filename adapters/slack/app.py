@@ -51,6 +51,17 @@ RATE_LIMIT_RETRIES = 3
 SORRY = "Something went wrong on our side; nothing was changed. Please try again."
 
 
+class _ClientGivenFilter(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN (read from the environment by itself) is unused when a
+    client is given; the client carries that very token, so the warning only confuses operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_ClientGivenFilter())
+
+
 def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
     """A Web API client at TIPBOT_SLACK_API_URL (or Slack's), retrying connection errors and 429s."""
     base_url = settings.slack_api_url or SLACK_API_URL
