@@ -33,13 +33,13 @@ class SlackUsers:
     def __init__(self, ttl_seconds: float = DEFAULT_TTL_SECONDS, max_entries: int = 50_000) -> None:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
-        self._cache: dict[tuple[str, str], tuple[float, SlackUser]] = {}
+        self._cache: dict[tuple[str, str], tuple[float, SlackUser]] = {}  # key -> (looked up at, answer)
 
     async def get(self, client: AsyncWebClient, team_id: str, user_id: str) -> SlackUser:
         key = (team_id, user_id)
         hit = self._cache.get(key)
         now = time.monotonic()
-        if hit is not None and hit[0] > now:
+        if hit is not None and now - hit[0] < self.ttl_seconds:
             return hit[1]
         try:
             response = await client.users_info(user=user_id)
@@ -53,7 +53,7 @@ class SlackUsers:
                          bool(found.get("is_admin") or found.get("is_owner") or found.get("is_primary_owner")))
         if len(self._cache) >= self.max_entries:
             self._cache.clear()
-        self._cache[key] = (now + self.ttl_seconds, user)
+        self._cache[key] = (now, user)
         return user
 
     def forget(self, team_id: str, user_id: str) -> None:

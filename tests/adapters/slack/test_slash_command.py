@@ -174,3 +174,19 @@ async def test_ack_comes_before_the_work(mock_slack, ledger) -> None:
 async def test_healthz(slack: SlackHarness) -> None:
     response = await slack.http.get("/healthz")
     assert response.status_code == 200 and response.json() == {"ok": True}
+
+
+async def test_admin_lookup_is_cached_then_refreshed_after_its_ttl(slack: SlackHarness) -> None:
+    users = slack.runtime.platforms["slack"].app(slack.runtime).users
+    slack.mock.users["UA"] = {"is_admin": True}
+    await slack.tip("admin credit <@U2|bob> 1", user="UA")
+    await slack.tip("admin credit <@U2|bob> 1", user="UA")
+    assert len([c for c in slack.mock.of("users.info") if c.args["user"] == "UA"]) == 1  # cached
+
+    slack.mock.users["UA"] = {"is_admin": False}  # demoted in Slack
+    users.ttl_seconds = 0  # as if the TTL had passed: every entry is stale
+    before = dump_tables(slack.ledger.engine)
+    refused = await slack.tip("admin credit <@U2|bob> 1", user="UA")
+
+    assert "admin" in refused["text"].lower()
+    assert dump_tables(slack.ledger.engine) == before
