@@ -29,38 +29,33 @@ def _note_suffix(note: str | None) -> str:
 
 @handles(AdminCredit)
 def admin_credit(ctx: Context, cmd: AdminCredit) -> Reply:
-    require_admin(ctx, "credit balances")
-    if cmd.note:
-        check_text(cmd.note)
-    member = resolve(ctx, cmd.user)
-    amount = ctx.money(cmd.amount_text)
-    result = ctx.book.credit(member.id, amount, by_admin=True, note=cmd.note)
-    name = who(ctx, cmd.user, member)
-    balance = ctx.fmt(result["balance_minor"])
-    notices = () if member.id == ctx.member.id else (DirectMessage(
-        cmd.user.platform_user_id,
-        f"An admin recorded {amount.format()} paid in to your Tipbot balance{_note_suffix(cmd.note)}. "
-        f"Your balance is {balance}."),)
-    return Reply(text=f"Recorded {amount.format()} paid in by {name}{_note_suffix(cmd.note)}. "
-                      f"Their balance is now {balance}.", direct_messages=notices)
+    return _record_manual(ctx, cmd, incoming=True)
 
 
 @handles(AdminDebit)
 def admin_debit(ctx: Context, cmd: AdminDebit) -> Reply:
-    require_admin(ctx, "debit balances")
+    return _record_manual(ctx, cmd, incoming=False)
+
+
+def _record_manual(ctx: Context, cmd: AdminCredit | AdminDebit, *, incoming: bool) -> Reply:
+    """Record money a member paid in (credit) or was paid out (debit), and tell them."""
+    require_admin(ctx, "credit balances" if incoming else "debit balances")
     if cmd.note:
         check_text(cmd.note)
     member = resolve(ctx, cmd.user)
     amount = ctx.money(cmd.amount_text)
-    result = ctx.book.debit(member.id, amount, by_admin=True, note=cmd.note)
+    record = ctx.book.credit if incoming else ctx.book.debit
+    result = record(member.id, amount, by_admin=True, note=cmd.note)
     name = who(ctx, cmd.user, member)
     balance = ctx.fmt(result["balance_minor"])
+    note = _note_suffix(cmd.note)
+    told = (f"paid in to your Tipbot balance{note}" if incoming
+            else f"paid out to you from your Tipbot balance{note}")
     notices = () if member.id == ctx.member.id else (DirectMessage(
-        cmd.user.platform_user_id,
-        f"An admin recorded {amount.format()} paid out to you from your Tipbot balance{_note_suffix(cmd.note)}. "
-        f"Your balance is {balance}."),)
-    return Reply(text=f"Recorded {amount.format()} paid out to {name}{_note_suffix(cmd.note)}. "
-                      f"Their balance is now {balance}.", direct_messages=notices)
+        cmd.user.platform_user_id, f"An admin recorded {amount.format()} {told}. Your balance is {balance}."),)
+    done = f"paid in by {name}" if incoming else f"paid out to {name}"
+    return Reply(text=f"Recorded {amount.format()} {done}{note}. Their balance is now {balance}.",
+                 direct_messages=notices)
 
 
 @handles(AdminChannel)
