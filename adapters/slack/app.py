@@ -26,7 +26,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -37,7 +36,7 @@ from adapters.slack.users import SlackUsers
 from bot.config import Settings
 from bot.home import home_reply
 from bot.invocation import Action, Invocation, UserRef
-from bot.reply import DirectMessage, Reply, Summary, Visibility
+from bot.reply import DirectMessage, Reply, Visibility
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -291,7 +290,7 @@ class SlackApp:
         except Exception:
             log.exception("direct message to %s failed", dm.user_id)
 
-    # -- outside a request: summaries ---------------------------------------------
+    # -- outside a request (summaries, payday notices) -------------------------------
 
     async def client_for_team(self, team_id: str) -> AsyncWebClient:
         if self.installation_store is None:
@@ -301,23 +300,3 @@ class SlackApp:
         if bot is None or not bot.bot_token:
             raise LookupError(f"Tipbot is not installed in Slack workspace {team_id}")
         return self._maybe_share_session(web_client(self.settings, bot.bot_token))
-
-    async def send_direct(self, team_id: str, user_id: str, text: str) -> None:
-        """A DM outside a request (the payday telling a tipper why a tip waited)."""
-        client = await self.client_for_team(team_id)
-        await self.send_dm(client, user_id, render.reply_message(Reply(text=text)))
-
-    async def post_summary(self, team_id: str, channel_id: str, summary: Summary) -> None:
-        """The summary message, then its chart; 429s wait for Retry-After (the client's retry handler)."""
-        client = await self.client_for_team(team_id)
-        await client.chat_postMessage(channel=channel_id, **render.summary_message(summary))
-        if not summary.chart_png:
-            return
-        try:
-            await client.files_upload_v2(channel=channel_id, file=summary.chart_png,
-                                         filename=summary.chart_filename,
-                                         title=f"Payday: {summary.community_name}")
-        except SlackApiError as error:
-            # The summary itself is posted: failing here would make a retry post it twice.
-            log.warning("payday chart for %s in %s not uploaded: %s", team_id, channel_id,
-                        error.response.get("error"))

@@ -77,10 +77,14 @@ class SlackPlatform(Platform):
 
     async def post_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
                            summary: Summary) -> None:
-        await self.app(runtime).post_summary(space_external_id, channel_id, summary)
+        from adapters.slack.summaries import post_summary
+
+        await post_summary(self.app(runtime), space_external_id, channel_id, summary)
 
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
-        await self.app(runtime).send_direct(space_external_id, user_id, text)
+        from adapters.slack.summaries import send_direct
+
+        await send_direct(self.app(runtime), space_external_id, user_id, text)
 
 
 platform = SlackPlatform()
