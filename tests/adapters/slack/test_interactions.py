@@ -128,3 +128,12 @@ async def test_expired_response_url_falls_back_to_an_ephemeral_message(slack: Sl
     assert ephemeral.args["channel"] == "C7" and ephemeral.args["user"] == "U1"
     assert "$1.00 a week" in ephemeral.args["text"]
     assert weekly_tip_minor(slack.ledger, "U1", "U2") == 100
+
+
+async def test_events_url_verification_answers_the_challenge(slack: SlackHarness) -> None:
+    """What Slack sends when an admin saves the Events request URL from the manifest."""
+    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                       "type": "url_verification"})
+    response = await slack.post_signed(body, content_type="application/json")
+    assert response.status_code == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in response.text
