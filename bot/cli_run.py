@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 # Ledger work runs in worker threads (asyncio.to_thread): enough of them to keep the
 # PostgreSQL pool (10 + 20 overflow connections) busy while requests wait on the database.
-WORKER_THREADS = 16
+WORKER_THREADS = 8
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(

@@ -15,8 +15,10 @@ Modes, from the settings:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -47,6 +49,10 @@ PLATFORM = "slack"
 SLACK_API_URL = "https://slack.com/api/"
 SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "im:write", "files:write"]
 RATE_LIMIT_RETRIES = 3
+# Threads that run commands against the (synchronous) ledger. Few on purpose: the work is
+# mostly Python (SQLAlchemy), so more threads only fight over the GIL with the event loop
+# and every request gets slower (bench/README.md, "Slack HTTP"). Scale out with processes.
+COMMAND_THREADS = 4
 SORRY = "Something went wrong on our side; nothing was changed. Please try again."
 
 
@@ -88,6 +94,7 @@ class SlackApp:
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._inflight: set[asyncio.Task] = set()  # listeners still answering: close() waits for them
         self._closing = False
+        self.executor = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix="slack-command")
         self.installation_store: ThreadedInstallationStore | None = None
         engine = runtime.ledger.engine
         kwargs: dict[str, Any] = {
@@ -159,6 +166,11 @@ class SlackApp:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+        self.executor.shutdown(wait=False)
+
+    async def in_thread(self, fn, *args: Any):
+        """Run synchronous ledger work on the command threads, keeping the event loop free."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
 
     def _track(self) -> None:
         task = asyncio.current_task()
@@ -176,7 +188,7 @@ class SlackApp:
         team_id, user_id = command["team_id"], command["user_id"]
         try:
             invocation = await self.invocation(command, client)
-            reply = await asyncio.to_thread(self.runtime.bot.handle, invocation)
+            reply = await self.in_thread(self.runtime.bot.handle, invocation)
         except Exception:  # the ledger rolled back; tell the member rather than go silent
             log.exception("/tip failed in %s", team_id)
             reply = Reply(text=SORRY, ok=False, code="error")
@@ -219,7 +231,7 @@ class SlackApp:
                              user=UserRef(user_id, user.get("username") or user.get("name") or me.name),
                              action_id=action["action_id"], value=action.get("value") or "",
                              request_id=request_id, is_admin=me.is_admin)
-            reply = await asyncio.to_thread(self.runtime.bot.handle_action, clicked)
+            reply = await self.in_thread(self.runtime.bot.handle_action, clicked)
         except Exception:
             log.exception("button %s failed in %s", action.get("action_id"), team_id)
             reply = Reply(text=SORRY, ok=False, code="error")
@@ -231,7 +243,7 @@ class SlackApp:
             return
         self._track()
         team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
-        reply = await asyncio.to_thread(home_reply, self.runtime, PLATFORM, team_id, event["user"])
+        reply = await self.in_thread(home_reply, self.runtime, PLATFORM, team_id, event["user"])
         await self._use_session(client).views_publish(user_id=event["user"], view=render.home_view(reply))
 
     # -- replies -----------------------------------------------------------------
