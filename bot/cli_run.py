@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Ledger work runs in worker threads (asyncio.to_thread): enough of them to keep the
-# PostgreSQL pool (10 + 20 overflow connections) busy while requests wait on the database.
+# Threads for asyncio.to_thread work outside the Slack commands (payday, stores, health);
+# the Slack adapter runs its commands on a few threads of its own.
 WORKER_THREADS = 8
 
 def register(subparsers: argparse._SubParsersAction) -> None:
