@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ledger.errors import InvalidRequest, SelfTip, UnknownMember
 from ledger.models import members, tips
 from ledger.money import Money
-from ledger.records import TipChange, TipLine
+from ledger.records import Community, Member, TipChange, TipLine
 from ledger.transfers import _check_amount, _note
 
 
@@ -45,9 +45,18 @@ class Tips:
             raise SelfTip("You can't tip yourself.")
         tipper = self.member(tipper_id)  # type: ignore[attr-defined]
         tippee = self.member(tippee_id)  # type: ignore[attr-defined]
-        if tipper.community_id != tippee.community_id:
-            raise UnknownMember("That member is not part of this community.")
         community = self.community(tipper.community_id)  # type: ignore[attr-defined]
+        return self.set_tip_between(tipper, tippee, community, weekly, note=note, now=now)
+
+    def set_tip_between(self, tipper: Member, tippee: Member, community: Community, weekly: Money, *,
+                        note: str | None = None, now: dt.datetime | None = None) -> TipChange:
+        """`set_tip` for callers that already read the members and community in this
+        transaction (every chat command does): three statements fewer per tip."""
+        tipper_id, tippee_id = tipper.id, tippee.id
+        if tipper_id == tippee_id:
+            raise SelfTip("You can't tip yourself.")
+        if not tipper.community_id == tippee.community_id == community.id:
+            raise UnknownMember("That member is not part of this community.")
         previous = self.current_tip(tipper_id, tippee_id)
         old = previous.weekly_amount_minor if previous is not None else 0
         if weekly.amount_minor == 0:

@@ -77,7 +77,7 @@ def _weekly(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[UserRef, 
     lines: list[str] = []
     notices: list[DirectMessage] = []
     for ref, member in targets:
-        change = ctx.book.set_tip(ctx.member.id, member.id, amount, note=cmd.note)
+        change = ctx.book.set_tip_between(ctx.member, member, ctx.community, amount, note=cmd.note)
         name = who(ctx, ref, member)
         lines.append(_change_line(ctx, change, name))
         if change.notify_pledge:
