@@ -50,6 +50,13 @@ class SetReceiving:
 
 
 @dataclass(frozen=True)
+class SetReceipts:
+    """`/tip receipts on|off`: a receipt by direct message after each payday that moved my money."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class Fund:
     amount_text: str | None = None
 
@@ -111,6 +118,6 @@ class AdminJoin:
 
 
 Command = Union[
-    Tip, ShowList, ShowBalance, ShowHistory, ShowHelp, SetReceiving, Fund, Payout, Link,
+    Tip, ShowList, ShowBalance, ShowHistory, ShowHelp, SetReceiving, SetReceipts, Fund, Payout, Link,
     AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminInvite, AdminJoin,
 ]

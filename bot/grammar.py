@@ -198,6 +198,13 @@ def _receive(rest: list[str]) -> c.Command:
     raise InvalidRequest("Say `/tip receive on` to receive tips, or `/tip receive off` to stop.")
 
 
+def _receipts(rest: list[str]) -> c.Command:
+    if len(rest) == 1 and rest[0].lower() in ("on", "off"):
+        return c.SetReceipts(on=rest[0].lower() == "on")
+    raise InvalidRequest("Say `/tip receipts on` to get a receipt by direct message after each payday, "
+                         "or `/tip receipts off` to stop.")
+
+
 def _fund(rest: list[str]) -> c.Command:
     if not rest:
         return c.Fund()
@@ -222,7 +229,7 @@ def _link(rest: list[str]) -> c.Command:
 
 _SIMPLE = {
     "list": _list, "tips": _list, "balance": _balance, "history": _history, "help": _help,
-    "receive": _receive, "fund": _fund, "payout": _payout, "link": _link,
+    "receive": _receive, "receipts": _receipts, "fund": _fund, "payout": _payout, "link": _link,
 }
 
 

@@ -13,6 +13,7 @@ Tipbot: tip the people who help you, every week or once.
   /tip balance                your balance
   /tip history 20             your last 20 transfers
   /tip receive on             opt in to receive tips (until then tips to you are pledges)
+  /tip receipts on            a receipt by direct message after each payday (off: stop them)
 
 More: /tip help TOPIC, where TOPIC is one of: tips, amounts, receiving, funding, link, admin."""
 
@@ -45,6 +46,9 @@ the currency has, another currency, and anything over the community's limits
     "receiving": """\
   /tip receive on             receive tips; pledges waiting for you start paying at the next payday
   /tip receive off            stop receiving; weekly tips to you become pledges again
+  /tip receipts on            after each payday that moves your money, a receipt by direct message:
+                              what you gave, what you received, and your balance
+  /tip receipts off           no more receipts
 
 You can be tipped before you ever used Tipbot. The first pledge to you sends you a note, once.""",
     "funding": """\
@@ -81,6 +85,7 @@ Admin commands (Slack workspace admins, Discord members with Manage Server, and 
 
 ALIASES = {"tip": "tips", "weekly": "tips", "once": "tips", "amount": "amounts", "money": "amounts",
            "receive": "receiving", "pledge": "receiving", "pledges": "receiving", "fund": "funding",
+           "receipts": "receiving", "receipt": "receiving",
            "payout": "funding", "stripe": "funding", "credit": "funding", "debit": "funding",
            "linking": "link", "admins": "admin", "payday": "admin", "limits": "admin", "channel": "admin"}
 

@@ -8,7 +8,10 @@ a short text, fields, and a PNG bar chart of what the community gave in its last
 `runtime.deliver_summary`, sends each tipper whose tips went unfunded a direct
 message through `Platform.send_direct` (platforms without DMs are skipped and
 counted), delivers the notices the payday queued (ledger.notices: card declines,
-missing cards), then records the payday as announced.
+missing cards), sends a receipt to each member who asked for receipts
+(`/tip receipts on`) and gave or received a tip in it (ledger.payday.receipts),
+then records the payday as announced. A failed send is logged and counted; the
+others go on.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ledger.notices import mark_sent, unsent_notices
 from ledger.payday import (
     PaydayResult, UnfundedNotice, claim_announcement, mark_announced, recent_paydays, unfunded_notices,
 )
+from ledger.payday.receipts import MAX_RECEIPTS, Receipt, payday_receipts, receipts_wanted
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -44,11 +48,13 @@ class Announcement:
     delivered: dict[str, str] = field(default_factory=dict)  # space -> "posted" | "no channel" | "failed: ..."
     notified: int = 0
     not_notified: list[str] = field(default_factory=list)  # tippers we had no way to reach
+    receipts: int = 0  # payday receipts sent by direct message
+    receipts_unsent: list[str] = field(default_factory=list)  # members whose receipt could not be sent
     skipped: str | None = None  # why nothing was announced (another process has it, ...)
 
     def to_json(self) -> dict[str, Any]:
         return {"delivered": self.delivered, "notified": self.notified, "not_notified": self.not_notified,
-                "skipped": self.skipped}
+                "receipts": self.receipts, "receipts_unsent": self.receipts_unsent, "skipped": self.skipped}
 
 
 def summary_text(result: PaydayResult) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -160,8 +166,52 @@ async def announce(runtime: Runtime, result: PaydayResult) -> Announcement:
         else:
             outcome.not_notified.append(notice.tipper_name)
     await deliver_notices(runtime, result.community_id, outcome)
+    await send_receipts(runtime, result, outcome)
     await asyncio.to_thread(mark_announced, ledger, result.payday_id)
     return outcome
+
+
+def receipt_text(receipt: Receipt, result: PaydayResult) -> str:
+    """One member's payday receipt: given per recipient, received per tipper, balance now."""
+    def money(minor: int) -> str:
+        return format_money(minor, result.currency)
+
+    lines = [f"Your receipt for the payday of the week of {result.week_start:%-d %B %Y} in {result.community_name}:"]
+    for total, side, unlisted, heading in ((receipt.given_minor, receipt.gave, receipt.gave_unlisted, "You gave"),
+                                           (receipt.received_minor, receipt.received, receipt.received_unlisted,
+                                            "You received")):
+        if not side:
+            continue
+        lines.append(f"{heading} {money(total)}:")
+        lines += [f"  {line.other_name}: {money(line.amount_minor)}" for line in side]
+        if unlisted:
+            lines.append(f"  and {_n(unlisted, 'other member')}")
+    lines.append(f"Your balance is now {money(receipt.balance_minor)}.")
+    lines.append("(`/tip receipts off` stops these receipts.)")
+    return "\n".join(lines)
+
+
+async def send_receipts(runtime: Runtime, result: PaydayResult, outcome: Announcement) -> None:
+    """A receipt by direct message to each member who asked for one and had tips in this payday.
+
+    Called only by the process that claimed the announcement, so each is sent once."""
+    assert result.payday_id is not None
+    payday_id = result.payday_id
+    receipts = await asyncio.to_thread(runtime.ledger.read, lambda book: payday_receipts(book.conn, payday_id))
+    if len(receipts) >= MAX_RECEIPTS:
+        wanted = await asyncio.to_thread(runtime.ledger.read, lambda book: receipts_wanted(book.conn, payday_id))
+        if wanted > len(receipts):
+            log.warning("payday %s: only the first %s of %s receipts are sent", payday_id, len(receipts), wanted)
+    for receipt in receipts:
+        try:
+            sent = await _tell(runtime, receipt.member_id, receipt_text(receipt, result))
+        except Exception:  # a receipt never stops the others, nor the announcement
+            log.exception("payday %s: receipt for member %s failed", payday_id, receipt.member_id)
+            sent = False
+        if sent:
+            outcome.receipts += 1
+        else:
+            outcome.receipts_unsent.append(receipt.member_name)
 
 
 async def deliver_notices(runtime: Runtime, community_id: int, outcome: Announcement) -> None:

@@ -192,6 +192,22 @@ class Directory:
             self.member(member_id)  # refuses unknown members
         return result.rowcount == 1
 
+    def set_receipts(self, member_id: int, on: bool) -> bool:
+        """Ask for (or stop) payday receipts by direct message; returns whether anything changed."""
+        result = self.conn.execute(
+            members.update().where(members.c.id == member_id, members.c.wants_receipts == (not on))
+            .values(wants_receipts=on)
+        )
+        if result.rowcount == 0:
+            self.member(member_id)  # refuses unknown members
+        return result.rowcount == 1
+
+    def wants_receipts(self, member_id: int) -> bool:
+        found = self.conn.execute(sa.select(members.c.wants_receipts).where(members.c.id == member_id)).scalar()
+        if found is None:
+            self.member(member_id)  # refuses unknown members
+        return bool(found)
+
     def identities_of(self, member_id: int) -> list[tuple[Space, str]]:
         rows = self.conn.execute(
             sa.select(spaces, identities.c.platform_user_id).join(identities, identities.c.space_id == spaces.c.id)

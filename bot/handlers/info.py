@@ -1,4 +1,4 @@
-"""What a member can look at or switch for themselves: tips, balance, history, help, receiving."""
+"""What a member can look at or switch for themselves: tips, balance, history, help, receiving, receipts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 from croniter import croniter
 
-from bot.commands import SetReceiving, ShowBalance, ShowHelp, ShowHistory, ShowList
+from bot.commands import SetReceipts, SetReceiving, ShowBalance, ShowHelp, ShowHistory, ShowList
 from bot.context import Context
 from bot.handlers.registry import handles
 from bot.handlers.tips import about_monthly_minor, cost
@@ -62,6 +62,8 @@ def show_list(ctx: Context, cmd: ShowList) -> Reply:
         ("You give", cost(ctx, given_total)),
         ("You receive", cost(ctx, received_total) + ("" if me.receiving or not received_total else " (pledged)")),
         ("Receiving", "on" if me.receiving else "off (`/tip receive on` to opt in)"),
+        ("Receipts", "on (by direct message after each payday)" if ctx.book.wants_receipts(me.id)
+         else "off (`/tip receipts on` to get them)"),
         ("Next payday", payday_text(ctx.community.payday_cron)),
     )
     return Reply(title=f"Your tips in {ctx.community.name}", text="\n".join(lines), fields=fields)
@@ -127,3 +129,16 @@ def set_receiving(ctx: Context, cmd: SetReceiving) -> Reply:
         text += (f" Weekly tips to you ({ctx.fmt(total)} a week) are pledges again: recorded, not paid, "
                  f"until you say `/tip receive on`.")
     return Reply(text=text)
+
+
+@handles(SetReceipts)
+def set_receipts(ctx: Context, cmd: SetReceipts) -> Reply:
+    changed = ctx.book.set_receipts(ctx.member.id, cmd.on)
+    if cmd.on:
+        text = "Receipts on." if changed else "Receipts were already on."
+        return Reply(text=text + " After each payday in which you give or receive tips, I'll send you a receipt "
+                     "by direct message: what you gave, what you received, and your balance. "
+                     "`/tip receipts off` stops them.")
+    text = "Receipts off." if changed else "Receipts were already off."
+    return Reply(text=text + " You won't get payday receipts; `/tip list` and `/tip history` still show "
+                 "everything. `/tip receipts on` turns them back on.")
