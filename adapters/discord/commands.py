@@ -41,7 +41,7 @@ class TextChannelOption(app_commands.Transformer):
 
 
 def install(tree: app_commands.CommandTree, responder: Responder) -> None:
-    """Add /tip, /tips, /balance, /history, /receive, /fund, /payout, /link and /tipadmin."""
+    """Add /tip, /tips, /balance, /history, /receive, /receipts, /fund, /payout, /link and /tipadmin."""
     run = responder.run
 
     @tree.command(name="tip", description="Tip a member every week, or once now")
@@ -86,6 +86,15 @@ def install(tree: app_commands.CommandTree, responder: Responder) -> None:
             await responder.refuse(interaction, "Choose `on` or `off`.")
             return
         await run(interaction, c.SetReceiving(on=switch == "on"))
+
+    @tree.command(name="receipts", description="Get a receipt by DM after each payday that moves your money")
+    @app_commands.describe(switch="on: a receipt after each payday; off: no receipts")
+    @app_commands.guild_only()
+    async def receipts(interaction: discord.Interaction, switch: Literal["on", "off"]) -> None:
+        if switch not in ("on", "off"):
+            await responder.refuse(interaction, "Choose `on` or `off`.")
+            return
+        await run(interaction, c.SetReceipts(on=switch == "on"))
 
     @tree.command(name="fund", description="Save a card to pay your tips (Stripe mode)")
     @app_commands.describe(amount=f"optional amount to add now ({AMOUNT_HELP})")

@@ -46,8 +46,8 @@ def test_login_syncs_the_commands_globally(ledger: Ledger) -> None:
                 ("GET", "/users/@me"), ("GET", "/oauth2/applications/@me"),
                 ("PUT", f"/applications/{APP_ID}/commands")]
             synced = {c["name"]: c for c in h.mock.requests[-1].json}
-            assert set(synced) == {"tip", "tips", "balance", "history", "receive", "fund", "payout", "link",
-                                   "tipadmin"}
+            assert set(synced) == {"tip", "tips", "balance", "history", "receive", "receipts", "fund", "payout",
+                                   "link", "tipadmin"}
             assert int(synced["tipadmin"]["default_member_permissions"]) == 32  # Manage Server
             assert {o["name"] for o in synced["tipadmin"]["options"]} == {
                 "credit", "debit", "channel", "payday", "limits", "funding", "invite", "join"}
@@ -178,6 +178,8 @@ def test_options_discord_does_not_enforce_are_checked(ledger: Ledger) -> None:
                 assert reply["color"] == RED and "1 to 100" in reply["description"]
             reply = await h.send(interaction("receive", [string("switch", "maybe")]))
             assert reply["color"] == RED
+            reply = await h.send(interaction("receipts", [string("switch", "maybe")]))
+            assert reply["color"] == RED
             bot_user = {**CAROL, "bot": True}
             reply = await h.send(interaction("tip", [mention("user", bot_user), string("amount", "1")],
                                              mentioned=[bot_user]))
@@ -298,5 +300,19 @@ def test_rate_limits_are_waited_out_and_nothing_is_applied_twice(ledger: Ledger)
             sent = [(r.method, r.path.split("/")[1]) for r in h.mock.requests[start:]]
             # bob's notice: the DM channel (429, then opened) and the message (429, then sent once)
             assert sent.count(("POST", "users")) == 2 and sent.count(("POST", "channels")) == 2, sent
+
+    run(story())
+
+
+def test_receipts_switch_on_and_off(ledger: Ledger) -> None:
+    async def story() -> None:
+        async with harness(ledger) as h:
+            on = await h.send(interaction("receipts", [string("switch", "on")]))
+            assert on["color"] == GREEN and "Receipts on." in on["description"]
+            member = _member(h, GUILD, ALICE)
+            assert h.runtime.ledger.read(lambda book: book.wants_receipts(member.id)) is True
+            off = await h.send(interaction("receipts", [string("switch", "off")]))
+            assert off["color"] == GREEN and "Receipts off." in off["description"]
+            assert h.runtime.ledger.read(lambda book: book.wants_receipts(member.id)) is False
 
     run(story())
