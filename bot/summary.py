@@ -194,9 +194,11 @@ def receipt_text(receipt: Receipt, result: PaydayResult) -> str:
 async def send_receipts(runtime: Runtime, result: PaydayResult, outcome: Announcement) -> None:
     """A receipt by direct message to each member who asked for one and had tips in this payday.
 
-    Called only by the process that claimed the announcement, so each is sent once."""
-    assert result.payday_id is not None
+    Only the process that claimed the announcement calls it, so each is sent once (again only if
+    that process died mid-announcement and its lease expired, as for the summary)."""
     payday_id = result.payday_id
+    if payday_id is None:
+        return
     receipts = await asyncio.to_thread(runtime.ledger.read, lambda book: payday_receipts(book.conn, payday_id))
     if len(receipts) >= MAX_RECEIPTS:
         wanted = await asyncio.to_thread(runtime.ledger.read, lambda book: receipts_wanted(book.conn, payday_id))

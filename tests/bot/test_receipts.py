@@ -9,7 +9,7 @@ import pytest
 
 from bot.platform import Platform
 from bot.runtime import Runtime
-from bot.summary import announce
+from bot.summary import announce, receipt_text
 from ledger.payday import run_payday
 from ledger.payday.receipts import payday_receipts
 from tests.adapters.console.support import Console
@@ -164,5 +164,6 @@ def test_receipts_name_the_largest_counterparties_and_count_the_rest(console: Co
     assert (homer.given_minor, homer.received_minor, homer.balance_minor) == (20, 60, 43)
     assert [(line.other_name, line.amount_minor) for line in homer.received] == [("alice", 50)]
     assert homer.received_unlisted == 1 and homer.gave_unlisted == 0
+    assert "You received $0.60:\n  alice: $0.50\n  and 1 other member\n" in receipt_text(homer, result)
     [first] = console.runtime.ledger.read(lambda book: payday_receipts(book.conn, payday_id, max_receipts=1))
     assert first.member_name == "homer" and first.received_minor == 60 and len(first.received) == 2
