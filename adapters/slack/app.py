@@ -15,10 +15,12 @@ Modes, from the settings:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -92,7 +94,8 @@ class SlackApp:
         self.users = SlackUsers()
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
-        self._inflight: set[asyncio.Task] = set()  # listeners still answering: close() waits for them
+        self._answering_now = 0  # listeners still answering: close() waits for them
+        self._idle: asyncio.Event | None = None
         self._closing = False
         self.executor = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix="slack-command")
         self.installation_store: ThreadedInstallationStore | None = None
@@ -161,8 +164,12 @@ class SlackApp:
     async def close(self, timeout: float = 10.0) -> None:
         """Let listeners that are still answering finish (their ledger work is done), then close."""
         self._closing = True
-        if self._inflight:
-            await asyncio.wait(set(self._inflight), timeout=timeout)
+        if self._answering_now:
+            self._idle = asyncio.Event()
+            try:
+                await asyncio.wait_for(self._idle.wait(), timeout)
+            except asyncio.TimeoutError:
+                log.warning("%s Slack replies still unsent after %s s; closing anyway", self._answering_now, timeout)
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
@@ -172,28 +179,32 @@ class SlackApp:
         """Run synchronous ledger work on the command threads, keeping the event loop free."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
 
-    def _track(self) -> None:
-        task = asyncio.current_task()
-        if task is not None and task not in self._inflight:
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+    @contextlib.asynccontextmanager
+    async def answering(self) -> AsyncIterator[None]:
+        """Count a listener at work, so close() can wait for its reply to go out."""
+        self._answering_now += 1
+        try:
+            yield
+        finally:
+            self._answering_now -= 1
+            if self._answering_now == 0 and self._idle is not None:
+                self._idle.set()
 
     # -- listeners ---------------------------------------------------------------
 
     async def on_tip(self, ack, command: dict[str, Any], client: AsyncWebClient) -> None:
-        self._track()
-        await ack()
-        client = self._use_session(client)
-        respond = self.responder(command.get("response_url"))
-        team_id, user_id = command["team_id"], command["user_id"]
-        try:
-            invocation = await self.invocation(command, client)
-            reply = await self.in_thread(self.runtime.bot.handle, invocation)
-        except Exception:  # the ledger rolled back; tell the member rather than go silent
-            log.exception("/tip failed in %s", team_id)
-            reply = Reply(text=SORRY, ok=False, code="error")
-        await self.deliver(reply, client=client, respond=respond, user_id=user_id,
-                           channel_id=command.get("channel_id"))
+        async with self.answering():
+            await ack()
+            client = self._use_session(client)
+            team_id, user_id = command["team_id"], command["user_id"]
+            try:
+                invocation = await self.invocation(command, client)
+                reply = await self.in_thread(self.runtime.bot.handle, invocation)
+            except Exception:  # the ledger rolled back; tell the member rather than go silent
+                log.exception("/tip failed in %s", team_id)
+                reply = Reply(text=SORRY, ok=False, code="error")
+            await self.deliver(reply, client=client, respond=self.responder(command.get("response_url")),
+                               user_id=user_id, channel_id=command.get("channel_id"))
 
     async def invocation(self, command: dict[str, Any], client: AsyncWebClient) -> Invocation:
         team_id, user_id = command["team_id"], command["user_id"]
@@ -214,37 +225,36 @@ class SlackApp:
         )
 
     async def on_action(self, ack, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        self._track()
-        await ack()
-        client = self._use_session(client)
-        respond = self.responder(body.get("response_url"))
-        team_id = (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "")
-        user = body.get("user") or {}
-        user_id = user.get("id", "")
-        container = body.get("container") or {}
-        # One click per button per message: a double click or a retry carries the same key.
-        message_ts = container.get("message_ts")
-        request_id = f"{message_ts}:{action['action_id']}" if message_ts else body.get("trigger_id")
-        try:
-            me = await self.users.get(client, team_id, user_id)
-            clicked = Action(platform=PLATFORM, space_id=team_id,
-                             user=UserRef(user_id, user.get("username") or user.get("name") or me.name),
-                             action_id=action["action_id"], value=action.get("value") or "",
-                             request_id=request_id, is_admin=me.is_admin)
-            reply = await self.in_thread(self.runtime.bot.handle_action, clicked)
-        except Exception:
-            log.exception("button %s failed in %s", action.get("action_id"), team_id)
-            reply = Reply(text=SORRY, ok=False, code="error")
-        await self.deliver(reply, client=client, respond=respond, user_id=user_id,
-                           channel_id=container.get("channel_id"), replace_original=True)
+        async with self.answering():
+            await ack()
+            client = self._use_session(client)
+            user = body.get("user") or {}
+            user_id = user.get("id", "")
+            team_id = (body.get("team") or {}).get("id") or user.get("team_id", "")
+            container = body.get("container") or {}
+            # One click per button per message: a double click or a retry carries the same key.
+            message_ts = container.get("message_ts")
+            request_id = f"{message_ts}:{action['action_id']}" if message_ts else body.get("trigger_id")
+            try:
+                me = await self.users.get(client, team_id, user_id)
+                clicked = Action(platform=PLATFORM, space_id=team_id,
+                                 user=UserRef(user_id, user.get("username") or user.get("name") or me.name),
+                                 action_id=action["action_id"], value=action.get("value") or "",
+                                 request_id=request_id, is_admin=me.is_admin)
+                reply = await self.in_thread(self.runtime.bot.handle_action, clicked)
+            except Exception:
+                log.exception("button %s failed in %s", action.get("action_id"), team_id)
+                reply = Reply(text=SORRY, ok=False, code="error")
+            await self.deliver(reply, client=client, respond=self.responder(body.get("response_url")),
+                               user_id=user_id, channel_id=container.get("channel_id"), replace_original=True)
 
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        self._track()
-        team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
-        reply = await self.in_thread(home_reply, self.runtime, PLATFORM, team_id, event["user"])
-        await self._use_session(client).views_publish(user_id=event["user"], view=render.home_view(reply))
+        async with self.answering():
+            team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
+            reply = await self.in_thread(home_reply, self.runtime, PLATFORM, team_id, event["user"])
+            await self._use_session(client).views_publish(user_id=event["user"], view=render.home_view(reply))
 
     # -- replies -----------------------------------------------------------------
 

@@ -190,3 +190,26 @@ async def test_admin_lookup_is_cached_then_refreshed_after_its_ttl(slack: SlackH
 
     assert "admin" in refused["text"].lower()
     assert dump_tables(slack.ledger.engine) == before
+
+
+async def test_stopping_waits_for_replies_in_flight(mock_slack, ledger) -> None:
+    """Production mode: the ack is sent at once; stopping the platform right after still lets
+    the committed command's reply go out before the connection pool closes."""
+    import httpx
+
+    from bot.web import build_app
+    from tests.adapters.slack.conftest import harness
+
+    h = await harness(mock_slack, ledger)
+    platform = h.runtime.platforms["slack"]
+    platform._apps.clear()
+    platform.app(h.runtime, process_before_response=False)
+    h.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(h.runtime)), base_url="http://testserver")
+    try:
+        response = await h.slash("<@U2|bob> 1")
+        assert response.status_code == 200 and mock_slack.of("response_url") == []
+        await platform.stop()
+        (reply,) = mock_slack.of("response_url")
+        assert "$1.00 a week" in reply.args["text"]
+    finally:
+        await h.http.aclose()
