@@ -19,7 +19,7 @@ from bot.scheduler import run_due_paydays, seconds_until_next
 from ledger.api import Ledger
 from ledger.payday import last_scheduled, payday_status, week_start_of
 from tests.dbs import dump_tables
-from tests.ledger.payday_helpers import Town, book_state
+from tests.ledger.payday_helpers import Town, book_state, chained_town
 
 
 class RecordingPlatform(Platform):
@@ -39,18 +39,6 @@ class RecordingPlatform(Platform):
         if not self.can_dm:
             raise NotImplementedError
         self.direct.append((space_external_id, user_id, text))
-
-
-def chained_town(ledger: Ledger) -> Town:
-    town = Town(ledger)
-    town.member("alice", balance=50)
-    for name in ("homer", "janet", "david"):
-        town.member(name)
-    town.tip("alice", "homer", 50)
-    town.tip("homer", "janet", 20)
-    town.tip("janet", "david", 5)
-    town.tip("david", "homer", 20)
-    return town
 
 
 def a_due_moment() -> dt.datetime:

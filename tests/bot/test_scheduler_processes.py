@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ledger.api import Ledger
 from tests.bot.test_scheduler import a_due_moment
-from tests.ledger.payday_helpers import Town, book_state
+from tests.ledger.payday_helpers import book_state, chained_town
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres_only
@@ -38,15 +38,7 @@ def test_several_scheduler_processes_run_each_payday_once(pg_url, tmp_path):
     ledger = Ledger.connect(pg_url, upgrade=False)
     towns = []
     for name in ("one", "two", "three"):
-        town = Town(ledger, name)
-        town.member("alice", balance=50)
-        for member in ("homer", "janet", "david"):
-            town.member(member)
-        town.tip("alice", "homer", 50)
-        town.tip("homer", "janet", 20)
-        town.tip("janet", "david", 5)
-        town.tip("david", "homer", 20)
-        towns.append(town)
+        towns.append(chained_town(ledger, name))
     go = tmp_path / "go"
     now = a_due_moment().isoformat()
     processes = [subprocess.Popen([sys.executable, "-c", SCHEDULER, pg_url, now, str(go)], cwd=ROOT,

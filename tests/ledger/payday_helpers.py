@@ -74,3 +74,17 @@ def book_state(ledger: Ledger) -> dict:
         assert check_ledger(conn) == []
     return {"transfers": [tuple(r) for r in moved], "balances": [tuple(r) for r in balances],
             "paydays": [(r[0], str(r[1]), r[2], r[3]) for r in stages]}
+
+
+def chained_town(ledger: Ledger, name: str = "town") -> Town:
+    """Issue 4's chained example: alice has 50 and tips homer 50; homer tips janet 20;
+    janet tips david 5; david tips homer 20."""
+    town = Town(ledger, name)
+    town.member("alice", balance=50)
+    for member in ("homer", "janet", "david"):
+        town.member(member)
+    town.tip("alice", "homer", 50)
+    town.tip("homer", "janet", 20)
+    town.tip("janet", "david", 5)
+    town.tip("david", "homer", 20)
+    return town

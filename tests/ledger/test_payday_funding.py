@@ -6,18 +6,11 @@ import datetime as dt
 
 from ledger.payday import unfunded_notices
 from tests.dbs import dump_tables
-from tests.ledger.payday_helpers import WEEK, Town, book_state
+from tests.ledger.payday_helpers import WEEK, Town, book_state, chained_town
 
 
 def test_chained_funding_in_one_payday(ledger):
-    town = Town(ledger)
-    town.member("alice", balance=50)
-    for name in ("homer", "janet", "david"):
-        town.member(name)
-    town.tip("alice", "homer", 50)
-    town.tip("homer", "janet", 20)
-    town.tip("janet", "david", 5)
-    town.tip("david", "homer", 20)
+    town = chained_town(ledger)
 
     result = town.payday()
 
