@@ -32,8 +32,8 @@ class StripeConfig:
     fee_fixed_minor: int = 30  # card fee fixed part, minor units
     fees_paid_by: str = "tipper"  # default for communities without their own choice
     max_attempts: int = 6
-    backoff_base_seconds: float = 0.25
-    timeout_seconds: float = 30.0
+    backoff_base_ms: int = 250
+    timeout_ms: int = 30_000
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -51,7 +51,7 @@ def make_client(config: StripeConfig) -> stripe.StripeClient:
         config.secret_key,
         base_addresses=base,  # type: ignore[arg-type]
         max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=config.timeout_seconds),
+        http_client=stripe.RequestsClient(timeout=config.timeout_ms / 1000),
     )
 
 
@@ -74,7 +74,7 @@ def call(fn: Callable[[], T], *, config: StripeConfig, what: str,
         except Exception as error:
             if not retryable(error) or attempt == config.max_attempts:
                 raise
-            delay = config.backoff_base_seconds * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
+            delay = config.backoff_base_ms / 1000 * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
             log.info("stripe %s: %s; again in %.2fs (attempt %d)", what, type(error).__name__, delay, attempt)
             sleep(delay)
     raise AssertionError("unreachable")

@@ -91,7 +91,7 @@ def runtime(ledger: Ledger, fake: FakeStripe, db_url: str) -> Runtime:
 def config(runtime: Runtime):
     from dataclasses import replace
 
-    return replace(stripe_config(runtime.settings), backoff_base_seconds=0.01)
+    return replace(stripe_config(runtime.settings), backoff_base_ms=10)
 
 
 @pytest.fixture
