@@ -101,7 +101,7 @@ class TipBot:
                 callback()
             except Exception:
                 log.exception("after-commit work failed")
-        reply = Reply.from_json(outcome.value, repeated=outcome.repeated)
+        value = outcome.value
         if outcome.repeated:
-            reply = Reply.from_json({**outcome.value, "text": f"{ALREADY_RECORDED}\n{reply.text}"}, repeated=True)
-        return reply
+            value = {**value, "text": f"{ALREADY_RECORDED}\n{value['text']}"}
+        return Reply.from_json(value, repeated=outcome.repeated)

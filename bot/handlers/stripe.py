@@ -159,15 +159,25 @@ def _manual_answer(community: Community | None, invocation: Invocation, what: st
     return Reply(text=text)
 
 
-@handles(Fund, transactional=False)
-def fund(runtime: Runtime, invocation: Invocation, cmd: Fund) -> Reply:
+def _stripe_ready(runtime: Runtime, invocation: Invocation, what: str) -> tuple[Community, StripeConfig] | Reply:
+    """The community and Stripe settings for `fund`/`payout`, or the answer to give
+    instead (manual mode, Stripe not configured). Writes nothing."""
     configure(runtime.settings)
     community = _community_of(runtime, invocation)
     if community is None or community.funding_mode != "stripe":
-        return _manual_answer(community, invocation, "fund")
+        return _manual_answer(community, invocation, what)
     config = stripe_config(runtime.settings)
     if config is None:
         return refusal(NOT_CONFIGURED, "not_configured")
+    return community, config
+
+
+@handles(Fund, transactional=False)
+def fund(runtime: Runtime, invocation: Invocation, cmd: Fund) -> Reply:
+    ready = _stripe_ready(runtime, invocation, "fund")
+    if isinstance(ready, Reply):
+        return ready
+    community, config = ready
     planned = ""
     if cmd.amount_text:
         amount = parse_money(cmd.amount_text, community.currency)  # refuses anything malformed
@@ -199,13 +209,10 @@ def fund(runtime: Runtime, invocation: Invocation, cmd: Fund) -> Reply:
 
 @handles(Payout, transactional=False)
 def payout(runtime: Runtime, invocation: Invocation, cmd: Payout) -> Reply:
-    configure(runtime.settings)
-    community = _community_of(runtime, invocation)
-    if community is None or community.funding_mode != "stripe":
-        return _manual_answer(community, invocation, "payout")
-    config = stripe_config(runtime.settings)
-    if config is None:
-        return refusal(NOT_CONFIGURED, "not_configured")
+    ready = _stripe_ready(runtime, invocation, "payout")
+    if isinstance(ready, Reply):
+        return ready
+    _, config = ready
     community, member = _whoami(runtime, invocation)
     try:
         config = replace(config, max_attempts=INTERACTIVE_ATTEMPTS)
