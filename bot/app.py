@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import bot.handlers  # noqa: F401  (registers every handler)
 from bot.context import Context
 from bot.handlers.registry import HANDLERS
-from bot.invocation import Action, Invocation
+from bot.invocation import Action, Invocation, UserRef
 from bot.reply import Reply, refusal
 from ledger.book import Book
 from ledger.errors import InvalidRequest, Refusal
@@ -48,7 +48,7 @@ class TipBot:
                 raise InvalidRequest("That command is not available here. Try `/tip help`.")
             if not spec.transactional:
                 return spec.fn(self.runtime, invocation, command)
-            return self._in_transaction(invocation, lambda ctx: spec.fn(ctx, command))
+            return self._in_transaction(invocation, lambda ctx: spec.fn(ctx, command), mentions(command))
         except Refusal as error:
             return refusal(error.message, error.code)
         except RefusedReply as refused:
@@ -72,23 +72,30 @@ class TipBot:
 
         return parse(text)
 
-    def context(self, book: Book, invocation: Invocation) -> Context:
-        """Resolve the space, community and member behind an invocation (created on first use)."""
-        space = book.ensure_space(invocation.platform, invocation.space_id, name=invocation.space_name,
-                                  currency=self.runtime.settings.currency)
-        community = book.community(space.community_id)
-        user = invocation.user
-        member = book.ensure_member(space, user.platform_user_id, user.name)
-        return Context(self.runtime, invocation, book, space, community, member)
+    def context(self, book: Book, invocation: Invocation, mentioned: tuple[UserRef, ...] = ()) -> Context:
+        """Resolve the space, community and member behind an invocation (created on first use).
 
-    def _in_transaction(self, invocation: Invocation, fn) -> Reply:
+        One statement when they exist, which also reads the members `mentioned`."""
+        user = invocation.user
+        user_ids = [user.platform_user_id, *(ref.platform_user_id for ref in mentioned)]
+        found = book.space_with_members(invocation.platform, invocation.space_id, user_ids)
+        if found is None:
+            space = book.ensure_space(invocation.platform, invocation.space_id, name=invocation.space_name,
+                                      currency=self.runtime.settings.currency)
+            community, known = book.community(space.community_id), {}
+        else:
+            space, community, known = found
+        member = known.get(user.platform_user_id) or book.ensure_member(space, user.platform_user_id, user.name)
+        return Context(self.runtime, invocation, book, space, community, member, known_members=known)
+
+    def _in_transaction(self, invocation: Invocation, fn, mentioned: tuple[UserRef, ...] = ()) -> Reply:
         key = None
         if invocation.request_id:
             key = f"{invocation.platform}:{invocation.space_id}:{invocation.request_id}"
         after: list = []
 
         def op(book: Book) -> dict[str, Any]:
-            ctx = self.context(book, invocation)
+            ctx = self.context(book, invocation, mentioned)
             reply = fn(ctx)
             if not reply.ok:
                 raise RefusedReply(reply)
@@ -105,3 +112,14 @@ class TipBot:
         if outcome.repeated:
             value = {**value, "text": f"{ALREADY_RECORDED}\n{value['text']}"}
         return Reply.from_json(value, repeated=outcome.repeated)
+
+
+def mentions(command: object) -> tuple[UserRef, ...]:
+    """The members a parsed command names (fields holding a UserRef or a tuple of them)."""
+    found: list[UserRef] = []
+    for value in getattr(command, "__dict__", {}).values():
+        if isinstance(value, UserRef):
+            found.append(value)
+        elif isinstance(value, tuple):
+            found.extend(item for item in value if isinstance(item, UserRef))
+    return tuple(found)

@@ -24,6 +24,9 @@ class Context:
     space: Space
     community: Community
     member: Member  # who asked
+    # Members already read with the space, by platform user id: the invoker and the
+    # command's mentions, so resolving a mention usually costs no statement.
+    known_members: dict[str, Member] = field(default_factory=dict)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -44,4 +47,7 @@ class Context:
             return self.member
         if not user.platform_user_id.strip():
             raise InvalidRequest("Mention a member, like @name.")
+        known = self.known_members.get(user.platform_user_id)
+        if known is not None:
+            return known
         return self.book.ensure_member(self.space, user.platform_user_id, user.name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -24,7 +26,7 @@ class Directory:
     # communities
 
     def community(self, community_id: int) -> Community:
-        row = self.conn.execute(sa.select(communities).where(communities.c.id == community_id)).one()
+        row = self.conn.execute(_COMMUNITY, {"id": community_id}).one()
         return _community(row)
 
     def community_by_name(self, name: str) -> Community | None:
@@ -100,10 +102,22 @@ class Directory:
     # spaces
 
     def space(self, platform: str, external_id: str) -> Space | None:
-        row = self.conn.execute(
-            sa.select(spaces).where(spaces.c.platform == platform, spaces.c.external_id == external_id)
-        ).first()
+        row = self.conn.execute(_SPACE, {"platform": platform, "external_id": external_id}).first()
         return None if row is None else _space(row)
+
+    def space_with_members(self, platform: str, external_id: str,
+                           platform_user_ids: Sequence[str]) -> tuple[Space, Community, dict[str, Member]] | None:
+        """The space, its community and the members among `platform_user_ids`, in one statement:
+        what every chat command needs first (None while the space is unknown)."""
+        rows = self.conn.execute(_SPACE_WITH_MEMBERS, {"platform": platform, "external_id": external_id,
+                                                      "user_ids": list(platform_user_ids)}).all()
+        if not rows:
+            return None
+        first = rows[0]
+        space = Space(*first[:_SPACE_END])
+        community = Community(*first[_SPACE_END:_COMMUNITY_END])
+        found = {row[_COMMUNITY_END]: Member(*row[_COMMUNITY_END + 1:]) for row in rows if row[_COMMUNITY_END] is not None}
+        return space, community, found
 
     def space_by_id(self, space_id: int) -> Space:
         return _space(self.conn.execute(sa.select(spaces).where(spaces.c.id == space_id)).one())
@@ -139,16 +153,13 @@ class Directory:
     # members
 
     def member(self, member_id: int) -> Member:
-        row = self.conn.execute(sa.select(*_MEMBER_COLUMNS).where(members.c.id == member_id)).first()
+        row = self.conn.execute(_MEMBER, {"id": member_id}).first()
         if row is None:
             raise UnknownMember("That member is not part of this community.")
         return Member(*row)
 
     def find_member(self, space: Space, platform_user_id: str) -> Member | None:
-        row = self.conn.execute(
-            sa.select(*_MEMBER_COLUMNS).join(identities, identities.c.member_id == members.c.id)
-            .where(identities.c.space_id == space.id, identities.c.platform_user_id == platform_user_id)
-        ).first()
+        row = self.conn.execute(_FIND_MEMBER, {"space_id": space.id, "platform_user_id": platform_user_id}).first()
         return None if row is None else Member(*row)
 
     def find_member_by_name(self, community_id: int, display_name: str) -> Member | None:
@@ -216,7 +227,33 @@ class Directory:
         return [(_space(r), r.platform_user_id) for r in rows]
 
 
+# Hot statements are built once: building a statement costs more CPU than running it.
 _MEMBER_COLUMNS = (members.c.id, members.c.community_id, members.c.display_name, members.c.receiving)
+_SPACE_COLUMNS = (spaces.c.id, spaces.c.community_id, spaces.c.platform, spaces.c.external_id, spaces.c.name,
+                  spaces.c.summary_channel_id, spaces.c.summary_channel_name)
+_COMMUNITY_COLUMNS = (communities.c.id, communities.c.name, communities.c.currency, communities.c.funding_mode,
+                      communities.c.payday_cron, communities.c.max_weekly_minor, communities.c.max_once_minor,
+                      communities.c.min_charge_minor)
+_SPACE_END = len(_SPACE_COLUMNS)
+_COMMUNITY_END = _SPACE_END + len(_COMMUNITY_COLUMNS)
+_SPACE = sa.select(*_SPACE_COLUMNS).where(spaces.c.platform == sa.bindparam("platform"),
+                                          spaces.c.external_id == sa.bindparam("external_id"))
+_COMMUNITY = sa.select(*_COMMUNITY_COLUMNS).where(communities.c.id == sa.bindparam("id"))
+_MEMBER = sa.select(*_MEMBER_COLUMNS).where(members.c.id == sa.bindparam("id"))
+_FIND_MEMBER = (
+    sa.select(*_MEMBER_COLUMNS).join(identities, identities.c.member_id == members.c.id)
+    .where(identities.c.space_id == sa.bindparam("space_id"),
+           identities.c.platform_user_id == sa.bindparam("platform_user_id"))
+)
+_SPACE_WITH_MEMBERS = (
+    sa.select(*_SPACE_COLUMNS, *_COMMUNITY_COLUMNS, identities.c.platform_user_id, *_MEMBER_COLUMNS)
+    .select_from(spaces)
+    .join(communities, communities.c.id == spaces.c.community_id)
+    .outerjoin(identities, sa.and_(identities.c.space_id == spaces.c.id,
+                                   identities.c.platform_user_id.in_(sa.bindparam("user_ids", expanding=True))))
+    .outerjoin(members, members.c.id == identities.c.member_id)
+    .where(spaces.c.platform == sa.bindparam("platform"), spaces.c.external_id == sa.bindparam("external_id"))
+)
 
 
 def _community(row) -> Community:

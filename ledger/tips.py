@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ledger.errors import InvalidRequest, SelfTip, UnknownMember
-from ledger.models import members, tips
+from ledger.models import accounts, members, tips
 from ledger.money import Money
 from ledger.records import Community, Member, TipChange, TipLine
 from ledger.transfers import _check_amount, _note
@@ -33,10 +33,7 @@ class Tips:
     conn: sa.Connection
 
     def current_tip(self, tipper_id: int, tippee_id: int):
-        return self.conn.execute(
-            sa.select(tips).where(tips.c.tipper_id == tipper_id, tips.c.tippee_id == tippee_id)
-            .order_by(tips.c.id.desc()).limit(1)
-        ).first()
+        return self.conn.execute(_CURRENT_TIP, {"tipper_id": tipper_id, "tippee_id": tippee_id}).first()
 
     def set_tip(self, tipper_id: int, tippee_id: int, weekly: Money, *, note: str | None = None,
                 now: dt.datetime | None = None) -> TipChange:
@@ -70,18 +67,23 @@ class Tips:
                              pledge=pledge, notify_pledge=False, unchanged=True)
         now = now or utcnow()
         ctime = previous.ctime if previous is not None and old > 0 else now
-        self.conn.execute(tips.insert().values(
-            community_id=community.id, tipper_id=tipper_id, tippee_id=tippee_id,
-            weekly_amount_minor=weekly.amount_minor, ctime=ctime, mtime=now, note=_note(note)))
+        self.conn.execute(_INSERT_TIP, {
+            "community_id": community.id, "tipper_id": tipper_id, "tippee_id": tippee_id,
+            "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": _note(note)})
         notify = False
         if pledge and weekly.amount_minor > 0:
             # Tell a non-receiving member once that pledges wait for them.
-            notify = self.conn.execute(
-                members.update().where(members.c.id == tippee_id, members.c.pledge_notified_at.is_(None))
-                .values(pledge_notified_at=now)
-            ).rowcount == 1
+            notify = self.conn.execute(_NOTE_FIRST_PLEDGE, {"tippee_id": tippee_id, "now": now}).rowcount == 1
         return TipChange(tipper_id, tippee_id, tippee.display_name, old, weekly.amount_minor, community.currency,
                          pledge=pledge, notify_pledge=notify)
+
+    def given_totals(self, member_id: int) -> tuple[int, int, int]:
+        """(weekly total, of which pledged, balance) of a member's current tips given, in
+        minor units: what a reply to a tip says, in one statement."""
+        row = self.conn.execute(_GIVEN_TOTALS, {"member_id": member_id}).one()
+        if row.balance_minor is None:
+            raise UnknownMember("That member is not part of this community.")
+        return int(row.total_minor), int(row.pledged_minor), int(row.balance_minor)
 
     def tips_given(self, member_id: int) -> list[TipLine]:
         return self._tip_lines(member_id, given=True)
@@ -105,3 +107,29 @@ class Tips:
                     pledge=not (r.receiving if given else me.receiving))
             for r in rows
         ]
+
+
+# Hot statements, built once (building one costs more CPU than running it).
+_CURRENT_TIP = (
+    sa.select(tips).where(tips.c.tipper_id == sa.bindparam("tipper_id"), tips.c.tippee_id == sa.bindparam("tippee_id"))
+    .order_by(tips.c.id.desc()).limit(1)
+)
+_INSERT_TIP = tips.insert()
+_NOTE_FIRST_PLEDGE = (
+    members.update().where(members.c.id == sa.bindparam("tippee_id"), members.c.pledge_notified_at.is_(None))
+    .values(pledge_notified_at=sa.bindparam("now"))
+)
+_GIVEN = (
+    current_tips_query().where(tips.c.tipper_id == sa.bindparam("member_id"), tips.c.weekly_amount_minor > 0)
+    .subquery("given")
+)
+_GIVEN_TOTALS = (
+    sa.select(
+        sa.func.coalesce(sa.func.sum(_GIVEN.c.weekly_amount_minor), 0).label("total_minor"),
+        sa.func.coalesce(sa.func.sum(
+            sa.case((members.c.receiving, 0), else_=_GIVEN.c.weekly_amount_minor)), 0).label("pledged_minor"),
+        sa.select(accounts.c.balance_minor).where(accounts.c.id == sa.bindparam("member_id"))
+        .scalar_subquery().label("balance_minor"),
+    )
+    .select_from(_GIVEN).join(members, members.c.id == _GIVEN.c.tippee_id)
+)

@@ -110,12 +110,10 @@ def _change_line(ctx: Context, change: TipChange, name: str) -> str:
 
 
 def _totals(ctx: Context) -> str:
-    given = ctx.book.tips_given(ctx.member.id)
-    total = sum(line.weekly_amount_minor for line in given)
-    pledged = sum(line.weekly_amount_minor for line in given if line.pledge)
+    total, pledged, balance_minor = ctx.book.given_totals(ctx.member.id)
+    balance = ctx.community.money(balance_minor)
     text = f"Your weekly tips now total {cost(ctx, total)}"
     text += f" ({ctx.fmt(pledged)} of it pledged)." if pledged else "."
-    balance = ctx.book.balance(ctx.member.id)
     if total - pledged > balance.amount_minor:
         text += (f" Your balance ({balance.format()}) doesn't cover a week of them yet; tips it can't cover "
                  f"wait until it does (`/tip help funding`).")
