@@ -123,6 +123,7 @@ async def load(args: argparse.Namespace, mock: MockSlack, base: str) -> int:
     rng = random.Random(5)
     acks: list[float] = []
     replies: list[float] = []
+    slow_sent_at: list[float] = []  # when the requests whose reply took over 100 ms were sent
     failures: list[str] = []
     warmup = int(args.rate * args.warmup)
     total = warmup + int(args.rate * args.seconds)
@@ -154,8 +155,11 @@ async def load(args: argparse.Namespace, mock: MockSlack, base: str) -> int:
         if n > warmup:
             acks.append(acked - start)
             replies.append(mock.replied[key] - start)
+            if replies[-1] > 0.1:
+                slow_sent_at.append(start - began)
 
     connector = aiohttp.TCPConnector(limit=0)
+    began = time.perf_counter()
     async with aiohttp.ClientSession(connector=connector) as session:
         tasks = []
         began = time.perf_counter()
@@ -169,6 +173,9 @@ async def load(args: argparse.Namespace, mock: MockSlack, base: str) -> int:
         await asyncio.gather(*tasks)
     print(f"sent {total} requests in {sent:.1f} s ({total / sent:.0f}/s; first {warmup} are warm-up), "
           f"failures: {len(failures)}{' ' + str(sorted(set(failures))) if failures else ''}")
+    if slow_sent_at:
+        print(f"replies over 100 ms: {len(slow_sent_at)}, sent between {min(slow_sent_at):.1f} s "
+              f"and {max(slow_sent_at):.1f} s")
     for name, values in (("ack", acks), ("reply", replies)):
         if values:
             print(f"{name:<6} p50 {percentile(values, 50) * 1000:6.1f} ms   p99 {percentile(values, 99) * 1000:6.1f} ms"

@@ -179,7 +179,7 @@ transfers = sa.Table(
 )
 
 tips = sa.Table(
-    "tips", metadata,  # append-only versions; the current tip is the newest per pair
+    "tips", metadata,  # versions, never deleted; the current tip is the newest per pair
     sa.Column("id", BigId, primary_key=True),
     sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id"), nullable=False),
     sa.Column("tipper_id", BigId, sa.ForeignKey("members.id"), nullable=False),
@@ -188,8 +188,13 @@ tips = sa.Table(
     sa.Column("ctime", UtcTime(), nullable=False),  # when this tipper began tipping this tippee
     sa.Column("mtime", UtcTime(), nullable=False),  # when this version was set
     sa.Column("note", sa.String(500)),
+    # True on the newest version of its pair only: reading current tips costs the current
+    # tips, not their history. The partial unique index below allows one per pair.
+    sa.Column("is_current", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.CheckConstraint("weekly_amount_minor >= 0", name="amount_nonnegative"),
     sa.CheckConstraint("tipper_id <> tippee_id", name="no_self_tip"),
     sa.Index("ix_tips_pair_newest", "tipper_id", "tippee_id", "id"),
     sa.Index("ix_tips_tippee", "tippee_id"),
+    sa.Index("uq_tips_current_pair", "tipper_id", "tippee_id", unique=True,
+             postgresql_where=sa.text("is_current"), sqlite_where=sa.text("is_current")),
 )

@@ -1,4 +1,8 @@
-"""Weekly tips: append-only versions; the newest version per pair is the current tip."""
+"""Weekly tips: versions, never rewritten; the newest version per pair is the current tip.
+
+A new version clears `is_current` on the one it supersedes (the only change ever made to
+a tip row), so reading current tips costs the current tips, not their whole history.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,7 @@ def utcnow() -> dt.datetime:
 
 def current_tips_query(community_id: int | None = None) -> sa.Select:
     """Every pair's newest version: one row per (tipper, tippee), amount possibly 0."""
-    newer = tips.alias("newer")
-    query = sa.select(tips).where(
-        ~sa.exists().where(newer.c.tipper_id == tips.c.tipper_id, newer.c.tippee_id == tips.c.tippee_id,
-                           newer.c.id > tips.c.id)
-    )
+    query = sa.select(tips).where(tips.c.is_current)
     if community_id is not None:
         query = query.where(tips.c.community_id == community_id)
     return query
@@ -54,6 +54,9 @@ class Tips:
             raise SelfTip("You can't tip yourself.")
         if not tipper.community_id == tippee.community_id == community.id:
             raise UnknownMember("That member is not part of this community.")
+        # One tipper's changes take turns (the tipper's account row is locked), so the newest
+        # version read here stays the newest; the unique index of current tips backs this up.
+        self.conn.execute(_LOCK_TIPPER, {"tipper_id": tipper_id})
         previous = self.current_tip(tipper_id, tippee_id)
         old = previous.weekly_amount_minor if previous is not None else 0
         if weekly.amount_minor == 0:
@@ -67,6 +70,8 @@ class Tips:
                              pledge=pledge, notify_pledge=False, unchanged=True)
         now = now or utcnow()
         ctime = previous.ctime if previous is not None and old > 0 else now
+        if previous is not None:
+            self.conn.execute(_SUPERSEDE_TIP, {"previous_id": previous.id})
         self.conn.execute(_INSERT_TIP, {
             "community_id": community.id, "tipper_id": tipper_id, "tippee_id": tippee_id,
             "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": _note(note)})
@@ -110,11 +115,11 @@ class Tips:
 
 
 # Hot statements, built once (building one costs more CPU than running it).
-_CURRENT_TIP = (
-    sa.select(tips).where(tips.c.tipper_id == sa.bindparam("tipper_id"), tips.c.tippee_id == sa.bindparam("tippee_id"))
-    .order_by(tips.c.id.desc()).limit(1)
-)
-_INSERT_TIP = tips.insert()
+_CURRENT_TIP = sa.select(tips).where(
+    tips.c.tipper_id == sa.bindparam("tipper_id"), tips.c.tippee_id == sa.bindparam("tippee_id"), tips.c.is_current)
+_LOCK_TIPPER = sa.select(accounts.c.id).where(accounts.c.id == sa.bindparam("tipper_id")).with_for_update(key_share=True)
+_SUPERSEDE_TIP = tips.update().where(tips.c.id == sa.bindparam("previous_id")).values(is_current=False)
+_INSERT_TIP = tips.insert().values(is_current=True)
 _NOTE_FIRST_PLEDGE = (
     members.update().where(members.c.id == sa.bindparam("tippee_id"), members.c.pledge_notified_at.is_(None))
     .values(pledge_notified_at=sa.bindparam("now"))

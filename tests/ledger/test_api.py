@@ -95,6 +95,16 @@ def assert_books_balance(ledger: Ledger) -> None:
 
 # Directory: communities, spaces, members
 
+def test_space_with_members_reads_the_space_its_community_and_known_members_at_once(world: World) -> None:
+    found = world.ledger.read(lambda b: b.space_with_members("console", "local", ["U-alice", "U-bob", "U-nobody"]))
+    assert found is not None
+    space, community, known = found
+    assert (space, community) == (world.space, world.community)
+    assert known == {"U-alice": world.alice, "U-bob": world.bob}
+    assert world.ledger.read(lambda b: b.space_with_members("console", "local", []))[2] == {}
+    assert world.ledger.read(lambda b: b.space_with_members("console", "elsewhere", ["U-alice"])) is None
+
+
 def test_ensure_community_creates_once_with_defaults_and_a_manual_account(ledger: Ledger) -> None:
     first = ledger.run(lambda b: b.ensure_community("pyramid", "EUR")).value
     again = ledger.run(lambda b: b.ensure_community("pyramid", "EUR")).value
@@ -202,7 +212,22 @@ def test_set_tip_appends_versions_keeps_ctime_and_zero_ends_it(world: World) -> 
     ledger.run(lambda b: b.set_tip(alice.id, bob.id, usd("3"), now=t3))
     versions = rows(ledger, tips, tips.c.tipper_id == alice.id)
     assert [(v.weekly_amount_minor, v.ctime) for v in versions] == [(100, t0), (250, t0), (0, t0), (300, t3)]
+    assert [v.is_current for v in versions] == [False, False, False, True]  # only the newest counts
     assert rows(ledger, transfers, transfers.c.kind == "tip") == []  # weekly tips move money only at payday
+
+
+def test_the_schema_allows_one_current_version_per_pair(world: World) -> None:
+    ledger, alice, bob = world.ledger, world.alice, world.bob
+    ledger.run(lambda b: b.set_tip(alice.id, bob.id, usd("1")))
+    now = dt.datetime.now(dt.timezone.utc)
+    second = dict(community_id=world.community.id, tipper_id=alice.id, tippee_id=bob.id, weekly_amount_minor=200,
+                  ctime=now, mtime=now, is_current=True)
+    with pytest.raises(sa.exc.IntegrityError):
+        with ledger.engine.begin() as connection:
+            connection.execute(tips.insert().values(**second))
+    with ledger.engine.begin() as connection:  # an old version beside it is fine
+        connection.execute(tips.insert().values(**{**second, "is_current": False}))
+    assert ledger.read(lambda b: b.current_tip(alice.id, bob.id)).weekly_amount_minor == 100
 
 
 def test_a_weekly_tip_to_a_member_not_receiving_is_a_pledge_announced_once(world: World) -> None:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from ledger.api import Ledger
 from ledger.errors import InsufficientBalance
-from ledger.models import accounts, identities, members, operations, spaces, transfers
+from ledger.models import accounts, identities, members, operations, spaces, tips, transfers
 from ledger.money import Money
 from ledger.records import Outcome
 
@@ -229,6 +229,39 @@ def test_concurrent_get_or_create_makes_one_member_and_one_space(pg_ledger: Ledg
         # The losers' savepoints rolled back their account rows: no orphans.
         kinds = connection.execute(sa.select(accounts.c.kind).order_by(accounts.c.id)).scalars().all()
         assert sorted(kinds) == ["manual", "member"]
+
+
+def test_concurrent_changes_of_one_weekly_tip_leave_one_current_version(pg_ledger: Ledger) -> None:
+    """Every thread changes the same pair's weekly tip at once: each change lands (the loser of
+    a race on the unique index of current tips runs again), and exactly one version is current:
+    the newest."""
+    ledger = pg_ledger
+    with ledger.begin() as book:
+        space = book.ensure_space("console", "pair", community_name="pair")
+        alice, bob = (book.ensure_member(space, f"U-{n}", n) for n in ("alice", "bob"))
+    barrier = threading.Barrier(THREADS)
+    errors: list[BaseException] = []
+
+    def change(n: int) -> None:
+        try:
+            barrier.wait()
+            ledger.set_tip(alice.id, bob.id, Money(100 + n, "USD"), key=f"pair:{n}")
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=change, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with ledger.engine.connect() as connection:
+        versions = connection.execute(sa.select(tips).order_by(tips.c.id)).all()
+    assert len(versions) == THREADS  # every change is a version
+    assert [v.is_current for v in versions] == [False] * (THREADS - 1) + [True]
+    assert sorted(v.weekly_amount_minor for v in versions) == [100 + n for n in range(THREADS)]
+    current = ledger.read(lambda b: b.tips_given(alice.id))
+    assert [t.weekly_amount_minor for t in current] == [versions[-1].weekly_amount_minor]
 
 
 def test_a_connection_killed_by_the_server_costs_a_retry_not_the_request(pg_ledger: Ledger, pg_url: str) -> None:

@@ -1,0 +1,58 @@
+"""Schema upgrades keep what is already there: 0007 marks the newest version of each pair current."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from ledger import db
+from tests.dbs import PG_ADMIN_URL
+
+BEFORE = "0001_core"  # the tips table as it was before 0007_current_tips
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path) -> Iterator[str]:
+    """A database with no schema at all, on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'upgrade.sqlite3'}"
+        return
+    if not PG_ADMIN_URL:
+        pytest.skip("PostgreSQL: set TIPBOT_TEST_DATABASE_URL to run this")
+    admin = sa.create_engine(db.normalize_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    name = f"tipbot_test_migrate_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(db.normalize_url(PG_ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_upgrading_marks_the_newest_version_of_each_pair_current(empty_url: str) -> None:
+    engine = db.make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(db.alembic_config(connection), BEFORE)
+            run = connection.exec_driver_sql
+            run("INSERT INTO communities (id, name, currency) VALUES (1, 'c', 'USD')")
+            for member_id in (1, 2, 3):
+                run(f"INSERT INTO accounts (id, community_id, currency, kind) VALUES ({member_id}, 1, 'USD', 'member')")
+                run(f"INSERT INTO members (id, community_id, display_name) VALUES ({member_id}, 1, 'm{member_id}')")
+            versions = [(1, 2, 100), (1, 3, 50), (1, 2, 200), (2, 1, 70), (1, 2, 0)]  # (tipper, tippee, amount)
+            for n, (tipper, tippee, amount) in enumerate(versions, start=1):
+                run(f"INSERT INTO tips (id, community_id, tipper_id, tippee_id, weekly_amount_minor, ctime, mtime) "
+                    f"VALUES ({n}, 1, {tipper}, {tippee}, {amount}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+        db.upgrade(engine)
+        with engine.connect() as connection:
+            flags = connection.exec_driver_sql("SELECT id, is_current FROM tips ORDER BY id").all()
+        assert [(n, bool(current)) for n, current in flags] == [
+            (1, False), (2, True), (3, False), (4, True), (5, True)]
+    finally:
+        engine.dispose()
