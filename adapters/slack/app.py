@@ -51,10 +51,11 @@ PLATFORM = "slack"
 SLACK_API_URL = "https://slack.com/api/"
 SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "im:write", "files:write"]
 RATE_LIMIT_RETRIES = 3
-# Threads that run commands against the (synchronous) ledger. Few on purpose: the work is
-# mostly Python (SQLAlchemy), so more threads only fight over the GIL with the event loop
-# and every request gets slower (bench/README.md, "Slack HTTP"). Scale out with processes.
-COMMAND_THREADS = 4
+# Threads that run commands against the (synchronous) ledger. Few on purpose: a command is
+# about 2 ms, half of it Python, so two threads keep the database busy while more only
+# fight over the GIL with the event loop (bench/README.md, "Slack HTTP"). Scale out with
+# processes.
+COMMAND_THREADS = 2
 SORRY = "Something went wrong on our side; nothing was changed. Please try again."
 
 
