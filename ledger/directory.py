@@ -116,7 +116,8 @@ class Directory:
         first = rows[0]
         space = Space(*first[:_SPACE_END])
         community = Community(*first[_SPACE_END:_COMMUNITY_END])
-        found = {row[_COMMUNITY_END]: Member(*row[_COMMUNITY_END + 1:]) for row in rows if row[_COMMUNITY_END] is not None}
+        found = {row[_COMMUNITY_END]: Member(*row[_COMMUNITY_END + 1:])
+                 for row in rows if row[_COMMUNITY_END] is not None}
         return space, community, found
 
     def space_by_id(self, space_id: int) -> Space:

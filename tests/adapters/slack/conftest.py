@@ -96,9 +96,11 @@ async def mock_slack() -> AsyncIterator[MockSlack]:
     await mock.stop()
 
 
-async def harness(mock: MockSlack, ledger: Ledger, **settings: Any) -> SlackHarness:
+async def harness(mock: MockSlack, ledger: Ledger, *, process_before_response: bool = True,
+                  **settings: Any) -> SlackHarness:
+    """The real web app; process_before_response=False is production mode, as `tipbot run` serves it."""
     runtime = Runtime(slack_settings(mock, **settings), ledger=ledger, platforms={"slack": SlackPlatform()})
-    runtime.platforms["slack"].app(runtime, process_before_response=True)
+    runtime.platforms["slack"].app(runtime, process_before_response=process_before_response)
     app = build_app(runtime)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     return SlackHarness(mock, runtime, ledger, http)

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.adapters.slack.conftest import TEAM, SlackHarness, sign, slash_payload
+from tests.adapters.slack.conftest import TEAM, SlackHarness, harness, sign, slash_payload
 from tests.dbs import dump_tables
 
 pytestmark = pytest.mark.anyio
@@ -149,17 +149,7 @@ async def test_note_cannot_ping_the_channel(slack: SlackHarness) -> None:
 
 async def test_ack_comes_before_the_work(mock_slack, ledger) -> None:
     """Production mode (process_before_response off): Slack gets its 200 at once, the reply follows."""
-    from tests.adapters.slack.conftest import harness
-
-    h = await harness(mock_slack, ledger)
-    # rebuild without process_before_response, as `tipbot run` does
-    platform = h.runtime.platforms["slack"]
-    platform._apps.clear()
-    platform.app(h.runtime, process_before_response=False)
-    from bot.web import build_app
-    import httpx
-
-    h.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(h.runtime)), base_url="http://testserver")
+    h = await harness(mock_slack, ledger, process_before_response=False)
     try:
         response = await h.slash("<@U2|bob> 1")
         assert response.status_code == 200
@@ -195,16 +185,8 @@ async def test_admin_lookup_is_cached_then_refreshed_after_its_ttl(slack: SlackH
 async def test_stopping_waits_for_replies_in_flight(mock_slack, ledger) -> None:
     """Production mode: the ack is sent at once; stopping the platform right after still lets
     the committed command's reply go out before the connection pool closes."""
-    import httpx
-
-    from bot.web import build_app
-    from tests.adapters.slack.conftest import harness
-
-    h = await harness(mock_slack, ledger)
+    h = await harness(mock_slack, ledger, process_before_response=False)
     platform = h.runtime.platforms["slack"]
-    platform._apps.clear()
-    platform.app(h.runtime, process_before_response=False)
-    h.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(h.runtime)), base_url="http://testserver")
     try:
         response = await h.slash("<@U2|bob> 1")
         assert response.status_code == 200 and mock_slack.of("response_url") == []
