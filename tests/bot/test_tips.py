@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from bot.handlers.tips import CANCEL_ACTION, CONFIRM_ACTION, about_monthly_minor
 from bot.invocation import Action, Invocation, UserRef
 from tests.adapters.console.support import Console
@@ -216,3 +218,30 @@ def test_typed_commands_are_validated_like_text(console: Console) -> None:
         reply = typed(command, admin=True)
         assert not reply.ok and reply.code == code, (command, reply.text)
     assert console.tables() == before
+
+
+def test_a_weekly_tip_between_known_members_costs_eight_statements(console: Console) -> None:
+    """The hot path stays short (bench/README.md, "Slack HTTP"): space, community and both
+    members in one read, the tipper's lock, the current tip, superseding it, the new version,
+    the first-pledge mark, the totals and the idempotency record. Counted, not timed."""
+    bot = console.runtime.bot
+
+    def tip(text: str, request_id: str):
+        return bot.handle(Invocation(platform="slack", space_id="T-count", user=UserRef("U1", "alice"),
+                                     text=text, request_id=request_id))
+
+    assert tip("<@U2|bob> 1", "r1").ok  # first sight of the space and both members costs more, once
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    engine = console.runtime.ledger.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        reply = tip("<@U2|bob> 2", "r2")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert "is now $2.00 a week" in reply.text
+    statements = [s for s in statements if s not in ("BEGIN", "COMMIT")]  # SQLite's explicit ones
+    assert statements == ["SELECT", "SELECT", "SELECT", "UPDATE", "INSERT", "UPDATE", "SELECT", "INSERT"]
