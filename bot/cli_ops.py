@@ -14,7 +14,7 @@ from rich.table import Table
 from bot.cli import add_database_option
 from ledger import db
 from ledger.api import Ledger
-from ledger.check import check_ledger
+from ledger.check import check_ledger, check_tips
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read-only commands for operators: verify the book, list balances.")
     ledger_sub = ledger_parser.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
     check = ledger_sub.add_parser(
-        "check", help="recompute every balance from the transfers; exit 1 on any difference",
+        "check", help="recompute every balance from the transfers and check that each current tip is its pair's newest version; exit 1 on any difference",
         description="Recompute every account's balance from its transfers and compare it with the cached "
                     "balance; check that no member balance is below zero and that each community's accounts "
                     "sum to zero per currency. Exit 0 when the book is clean, 1 with a report naming every "
@@ -68,11 +68,12 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
         return 2
     try:
         with ledger.begin(readonly=True) as book:
-            problems = check_ledger(book.conn)
+            problems: list = [*check_ledger(book.conn), *check_tips(book.conn)]
     finally:
         ledger.dispose()
     if not problems:
-        print("Ledger check: every balance matches its transfers, and every community sums to zero.")
+        print("Ledger check: every balance matches its transfers, every community sums to zero, "
+              "and every current tip is its pair's newest version.")
         return 0
     print(f"Ledger check FAILED: {len(problems)} problem(s):", file=sys.stderr)
     for problem in problems:

@@ -1,4 +1,4 @@
-"""Self-check: recompute every balance from the transfers.
+"""Self-check: recompute every balance from the transfers, and find each pair's current tip.
 
 `tipbot ledger check` runs this; any difference is a bug or tampering and makes the
 command exit non-zero.
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ledger.models import accounts, communities, members, transfers
+from ledger.models import accounts, communities, members, tips, transfers
 from ledger.money import decimal_string
 
 
@@ -75,4 +75,26 @@ def check_ledger(connection: sa.Connection) -> list[Problem]:
         .having(sa.func.sum(accounts.c.balance_minor) != 0)
     )
     problems += [Problem(r.name, r.currency, None, "accounts do not sum to zero", int(r.total), 0) for r in sums]
+    return problems
+
+
+def check_tips(connection: sa.Connection) -> list[str]:
+    """Every pair of members whose current tip is not its newest version (the schema already
+    allows at most one current version per pair)."""
+    newer = tips.alias("newer")
+    has_newer = sa.exists().where(newer.c.tipper_id == tips.c.tipper_id, newer.c.tippee_id == tips.c.tippee_id,
+                                  newer.c.id > tips.c.id)
+    stale = connection.execute(
+        sa.select(tips.c.tipper_id, tips.c.tippee_id, tips.c.id).where(tips.c.is_current, has_newer)
+        .order_by(tips.c.id)
+    )
+    problems = [f"tip from member {r.tipper_id} to member {r.tippee_id}: version {r.id} is marked current "
+                f"but a newer version exists" for r in stale]
+    without = connection.execute(
+        sa.select(tips.c.tipper_id, tips.c.tippee_id).group_by(tips.c.tipper_id, tips.c.tippee_id)
+        .having(sa.func.sum(sa.case((tips.c.is_current, 1), else_=0)) == 0)
+        .order_by(tips.c.tipper_id, tips.c.tippee_id)
+    )
+    problems += [f"tip from member {r.tipper_id} to member {r.tippee_id}: no version is marked current"
+                 for r in without]
     return problems

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from bot.cli import main
 from ledger import db
 from ledger.api import Ledger
-from ledger.models import accounts, transfers
+from ledger.models import accounts, tips, transfers
 from ledger.money import Money
 from tests.dbs import PG_ADMIN_URL
 
@@ -65,6 +65,28 @@ def test_ledger_check_names_a_tampered_account(capsys, db_url: str, ledger: Ledg
     assert (f"community 'demo' USD account {book['bob']} (member bob): balance differs: "
             f"cached balance 12.51, from its transfers 12.50") in err
     assert "community 'demo' USD: accounts do not sum to zero: they sum to 0.01, not 0" in err
+
+
+def test_ledger_check_names_a_pair_whose_current_tip_is_not_its_newest(capsys, db_url: str, ledger: Ledger,
+                                                                      book) -> None:
+    for weekly_minor in (100, 200):
+        ledger.set_tip(book["alice"], book["bob"], Money(weekly_minor, "USD"), key=f"w{weekly_minor}")
+    ledger.set_tip(book["bob"], book["alice"], Money(300, "USD"), key="w300")
+    code, out, _ = tipbot(capsys, "ledger", "check", "--database", db_url)
+    assert code == 0 and "every current tip is its pair's newest version" in out
+
+    with ledger.engine.begin() as connection:  # behind the ledger's back: the flag on the old version
+        rows = connection.execute(sa.select(tips.c.id).where(tips.c.tipper_id == book["alice"])
+                                  .order_by(tips.c.id)).scalars().all()
+        connection.execute(tips.update().where(tips.c.id == rows[1]).values(is_current=False))
+        connection.execute(tips.update().where(tips.c.id == rows[0]).values(is_current=True))
+        connection.execute(tips.update().where(tips.c.tipper_id == book["bob"]).values(is_current=False))
+    code, out, err = tipbot(capsys, "ledger", "check", "--database", db_url)
+    assert code == 1 and out == ""
+    assert "Ledger check FAILED: 2 problem(s)" in err
+    assert (f"tip from member {book['alice']} to member {book['bob']}: version {rows[0]} is marked current "
+            f"but a newer version exists") in err
+    assert f"tip from member {book['bob']} to member {book['alice']}: no version is marked current" in err
 
 
 def test_ledger_check_finds_a_deleted_transfer(capsys, db_url: str, ledger: Ledger, book) -> None:
