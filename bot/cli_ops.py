@@ -34,11 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read-only commands for operators: verify the book, list balances.")
     ledger_sub = ledger_parser.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
     check = ledger_sub.add_parser(
-        "check", help="recompute every balance from the transfers and check that each current tip is its pair's newest version; exit 1 on any difference",
+        "check", help="recompute every balance from the transfers, check current tips; exit 1 on any difference",
         description="Recompute every account's balance from its transfers and compare it with the cached "
-                    "balance; check that no member balance is below zero and that each community's accounts "
-                    "sum to zero per currency. Exit 0 when the book is clean, 1 with a report naming every "
-                    "account that differs, 2 when the database can't be read.")
+                    "balance; check that no member balance is below zero, that each community's accounts "
+                    "sum to zero per currency, and that each pair's current tip is its newest version. Exit 0 "
+                    "when the book is clean, 1 with a report naming every account or pair that differs, 2 "
+                    "when the database can't be read.")
     add_database_option(check)
     check.set_defaults(handler=cmd_ledger_check)
     balances = ledger_sub.add_parser(
