@@ -17,16 +17,13 @@ a scratch database is created and dropped.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
 
 from adapters.console.cli import format_result  # noqa: E402
 from adapters.console.render import render  # noqa: E402
@@ -35,6 +32,7 @@ from bot.config import Settings  # noqa: E402
 from bot.grammar import parse  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from ledger import db  # noqa: E402
+from bench.scratch import scratch_postgres  # noqa: E402
 from ledger.api import Ledger  # noqa: E402
 
 MEMBERS = 50
@@ -133,22 +131,8 @@ def main() -> int:
         bench(url, args.commands, "SQLite")
     if args.sqlite_only:
         return 0
-    admin_url = db.normalize_url(os.environ.get("TIPBOT_BENCH_DATABASE_URL",
-                                                "postgresql://postgres@127.0.0.1:5432/test"))
-    name = f"tipbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        engine = db.make_engine(url)
-        db.upgrade(engine)
-        engine.dispose()
+    with scratch_postgres("commands", upgrade=True) as url:
         bench(url, args.commands, "PostgreSQL")
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
     return 0
 
 

@@ -20,24 +20,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import contextlib
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ledger import db  # noqa: E402
+from bench.scratch import scratch_postgres  # noqa: E402
 from ledger.api import Ledger  # noqa: E402
 from tests.adapters.discord.gateway import harness, interaction, mention, string, user  # noqa: E402
 
-ADMIN_URL = os.environ.get("TIPBOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WARMUP = 50
 
 
@@ -84,21 +80,6 @@ def sqlite_ledger() -> Ledger:
     return Ledger.connect(f"sqlite:///{path}")
 
 
-class ScratchPostgres:
-    def __init__(self) -> None:
-        self.name = f"tipbot_bench_discord_{uuid.uuid4().hex[:8]}"
-        self.admin = sa.create_engine(db.normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
-        with self.admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
-        self.url = sa.make_url(db.normalize_url(ADMIN_URL)).set(database=self.name).render_as_string(
-            hide_password=False)
-
-    def drop(self) -> None:
-        with self.admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self.admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rate", type=float, default=100, help="interactions per second (open loop)")
@@ -111,14 +92,13 @@ def main() -> None:
     for backend in ("sqlite", "postgresql"):
         if args.only and backend != args.only:
             continue
-        scratch = ScratchPostgres() if backend == "postgresql" else None
-        ledger = Ledger.connect(scratch.url, upgrade=True) if scratch else sqlite_ledger()
-        try:
+        with contextlib.ExitStack() as stack:
+            if backend == "postgresql":
+                ledger = Ledger.connect(stack.enter_context(scratch_postgres("discord")), upgrade=True)
+            else:
+                ledger = sqlite_ledger()
+            stack.callback(ledger.dispose)
             figures = asyncio.run(measure(ledger, args.rate, args.seconds, args.members))
-        finally:
-            ledger.dispose()
-            if scratch:
-                scratch.drop()
         print(f"{backend:<12} {figures['count']:>6} {figures['rate']:>8.1f} {figures['p50']:>8.1f} "
               f"{figures['p99']:>8.1f} {figures['max']:>8.1f} {figures['deferred']:>9}")
 

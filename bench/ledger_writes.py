@@ -38,11 +38,11 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ledger import db  # noqa: E402
+from bench.scratch import scratch_postgres  # noqa: E402
 from ledger.api import Ledger  # noqa: E402
 from ledger.check import check_ledger  # noqa: E402
 from ledger.money import Money  # noqa: E402
 
-ADMIN_URL = os.environ.get("TIPBOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 START_BALANCE_MINOR = 10**9  # nobody runs out: we time the write path, not refusals
 
 Tip = tuple[int, int, int]  # tipper, tippee, amount_minor
@@ -69,7 +69,7 @@ def main() -> None:
             url = f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
             run_database("sqlite", url, args.tips, args.members, writer_counts, args.rounds)
     if args.only in (None, "postgresql"):
-        with scratch_postgres() as url:
+        with scratch_postgres("writes") as url:
             run_database("postgresql", url, args.tips, args.members, writer_counts, args.rounds)
 
 
@@ -187,23 +187,6 @@ def raw_sqlite_tip(url: str, community_id: int) -> Callable[[list[Tip]], None]:
             connection.execute("COMMIT")
         connection.close()
     return work
-
-
-class scratch_postgres:
-    """A database of the bench's own on the server of ADMIN_URL, dropped afterwards."""
-
-    def __enter__(self) -> str:
-        admin_url = sa.make_url(db.normalize_url(ADMIN_URL))
-        self.name = f"tipbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        self.admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        with self.admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
-        return admin_url.set(database=self.name).render_as_string(hide_password=False)
-
-    def __exit__(self, *exc) -> None:
-        with self.admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self.admin.dispose()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,10 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ledger import db  # noqa: E402
+from bench.scratch import scratch_postgres  # noqa: E402
 from ledger.api import Ledger  # noqa: E402
 from ledger.check import check_ledger  # noqa: E402
 
-ADMIN_URL = os.environ.get("TIPBOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WEEK = dt.date(2026, 11, 23)
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 TIPS_PER_TIPPER = 10
@@ -61,17 +60,8 @@ def main() -> None:
     print(f"Payday bench: {args.members:,} members, {args.tips:,} weekly tips, "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     if args.only in (None, "postgresql"):
-        name = f"tipbot_bench_payday_{uuid.uuid4().hex[:6]}"
-        admin = sa.create_engine(db.normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = sa.make_url(db.normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
-        try:
+        with scratch_postgres("payday") as url:
             bench("postgresql", url, args)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as directory:
             bench("sqlite", f"sqlite:///{directory}/bench.sqlite3", args)

@@ -40,15 +40,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-import sqlalchemy as sa
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ledger import db  # noqa: E402
+from bench.scratch import scratch_postgres  # noqa: E402
 
-ADMIN_URL = os.environ.get("TIPBOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SIGNING_SECRET = "bench-signing-secret"
 TEAM = "TBENCH"
 
@@ -168,7 +166,6 @@ async def load(args: argparse.Namespace, mock: MockSlack, base: str) -> int:
                 slow_sent_at.append(start - began)
 
     connector = aiohttp.TCPConnector(limit=0)
-    began = time.perf_counter()
     async with aiohttp.ClientSession(connector=connector) as session:
         # First sight of a member creates them, asks Slack who they are and DMs their first
         # pledge: done once per member here, so the figures are about tips, not onboarding.
@@ -255,15 +252,7 @@ def main() -> None:
                         help="write every request's send time (s), ack and reply (ms) to FILE")
     args = parser.parse_args()
 
-    admin = sa.create_engine(db.normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
-    name = f"tipbot_bench_slack_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(db.normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
-    try:
-        engine = db.make_engine(url)
-        db.upgrade(engine)
-        engine.dispose()
+    with scratch_postgres("slack", upgrade=True) as url:
         try:  # the generator should cost the machine as little as it can: uvloop when installed
             import uvloop
             loop_factory = uvloop.new_event_loop
@@ -271,10 +260,6 @@ def main() -> None:
             loop_factory = None
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             runner.run(run(args, url))
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ledger import db  # noqa: E402
+from bench.scratch import scratch_postgres  # noqa: E402
 from ledger.api import Ledger  # noqa: E402
 from ledger.check import check_ledger  # noqa: E402
 from ledger.models import accounts, members, tips  # noqa: E402
@@ -51,7 +50,6 @@ from ledger.stripe.processor import StripeProcessor  # noqa: E402
 from ledger.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_transfers  # noqa: E402
 
 WEEK = dt.date(2026, 11, 23)
-PG_URL = os.environ.get("TIPBOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def start_server(delay: float) -> tuple[subprocess.Popen, str]:
@@ -159,17 +157,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as directory:
             bench(f"sqlite:///{directory}/bench.sqlite3", "SQLite", args)
     if args.only in (None, "postgresql"):
-        name = f"tipbot_bench_stripe_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(db.normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        try:
-            bench(sa.make_url(db.normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False),
-                  "PostgreSQL", args)
-        finally:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
+        with scratch_postgres("stripe") as url:
+            bench(url, "PostgreSQL", args)
     return 0
 
 
