@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CRON = "0 12 * * 4"
 POLL_SECONDS = 60.0
 
 _loop: asyncio.AbstractEventLoop | None = None  # the scheduler's loop, for announcing from handler threads

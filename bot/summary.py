@@ -1,4 +1,4 @@
-"""Payday summaries (DESIGN.md §6): the text, the chart, and telling tippers why.
+"""Payday summaries (docs/architecture.md, "Payday"): the text, the chart, and telling tippers why.
 
 `build_summary` turns a finished payday into a platform-neutral `bot.reply.Summary`:
 a short text, fields, and a PNG bar chart of what the community gave in its last

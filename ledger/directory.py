@@ -192,9 +192,6 @@ class Directory:
         assert found is not None
         return found
 
-    def rename_member(self, member_id: int, display_name: str) -> None:
-        self.conn.execute(members.update().where(members.c.id == member_id).values(display_name=display_name[:200]))
-
     def set_receiving(self, member_id: int, on: bool) -> bool:
         """Opt in or out of receiving; returns whether anything changed."""
         result = self.conn.execute(

@@ -36,7 +36,7 @@ def admin_payday(runtime: Runtime, invocation: Invocation, cmd: AdminPayday) -> 
     if cmd.action == "dry-run":
         return _dry_run(runtime, community.id, week)
     if cmd.action == "now":
-        return _now(runtime, community.id, week)
+        return _run_payday_now(runtime, community.id, week)
     return _status(runtime, community, week, now)
 
 
@@ -81,7 +81,7 @@ def _dry_run(runtime: Runtime, community_id: int, week: dt.date) -> Reply:
     return Reply(title=f"Payday dry run (week of {result.week_start:%-d %B})", text="\n".join(lines))
 
 
-def _now(runtime: Runtime, community_id: int, week: dt.date) -> Reply:
+def _run_payday_now(runtime: Runtime, community_id: int, week: dt.date) -> Reply:
     prepare(runtime)
     result = run_payday(runtime.ledger, community_id, week)
     if result.status == "running_elsewhere":

@@ -1,4 +1,4 @@
-"""The weekly payday (DESIGN.md §6): snapshot, settle in set-based rounds, record stats.
+"""The weekly payday (docs/architecture.md, "Payday"): snapshot, settle in set-based rounds, record stats.
 
 Entry points: `run_payday` (exactly once per community and week, resumable),
 `dry_run`, `payday_status`, `unfunded_notices`, `recent_paydays`, the schedule

@@ -1,4 +1,4 @@
-"""The extension point for funding modes (DESIGN.md §5).
+"""The extension point for funding modes (docs/architecture.md, "Funding adapters").
 
 A community in `manual` mode needs no processor: settlement moves money between
 balances that treasurers credit and debit by hand. Any other mode (`stripe`) must

@@ -53,8 +53,6 @@ class ChargeReport:
     succeeded: int = 0
     declined: int = 0
     pending: int = 0
-    charged_minor: int = 0
-    fee_minor: int = 0
     notices: list[tuple[int, str]] = field(default_factory=list)  # (member id, message for them)
 
 
@@ -383,8 +381,6 @@ def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
     for row, (outcome, message) in outcomes:
         if outcome == "succeeded":
             report.succeeded += 1
-            report.charged_minor += row.amount_minor
-            report.fee_minor += row.fee_minor
         elif outcome == "declined":
             report.declined += 1
         else:

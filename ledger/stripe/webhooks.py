@@ -24,12 +24,6 @@ from ledger.stripe.charges import _latest_charge_id, _now, complete_charge, decl
 from ledger.stripe.onboarding import account_payable
 from ledger.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_events, stripe_reversals
 
-EVENTS = (
-    "checkout.session.completed", "setup_intent.succeeded", "account.updated", "payment_intent.succeeded",
-    "payment_intent.payment_failed", "charge.refunded", "charge.dispute.created",
-)
-
-
 class NotYet(Exception):
     """The event refers to something not recorded yet: answer 5xx so Stripe retries."""
 

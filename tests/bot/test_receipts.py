@@ -1,4 +1,4 @@
-"""Payday receipts (DESIGN.md §6): `/tip receipts on|off` through the console, and after a
+"""Payday receipts (docs/architecture.md, "Payday"): `/tip receipts on|off` through the console, and after a
 payday exactly one direct-message receipt per member who asked, with the right amounts."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Funding semantics of the payday (DESIGN.md §6), on both databases."""
+"""Funding semantics of the payday (docs/architecture.md, "Payday"), on both databases."""
 
 from __future__ import annotations
 
