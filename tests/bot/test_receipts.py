@@ -8,9 +8,10 @@ import asyncio
 import pytest
 
 from bot.platform import Platform
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.summary import announce, receipt_text
-from ledger.payday import run_payday
+from ledger.payday.engine import run_payday
 from ledger.payday.receipts import payday_receipts
 from tests.adapters.console.support import Console
 from tests.ledger.payday_helpers import WEEK
@@ -99,7 +100,7 @@ def payday_town(console: Console) -> int:
 
 
 def announcer(console: Console, platform: RecordingConsole) -> Runtime:
-    return Runtime(console.runtime.settings, ledger=console.runtime.ledger, platforms={"console": platform})
+    return build_runtime(console.runtime.settings, ledger=console.runtime.ledger, platforms={"console": platform})
 
 
 def test_after_a_payday_each_member_who_asked_gets_one_receipt(console: Console) -> None:

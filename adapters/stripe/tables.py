@@ -24,7 +24,7 @@ def _now() -> sa.sql.functions.Function:
     return sa.func.current_timestamp()
 
 
-# One row: this database's namespace for idempotency keys (ledger.stripe.keys).
+# One row: this database's namespace for idempotency keys (adapters.stripe.keys).
 stripe_installation = sa.Table(
     "stripe_installation", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from ledger.book import Book
 from ledger.models import members, transfers
 from ledger.payday.tables import payday_tips
-from ledger.stripe.snapshot import forget_running_sums, recompute_running_sums
-from ledger.stripe.tables import stripe_accounts, stripe_accruals, stripe_charges, stripe_customers, stripe_dues
+from ledger.payday.funding import forget_running_sums, recompute_running_sums
+from adapters.stripe.tables import stripe_accounts, stripe_accruals, stripe_charges, stripe_customers, stripe_dues
 
 PAUSE_AFTER_DECLINES = 3
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from bot.cli import main
-from ledger.stripe.tables import stripe_charges, stripe_settings
-from tests.stripe.conftest import SECRET_KEY
-from tests.stripe.helpers import StripeTown
-from tests.stripe.test_crashes import Crash, crash_at
+from adapters.stripe.tables import stripe_charges, stripe_settings
+from tests.adapters.stripe.conftest import SECRET_KEY
+from tests.adapters.stripe.helpers import StripeTown
+from tests.adapters.stripe.test_crashes import Crash, crash_at
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
+from adapters.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
 from tests.adapters.console.support import Console, make_runtime
-from tests.stripe.conftest import SECRET_KEY, WEBHOOK_SECRET
+from tests.adapters.stripe.conftest import SECRET_KEY, WEBHOOK_SECRET
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.api import Ledger
 from ledger.book import Book
-from ledger.stripe.tables import stripe_installation
+from adapters.stripe.tables import stripe_installation
 
 
 def namespace_of(book: Book) -> str:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from ledger.book import Book
 from ledger.errors import InvalidRequest
-from ledger.stripe.tables import FEES_PAID_BY, stripe_settings
+from adapters.stripe.tables import FEES_PAID_BY, stripe_settings
 
 
 def set_fees_paid_by(book: Book, community_id: int, paid_by: str) -> None:

@@ -21,11 +21,11 @@ import stripe
 from ledger.api import Ledger
 from ledger.book import Book
 from ledger.errors import InsufficientBalance
-from ledger.stripe.charges import AfterCall, _now
-from ledger.stripe.client import StripeConfig, call
-from ledger.stripe.concurrent import BATCH, send_all
-from ledger.stripe.keys import key, namespace
-from ledger.stripe.tables import stripe_charges, stripe_transfers
+from adapters.stripe.charges import AfterCall, _now
+from adapters.stripe.client import StripeConfig, call
+from adapters.stripe.concurrent import BATCH, send_all
+from adapters.stripe.keys import key, namespace
+from adapters.stripe.tables import stripe_charges, stripe_transfers
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.api import Ledger
 from ledger.book import Book
-from ledger.stripe.client import StripeConfig, call
-from ledger.stripe.keys import key, namespace
-from ledger.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
+from adapters.stripe.client import StripeConfig, call
+from adapters.stripe.keys import key, namespace
+from adapters.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
 
 AfterCall = Callable[[str, int], None]  # called after each Stripe call, before its local write (tests crash here)
 

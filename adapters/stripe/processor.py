@@ -20,11 +20,11 @@ import stripe
 
 from ledger.notices import queue_notices
 from ledger.records import Community
-from ledger.stripe.charges import ChargeReport, plan_charges, run_charges
-from ledger.stripe.client import StripeConfig, make_client
-from ledger.stripe.dues import accrue, settle_balance_paid
-from ledger.stripe.payouts import PayoutReport, run_payouts
-from ledger.stripe.tables import stripe_charges, stripe_transfers
+from adapters.stripe.charges import ChargeReport, plan_charges, run_charges
+from adapters.stripe.client import StripeConfig, make_client
+from adapters.stripe.dues import accrue, settle_balance_paid
+from adapters.stripe.payouts import PayoutReport, run_payouts
+from adapters.stripe.tables import stripe_charges, stripe_transfers
 
 if TYPE_CHECKING:
     from ledger.payday.engine import PaydayRun
@@ -100,7 +100,7 @@ def unpaid_lines(book, payday_id: int) -> int:
     cancelled and the money stays in the tipper's balance (never charged again)."""
     from ledger.errors import InsufficientBalance
     from ledger.models import transfers
-    from ledger.stripe.charges import _free_payday
+    from adapters.stripe.charges import _free_payday
 
     paid = sa.exists().where(transfers.c.payday_id == payday_id, transfers.c.kind == "tip",
                              transfers.c.from_account_id == stripe_charges.c.member_id,

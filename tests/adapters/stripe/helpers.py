@@ -1,5 +1,5 @@
 """A small Stripe-mode community for tests, built through the real code paths:
-the ledger API, ledger.stripe's calls to Stripe (localstripe behind the recording
+the ledger API, adapters.stripe's calls to Stripe (localstripe behind the recording
 server) and signed webhook events."""
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import stripe
 from ledger.api import Ledger
 from ledger.check import check_ledger
 from ledger.money import Money
-from ledger.payday import run_payday
-from ledger.stripe.client import StripeConfig
-from ledger.stripe.onboarding import ensure_account, ensure_customer
-from ledger.stripe.processor import StripeProcessor
-from ledger.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_dues, stripe_transfers
-from ledger.stripe.webhooks import process
-from tests.stripe.conftest import WEBHOOK_SECRET
-from tests.stripe.fake_stripe import FakeStripe
+from ledger.payday.engine import run_payday
+from adapters.stripe.client import StripeConfig
+from adapters.stripe.onboarding import ensure_account, ensure_customer
+from adapters.stripe.processor import StripeProcessor
+from adapters.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_dues, stripe_transfers
+from adapters.stripe.webhooks import process
+from tests.adapters.stripe.conftest import WEBHOOK_SECRET
+from tests.adapters.stripe.fake_stripe import FakeStripe
 
 WEEK = dt.date(2026, 11, 23)  # a Monday
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -69,7 +69,7 @@ class StripeTown:
         return member.id
 
     def card(self, name: str, payment_method: str = "pm_card_visa") -> str:
-        """A Customer (ledger.stripe), a SetupIntent confirmed at localstripe, and its
+        """A Customer (adapters.stripe), a SetupIntent confirmed at localstripe, and its
         setup_intent.succeeded event applied."""
         member_id = self.ids.get(name) or self.member(name, receiving=False)
         customer_id = ensure_customer(self.ledger, self.client, self.config, member_id)
@@ -80,7 +80,7 @@ class StripeTown:
         return intent.payment_method
 
     def recipient(self, name: str) -> str:
-        """A connected account (ledger.stripe) that Stripe then says can be paid."""
+        """A connected account (adapters.stripe) that Stripe then says can be paid."""
         member_id = self.ids.get(name) or self.member(name)
         account_id = ensure_account(self.ledger, self.client, self.config, member_id)
         process(self.ledger, event("account.updated", self.fake.activate(account_id)))

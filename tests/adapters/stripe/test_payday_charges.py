@@ -3,9 +3,9 @@ PaymentIntents, declines) and the recording server (Accounts, Transfers), on bot
 
 from __future__ import annotations
 
-from ledger.stripe.fees import gross_up
-from ledger.stripe.keys import key, namespace
-from tests.stripe.helpers import StripeTown
+from adapters.stripe.fees import gross_up
+from adapters.stripe.keys import key, namespace
+from tests.adapters.stripe.helpers import StripeTown
 
 
 def town(ledger, client, config, fake) -> StripeTown:
@@ -84,7 +84,7 @@ def test_only_recipients_stripe_can_pay_count(ledger, client, config, fake):
 
 
 def test_recipients_bear_the_fee_pro_rata_when_the_community_chooses(ledger, client, config, fake):
-    from ledger.stripe.tables import stripe_settings
+    from adapters.stripe.tables import stripe_settings
 
     t = town(ledger, client, config, fake)
     ledger.run(lambda book: book.conn.execute(stripe_settings.insert().values(
@@ -167,18 +167,16 @@ def test_429s_and_dropped_connections_are_retried_with_the_same_key(ledger, clie
     t.check()
 
 
-def test_the_registered_processor_runs_a_stripe_payday_from_the_settings(ledger, client, config, fake, runtime):
-    from bot.scheduler import prepare
-    from ledger.payday import run_payday
-    from tests.stripe.helpers import WEEK
+def test_the_runtimes_processor_runs_a_stripe_payday_from_the_settings(ledger, client, config, fake, runtime):
+    from ledger.payday.engine import run_payday
+    from tests.adapters.stripe.helpers import WEEK
 
     t = town(ledger, client, config, fake)
     t.card("alice")
     t.recipient("bob")
     t.tip("alice", "bob", 1000)
-    prepare(runtime)  # what `tipbot run` and `tipbot payday` do: register, hand over the settings
-
-    result = run_payday(ledger, t.community_id, WEEK, crash=None)  # no processor given: the registered one
+    # what `tipbot run` and `tipbot payday` do: the processors of the funding adapters the root built
+    result = run_payday(ledger, t.community_id, WEEK, processors=runtime.processors, crash=None)
 
     assert result.status == "ran" and result.stats["paid_minor"] == 1000
     assert [c.status for c in t.charges()] == ["succeeded"] and len(fake.transfers()) == 1

@@ -8,17 +8,20 @@ import socket
 import threading
 import time
 import warnings
+from dataclasses import replace
 
 import httpx
 import pytest
 import uvicorn
 
+from adapters.stripe import StripeFunding
+from adapters.stripe.config import StripeSettings
 from bot.config import Settings
-from bot.handlers.stripe import client_for, configure, stripe_config
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.web import build_app
 from ledger.api import Ledger
-from tests.stripe.fake_stripe import FakeStripe, LoopThread
+from tests.adapters.stripe.fake_stripe import FakeStripe, LoopThread
 
 SECRET_KEY = "sk_test_tipbot"
 WEBHOOK_SECRET = "whsec_test_tipbot"
@@ -73,30 +76,27 @@ class Web:
         self.thread.join(timeout=10)
 
 
-def make_settings(db_url: str, api_url: str, **extra) -> Settings:
-    values = {"database_url": db_url, "stripe_secret_key": SECRET_KEY, "stripe_webhook_secret": WEBHOOK_SECRET,
-              "stripe_api_url": api_url, "stripe_concurrency": 4, "public_url": "https://tipbot.example"}
-    values.update(extra)
-    return Settings(**values)
+def stripe_funding(settings: Settings, api_url: str) -> StripeFunding:
+    return StripeFunding(settings, StripeSettings(
+        stripe_secret_key=SECRET_KEY, stripe_webhook_secret=WEBHOOK_SECRET, stripe_api_url=api_url,
+        stripe_concurrency=4))
 
 
 @pytest.fixture
 def runtime(ledger: Ledger, fake: FakeStripe, db_url: str) -> Runtime:
-    runtime = Runtime(make_settings(db_url, fake.url), ledger=ledger, platforms={})  # type: ignore[attr-defined]
-    configure(runtime.settings)
-    return runtime
+    settings = Settings(database_url=db_url, public_url="https://tipbot.example")
+    return build_runtime(settings, ledger=ledger, platforms={},
+                         funding={"stripe": stripe_funding(settings, fake.url)})  # type: ignore[attr-defined]
 
 
 @pytest.fixture
 def config(runtime: Runtime):
-    from dataclasses import replace
-
-    return replace(stripe_config(runtime.settings), backoff_base_ms=10)
+    return replace(runtime.funding["stripe"].config, backoff_base_ms=10)
 
 
 @pytest.fixture
-def client(config):
-    return client_for(config)
+def client(runtime: Runtime, config):
+    return runtime.funding["stripe"].client(config)
 
 
 @pytest.fixture

@@ -29,13 +29,13 @@ from ledger.book import Book
 from ledger.models import transfers
 from ledger.payday.tables import payday_tips
 from ledger.money import format_money
-from ledger.stripe.client import StripeConfig, call
-from ledger.stripe.concurrent import send_all
-from ledger.stripe.dues import PAUSE_AFTER_DECLINES, payable_members
-from ledger.stripe.snapshot import forget_running_sums, recompute_running_sums
-from ledger.stripe.fees import plan_charge, split_pro_rata
-from ledger.stripe.keys import key, namespace
-from ledger.stripe.tables import (
+from adapters.stripe.client import StripeConfig, call
+from adapters.stripe.concurrent import send_all
+from adapters.stripe.dues import PAUSE_AFTER_DECLINES, payable_members
+from ledger.payday.funding import forget_running_sums, recompute_running_sums
+from adapters.stripe.fees import plan_charge, split_pro_rata
+from adapters.stripe.keys import key, namespace
+from adapters.stripe.tables import (
     stripe_accounts, stripe_charges, stripe_customers, stripe_dues, stripe_settings, stripe_transfers,
 )
 

@@ -9,10 +9,10 @@ import time
 import httpx
 import pytest
 
-from ledger.stripe.tables import stripe_charges, stripe_events, stripe_reversals
+from adapters.stripe.tables import stripe_charges, stripe_events, stripe_reversals
 from tests.dbs import dump_tables
-from tests.stripe.conftest import WEBHOOK_SECRET
-from tests.stripe.helpers import StripeTown, event, signed
+from tests.adapters.stripe.conftest import WEBHOOK_SECRET
+from tests.adapters.stripe.helpers import StripeTown, event, signed
 
 
 def deliver(web, evt: dict, **kwargs) -> httpx.Response:
@@ -22,7 +22,7 @@ def deliver(web, evt: dict, **kwargs) -> httpx.Response:
 
 def setup_intent(t: StripeTown, name: str, payment_method: str = "pm_card_visa") -> dict:
     """A SetupIntent confirmed at localstripe for the member's Customer."""
-    from ledger.stripe.onboarding import ensure_customer
+    from adapters.stripe.onboarding import ensure_customer
 
     member = t.ids.get(name) or t.member(name, receiving=False)
     customer = ensure_customer(t.ledger, t.client, t.config, member)
@@ -71,7 +71,7 @@ def test_events_in_any_order_keep_the_newest_card_and_account_state(t, web):
     assert late == "ignored: a newer card is saved"
     assert t.customer("alice").payment_method_id == newer["payment_method"]
 
-    from ledger.stripe.onboarding import ensure_account
+    from adapters.stripe.onboarding import ensure_account
 
     bob = t.member("bob", receiving=False)
     account = ensure_account(t.ledger, t.client, t.config, bob)
@@ -149,7 +149,7 @@ def test_an_event_about_a_charge_not_recorded_yet_is_refused_for_a_retry(t, web,
 
 
 def test_localstripe_delivers_payment_intent_succeeded_that_completes_a_crashed_charge(t, web, localstripe_url):
-    from tests.stripe.test_crashes import Crash, crash_at
+    from tests.adapters.stripe.test_crashes import Crash, crash_at
 
     t.card("alice")
     t.recipient("bob")

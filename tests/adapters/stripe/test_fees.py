@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.stripe.fees import BP, fee_of, gross_up, plan_charge, split_pro_rata
+from adapters.stripe.fees import BP, fee_of, gross_up, plan_charge, split_pro_rata
 
 amounts = st.integers(min_value=1, max_value=10**12)
 rates = st.integers(min_value=0, max_value=BP - 1)

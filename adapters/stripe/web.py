@@ -1,7 +1,7 @@
 """Stripe's HTTP endpoints in the web app: the webhook and the page people return to.
 
 POST /stripe/webhook verifies Stripe's signature (bad or missing: 400, nothing is
-recorded), then applies the event once (ledger.stripe.webhooks.process) in a worker
+recorded), then applies the event once (adapters/stripe/webhooks.py `process`) in a worker
 thread. An event about something not recorded yet answers 503, so Stripe sends it
 again later; any other failure answers 500 for the same reason.
 """
@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.handlers.stripe import client_for, configure, stripe_config
-from ledger.stripe.webhooks import NotYet, process, verify
+from adapters.stripe.webhooks import NotYet, process, verify
 
 if TYPE_CHECKING:
+    from adapters.stripe.handlers import StripeFunding
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -36,17 +36,16 @@ RETURN_MESSAGES = {
 }
 
 
-def routes(runtime: Runtime) -> list[BaseRoute]:
-    configure(runtime.settings)
+def routes(runtime: Runtime, funding: StripeFunding) -> list[BaseRoute]:
     return [
-        Route("/stripe/webhook", _webhook(runtime), methods=["POST"], name="stripe_webhook"),
+        Route("/stripe/webhook", _webhook(runtime, funding), methods=["POST"], name="stripe_webhook"),
         Route("/stripe/return", _return_page, methods=["GET"], name="stripe_return"),
     ]
 
 
-def _webhook(runtime: Runtime):
+def _webhook(runtime: Runtime, funding: StripeFunding):
     async def webhook(request: Request) -> JSONResponse:
-        config = stripe_config(runtime.settings)
+        config = funding.config
         if config is None or not config.webhook_secret:
             return JSONResponse({"error": "Stripe webhooks are not configured here"}, status_code=404)
         payload = await request.body()
@@ -56,7 +55,7 @@ def _webhook(runtime: Runtime):
             log.warning("stripe webhook with a bad signature refused")
             return JSONResponse({"error": "bad signature"}, status_code=400)
         try:
-            outcome = await asyncio.to_thread(process, runtime.ledger, event, client_for(config))
+            outcome = await asyncio.to_thread(process, runtime.ledger, event, funding.client(config))
         except NotYet as error:
             log.info("stripe event %s not applicable yet: %s", event.get("id"), error)
             return JSONResponse({"error": "not yet: send again later"}, status_code=503)

@@ -290,7 +290,7 @@ class LoopThread:
 
 
 def main() -> None:
-    """`python -m tests.stripe.fake_stripe [--port P] [--delay S]`: serve on 127.0.0.1, print the URL."""
+    """`python -m tests.adapters.stripe.fake_stripe [--port P] [--delay S]`: serve on 127.0.0.1, print the URL."""
     import argparse
 
     parser = argparse.ArgumentParser(description="A Stripe API server on 127.0.0.1 (no upstream).")

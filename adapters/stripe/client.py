@@ -1,7 +1,7 @@
 """The Stripe client, and the one retry policy every Stripe call goes through.
 
-`StripeConfig` carries plain values (bot/ builds it from its settings), so ledger/
-never imports bot/. Every call carries an idempotency key derived from a local row;
+`StripeConfig` carries plain values (adapters/stripe/config.py builds it from the
+settings). Every call carries an idempotency key derived from a local row;
 on a 429, a network error or a 5xx the same call is sent again with the same key
 after an exponential backoff, so Stripe can never act on it twice.
 """

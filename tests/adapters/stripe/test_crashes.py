@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.stripe.keys import key, namespace
-from ledger.stripe.onboarding import ensure_account, ensure_customer, start_checkout
-from ledger.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
-from tests.stripe.helpers import StripeTown
+from adapters.stripe.keys import key, namespace
+from adapters.stripe.onboarding import ensure_account, ensure_customer, start_checkout
+from adapters.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
+from tests.adapters.stripe.helpers import StripeTown
 
 
 class Crash(BaseException):
@@ -136,9 +136,9 @@ def test_crash_after_creating_a_connected_account(ledger, client, config, fake):
 def test_a_webhook_and_the_rerun_racing_to_complete_a_crashed_charge_record_it_once(ledger, client, config, fake):
     import threading
 
-    from ledger.stripe.processor import StripeProcessor
-    from ledger.stripe.webhooks import process
-    from tests.stripe.helpers import event
+    from adapters.stripe.processor import StripeProcessor
+    from adapters.stripe.webhooks import process
+    from tests.adapters.stripe.helpers import event
 
     t = StripeTown(ledger, client, config, fake)
     t.card("alice")
@@ -167,8 +167,8 @@ def test_a_webhook_and_the_rerun_racing_to_complete_a_crashed_charge_record_it_o
 
 
 def test_a_payment_failed_event_records_the_decline_of_a_crashed_charge(ledger, client, config, fake):
-    from ledger.stripe.webhooks import process
-    from tests.stripe.helpers import event
+    from adapters.stripe.webhooks import process
+    from tests.adapters.stripe.helpers import event
 
     t = StripeTown(ledger, client, config, fake)
     t.card("carol", "pm_card_chargeCustomerFail")

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import stripe
 
 from ledger.api import Ledger
-from ledger.stripe.payouts import transfer_group
-from ledger.stripe.tables import stripe_charges, stripe_reversals, stripe_transfers
+from adapters.stripe.payouts import transfer_group
+from adapters.stripe.tables import stripe_charges, stripe_reversals, stripe_transfers
 
 
 @dataclass(frozen=True)

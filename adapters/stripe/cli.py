@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from bot.cli import add_database_option
-from bot.config import Settings
+from adapters.stripe.reconcile import reconcile
+from adapters.stripe.settings import set_fees_paid_by
+from bot.cli_options import add_database_option, open_runtime
+from ledger.api import Ledger
+
+if TYPE_CHECKING:
+    from adapters.stripe.handlers import StripeFunding
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction, funding: StripeFunding) -> None:
     parser = subparsers.add_parser("stripe", help="Stripe funding: reconcile with Stripe, choose who pays fees")
     sub = parser.add_subparsers(dest="stripe_command", metavar="ACTION", required=True)
-    reconcile = sub.add_parser(
+    check = sub.add_parser(
         "reconcile", help="compare local charges and transfers with Stripe's; exit 1 on any difference")
-    reconcile.add_argument("--payday", type=int, metavar="N", help="only payday N (its id)")
-    add_database_option(reconcile)
-    reconcile.set_defaults(handler=cmd_reconcile)
+    check.add_argument("--payday", type=int, metavar="N", help="only payday N (its id)")
+    add_database_option(check)
+    check.set_defaults(handler=lambda args: cmd_reconcile(args, funding))
     fees = sub.add_parser("fees", help="who pays card fees in a community: the tipper on top, or recipients pro rata")
     fees.add_argument("community", metavar="COMMUNITY", help="the community's name")
     fees.add_argument("paid_by", choices=("tipper", "recipients"))
@@ -24,21 +30,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fees.set_defaults(handler=cmd_fees)
 
 
-def _ledger(args: argparse.Namespace):
-    from ledger.api import Ledger
-
-    return Ledger.connect(args.database or Settings().database_url)
+def _ledger(args: argparse.Namespace) -> Ledger:
+    return open_runtime(args).ledger
 
 
-def cmd_reconcile(args: argparse.Namespace) -> int:
-    from bot.handlers.stripe import client_for, stripe_config
-    from ledger.stripe.reconcile import reconcile
-
-    config = stripe_config(Settings())
+def cmd_reconcile(args: argparse.Namespace, funding: StripeFunding) -> int:
+    config = funding.config
     if config is None:
         print("STRIPE_SECRET_KEY is not set: nothing to reconcile against.", file=sys.stderr)
         return 2
-    differences = reconcile(_ledger(args), client_for(config), payday_id=args.payday)
+    differences = reconcile(_ledger(args), funding.client(config), payday_id=args.payday)
     scope = f"payday {args.payday}" if args.payday is not None else "every payday"
     if not differences:
         print(f"Stripe reconcile ({scope}): every charge and transfer matches Stripe.")
@@ -50,8 +51,6 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def cmd_fees(args: argparse.Namespace) -> int:
-    from ledger.stripe.settings import set_fees_paid_by
-
     ledger = _ledger(args)
     community = ledger.read(lambda book: book.community_by_name(args.community))
     if community is None:

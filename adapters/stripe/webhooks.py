@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from ledger.api import Ledger
 from ledger.book import Book
 from ledger.models import members
-from ledger.stripe.charges import _latest_charge_id, _now, complete_charge, decline_charge
-from ledger.stripe.onboarding import account_payable
-from ledger.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_events, stripe_reversals
+from adapters.stripe.charges import _latest_charge_id, _now, complete_charge, decline_charge
+from adapters.stripe.onboarding import account_payable
+from adapters.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_events, stripe_reversals
 
 class NotYet(Exception):
     """The event refers to something not recorded yet: answer 5xx so Stripe retries."""

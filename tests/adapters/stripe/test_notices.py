@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 
 from bot.platform import Platform
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.summary import Announcement, deliver_notices
 from ledger.notices import unsent_notices
-from tests.stripe.helpers import StripeTown
+from tests.adapters.stripe.helpers import StripeTown
 
 
 class RecordingConsole(Platform):
@@ -37,7 +38,7 @@ def test_a_decline_is_queued_once_and_delivered_once(ledger, client, config, fak
     assert [(member, "/tip fund" in text) for _, member, text in queued] == [(town.ids["carol"], True)]
 
     console = RecordingConsole()
-    sender = Runtime(runtime.settings, ledger=ledger, platforms={"console": console})
+    sender = build_runtime(runtime.settings, ledger=ledger, platforms={"console": console})
     first, second = Announcement(None), Announcement(None)
     asyncio.run(deliver_notices(sender, community_id, first))
     asyncio.run(deliver_notices(sender, community_id, second))
