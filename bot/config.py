@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     port: int = 8000
     confirm_weekly_over_minor: int = Field(2500, description="weekly tips above this ask for confirmation")
     scheduler: bool = Field(True, description="run the payday scheduler in `tipbot run`")
+    operations_retention_days: int = Field(
+        7, ge=3, description="keep idempotency records this many days (at least Stripe's 3 days of retries)")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN", "slack_bot_token"))
     slack_signing_secret: SecretStr | None = Field(

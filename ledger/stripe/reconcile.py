@@ -21,7 +21,7 @@ import stripe
 from ledger.api import Ledger
 from ledger.stripe.payouts import transfer_group
 from ledger.stripe.tables import stripe_charges, stripe_events, stripe_reversals, stripe_transfers
-from ledger.stripe.webhooks import UNKNOWN_CHARGE
+from ledger.stripe.webhooks import UNKNOWN_CHARGE, unknown_charge_ref
 
 
 @dataclass(frozen=True)
@@ -48,13 +48,24 @@ class UnknownEvent:
 
 def unknown_events(ledger: Ledger) -> list[UnknownEvent]:
     """Every event recorded as about an unknown charge, with the charge's row if it exists now."""
-    ref = stripe_events.c.charge_ref
-    rows = ledger.read(lambda book: book.conn.execute(
-        sa.select(stripe_events.c.event_id, stripe_events.c.type, ref, stripe_charges.c.id)
-        .outerjoin(stripe_charges, sa.or_(stripe_charges.c.charge_id == ref, stripe_charges.c.payment_intent_id == ref))
-        .where(stripe_events.c.outcome.startswith(UNKNOWN_CHARGE))
-        .order_by(stripe_events.c.received_at, stripe_events.c.event_id)).all())
-    return [UnknownEvent(*row) for row in rows]
+    def load(book):
+        events = book.conn.execute(
+            sa.select(stripe_events.c.event_id, stripe_events.c.type, stripe_events.c.outcome)
+            .where(stripe_events.c.outcome.startswith(UNKNOWN_CHARGE))
+            .order_by(stripe_events.c.received_at, stripe_events.c.event_id)).all()
+        refs = {event.event_id: unknown_charge_ref(event.outcome) for event in events}
+        wanted = sorted({ref for ref in refs.values() if ref})
+        rows = {}
+        if wanted:
+            for row in book.conn.execute(sa.select(stripe_charges.c.id, stripe_charges.c.charge_id,
+                                                   stripe_charges.c.payment_intent_id)
+                                         .where(sa.or_(stripe_charges.c.charge_id.in_(wanted),
+                                                       stripe_charges.c.payment_intent_id.in_(wanted)))):
+                rows.update({ref: row.id for ref in (row.charge_id, row.payment_intent_id) if ref})
+        return [UnknownEvent(event.event_id, event.type, refs[event.event_id],
+                             rows.get(refs[event.event_id] or "")) for event in events]
+
+    return ledger.read(load)
 
 
 def _status_of(intent: dict) -> str:

@@ -2,7 +2,7 @@
 
 Each row's id is the Stripe idempotency key of the call it stands for, so a crash
 between the call and the local write is healed by calling again: Stripe replays
-the first answer and the row completes. Migration 0004_stripe creates these (0009_hardening adds `stripe_events.charge_ref`).
+the first answer and the row completes. Migration 0004_stripe creates exactly these.
 """
 
 from __future__ import annotations
@@ -154,8 +154,6 @@ stripe_events = sa.Table(
     sa.Column("object_id", sa.String(255)),
     sa.Column("outcome", sa.String(200), nullable=False),
     sa.Column("received_at", UtcTime, nullable=False, server_default=_now()),
-    # The charge a refund or dispute was about when Tipbot had no row for it (0009_hardening).
-    sa.Column("charge_ref", sa.String(255)),
 )
 
 # Refunds and disputes turned into reversing transfers: each once.

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import re
 import time
 
 import sqlalchemy as sa
@@ -44,6 +45,7 @@ EVENTS = (
 
 TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE  # 300: how far a signature's time may be from ours
 UNKNOWN_CHARGE = "unknown charge"  # the outcome's start for events about charges Tipbot has no row for
+_UNKNOWN_OUTCOME = re.compile(rf"{UNKNOWN_CHARGE} (\S+): ")
 
 
 class NotYet(Exception):
@@ -295,6 +297,16 @@ def prepare(event: dict[str, Any], client: stripe.StripeClient | None) -> dict[s
     return event
 
 
+def unknown_charge_outcome(charge_ref: str) -> str:
+    return f"{UNKNOWN_CHARGE} {charge_ref}: not applied (another product's, or missing from this database)"
+
+
+def unknown_charge_ref(outcome: str) -> str | None:
+    """The charge an event recorded with `unknown_charge_outcome` was about (None for other outcomes)."""
+    m = _UNKNOWN_OUTCOME.match(outcome)
+    return m[1] if m else None
+
+
 def _recorded_outcome(book: Book, event_id: str, *, lock: bool = False) -> str | None:
     query = sa.select(stripe_events.c.outcome).where(stripe_events.c.event_id == event_id)
     return book.conn.execute(query.with_for_update() if lock else query).scalar()
@@ -324,15 +336,13 @@ def process(ledger: Ledger, event: dict[str, Any], client: stripe.StripeClient |
             earlier = _recorded_outcome(book, event_id, lock=True)
             if earlier is None or not earlier.startswith(UNKNOWN_CHARGE):
                 return "duplicate"
-        charge_ref = None
         try:
             with book.conn.begin_nested():  # an unknown charge rolls back only the handler's work
                 outcome = handler(book, obj, created) if handler is not None else "ignored: not an event Tipbot uses"
         except UnknownCharge as unknown:
-            charge_ref = unknown.charge_ref[:255]
-            outcome = f"{UNKNOWN_CHARGE} {charge_ref}: not applied (another product's, or missing from this database)"
+            outcome = unknown_charge_outcome(unknown.charge_ref)
         book.conn.execute(stripe_events.update().where(stripe_events.c.event_id == event_id)
-                          .values(outcome=outcome[:200], charge_ref=charge_ref))
+                          .values(outcome=outcome[:200]))
         return outcome
 
     return ledger.run(op).value
