@@ -73,11 +73,11 @@ def main(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO |
     stdout = stdout or sys.stdout
     try:
         session = open_session(args)
-    except Exception as error:  # e.g. PostgreSQL without the schema: say what to do
-        from sqlalchemy.exc import SQLAlchemyError
+    except Exception as error:  # PostgreSQL without the schema: say what to do
+        from sqlalchemy.exc import ProgrammingError
 
-        if not isinstance(error, SQLAlchemyError):
-            raise
+        if not isinstance(error, ProgrammingError):
+            raise  # unreachable server, unknown driver: `tipbot` says so in one line
         print(f"tipbot console: can't use the database ({type(error).__name__}). For PostgreSQL, create the "
               f"schema first with `tipbot db upgrade --database URL`.", file=sys.stderr)
         return 2
