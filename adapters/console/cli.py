@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from adapters.console.render import render, to_json
+from adapters.console.render import escape_controls, render, to_json
 from adapters.console.session import ConsoleSession, Result, valid_name
 
 PROG_HELP = """\
@@ -110,4 +110,4 @@ def format_result(result: Result, *, as_json: bool) -> str:
         return json.dumps(data) + "\n"
     body = "\n".join([render(result.reply), *result.summaries])
     indented = "\n".join(f"  {line}" if line else "" for line in body.splitlines())
-    return f"{result.line}\n{indented}\n\n"
+    return f"{escape_controls(result.line)}\n{indented}\n\n"
