@@ -50,6 +50,8 @@ class Settings(FileSettings):
     port: int = 8000
     confirm_weekly_over_minor: int = Field(2500, description="weekly tips above this ask for confirmation")
     scheduler: bool = Field(True, description="run the payday scheduler in `tipbot run`")
+    operations_retention_days: int = Field(
+        7, ge=3, description="keep idempotency records this many days (at least Stripe's 3 days of retries)")
 
     # The HTTP edge (bot/web.py, bot/cli_run.py): refuse junk before it costs memory or a connection.
     max_body_bytes: int = Field(64 * 1024, gt=0, description="largest request body on routes without their own limit")
