@@ -32,8 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.api import Ledger
 from ledger.book import Book
-from ledger.models import members
-from adapters.stripe.charges import _latest_charge_id, _now, complete_charge, decline_charge
+from adapters.stripe.charges import latest_charge_id, sql_now, complete_charge, decline_charge
 from adapters.stripe.onboarding import account_payable
 from adapters.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_events, stripe_reversals
 
@@ -113,7 +112,7 @@ def _save_card(book: Book, *, customer_id: str | None, member_id: int | None, pa
         .where(stripe_customers.c.member_id == row.member_id,
                sa.or_(stripe_customers.c.payment_method_at.is_(None), stripe_customers.c.payment_method_at <= created))
         .values(payment_method_id=pm_id, card_label=label, payment_method_at=created, declines=0,
-                customer_id=sa.func.coalesce(stripe_customers.c.customer_id, customer_id), updated_at=_now())
+                customer_id=sa.func.coalesce(stripe_customers.c.customer_id, customer_id), updated_at=sql_now())
     ).rowcount
     return "card saved" if changed else "ignored: a newer card is saved"
 
@@ -150,12 +149,12 @@ def on_account_updated(book: Book, obj: dict, created: int) -> str:
         stripe_accounts.update()
         .where(stripe_accounts.c.member_id == row.member_id,
                sa.or_(stripe_accounts.c.status_at.is_(None), stripe_accounts.c.status_at <= created))
-        .values(payable=payable, status_at=created, account_id=account_id, updated_at=_now())
+        .values(payable=payable, status_at=created, account_id=account_id, updated_at=sql_now())
     ).rowcount
     if not changed:
         return "ignored: a newer account status is recorded"
     if payable:  # connecting an account to be paid is opting in to receive
-        book.conn.execute(members.update().where(members.c.id == row.member_id).values(receiving=True))
+        book.set_receiving(row.member_id, True)
     return "account payable" if payable else "account not payable"
 
 
@@ -193,7 +192,7 @@ def on_payment_intent_succeeded(book: Book, obj: dict, created: int) -> str:
     row = _intent_row(book, obj)
     if row is None:
         return "ignored: not a Tipbot charge"
-    if complete_charge(book, row.id, obj["id"], _latest_charge_id(obj)):
+    if complete_charge(book, row.id, obj["id"], latest_charge_id(obj)):
         return "charge completed"
     return f"charge already {row.status}"
 
@@ -237,7 +236,7 @@ def reverse(book: Book, row, *, kind: str, source_id: str, amount_minor: int) ->
         book.apply_moves(community, [(losses, clearing, amount - from_tipper)], kind=kind, note=note,
                          overdraw=frozenset({losses}))
     book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == row.id)
-                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=_now()))
+                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=sql_now()))
     return f"{kind} recorded"
 
 
