@@ -18,14 +18,33 @@ payday id). Only money received in round N can fund more in round N+1, so later
 rounds look only at members who just received. Rounds repeat until one funds
 nothing. Each round commits with its stage, so a crash resumes at the next one.
 
+Reservations (two-phase): what the plan will take from a member's balance is held
+on their account row while the payday runs, in the same transaction as the round
+that planned it: `accounts.reserved_minor` grows by the member's net planned
+spending, GREATEST(spent - received, 0) (kept per payday in
+`payday_members.reserved_minor`), and every other payment spends only
+`balance - reserved` (ledger/transfers.py); the schema's
+CHECK (balance >= reserved) makes that a guarantee. So a round plans only money
+that is really there: besides the working balance above (snapshot balance plus
+what earlier rounds credited), a tip is funded only while
+
+    cum_minor <= (balance - reserved now) + this payday's reservation + received
+
+i.e. what a member spent between the snapshot and the round is not planned again.
+On PostgreSQL the round first locks, in id order like every transfer, the
+accounts whose reservation it may change, so the balance it reads is the balance
+it reserves on. Members' spending during the payday then can never make a
+planned tip unpayable.
+
 Applying the plan is one transaction, shaped like the raw lower bound: one
 INSERT ... SELECT of every funded tip into transfers (UNIQUE(payday, from, to)
 makes a double payment impossible) and one UPDATE of the accounts by each
-member's net (received - spent). The net is never below minus the balance the
-plan spent, so CHECK(balance >= 0) holds row by row, unless the member spent
-money elsewhere while the payday ran: then the CHECK refuses the UPDATE, the
-transaction rolls back, and the plan is rebuilt from what those members really
-have (`replan`).
+member's net (received - spent) that releases the reservation with it, so the
+CHECKs hold row by row by construction.
+
+A plan without its reservations (left at `planned` or mid-rounds by a version
+before reservations existed) can't be trusted to settle: `plan_is_reserved`
+finds it and `restart_planning` starts over from the snapshot.
 """
 
 from __future__ import annotations
@@ -55,8 +74,10 @@ WITH funded AS (
     SELECT pt.tipper_id, pt.tippee_id, pt.amount_minor
     FROM payday_tips pt
     JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
+    JOIN accounts a ON a.id = pm.member_id
     WHERE pt.payday_id = :payday_id AND pt.due
       AND pt.cum_minor > pm.spent_minor AND pt.cum_minor <= pm.spent_minor + pm.balance_minor
+      AND pt.cum_minor <= a.balance_minor - a.reserved_minor + pm.reserved_minor + pm.received_minor
       {later_round}
 ),
 moves AS (
@@ -79,6 +100,33 @@ WHERE payday_members.payday_id = :payday_id AND payday_members.member_id = moves
 """
 _LATER_ROUND = "AND pm.received_round = :previous_round"
 
+# PostgreSQL: the accounts a round may reserve on (members with money to plan: all in round 1,
+# those who just received later) or release (members holding a reservation), locked in id order.
+_LOCK_ROUND = """
+SELECT COUNT(*) FROM (
+    SELECT a.id FROM accounts a
+    JOIN payday_members pm ON pm.payday_id = :payday_id AND pm.member_id = a.id
+    WHERE pm.reserved_minor > 0 OR (pm.balance_minor > 0 {later_round})
+    ORDER BY a.id FOR UPDATE OF a
+) locked
+"""
+
+_NET = ("CASE WHEN payday_members.spent_minor > payday_members.received_minor "
+        "THEN payday_members.spent_minor - payday_members.received_minor ELSE 0 END")
+_RESERVE = f"""
+UPDATE accounts SET reserved_minor = accounts.reserved_minor + {_NET} - payday_members.reserved_minor
+FROM payday_members
+WHERE payday_members.payday_id = :payday_id AND accounts.id = payday_members.member_id
+  AND payday_members.reserved_minor <> {_NET}
+"""
+_RECORD_RESERVED = f"""
+UPDATE payday_members SET reserved_minor = {_NET}
+WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET}
+"""
+_UNRESERVED = f"""
+SELECT 1 FROM payday_members WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET}
+"""
+
 _TOTALS = sa.select(
     sa.func.coalesce(sa.func.sum(payday_members.c.tips_paid), 0),
     sa.func.coalesce(sa.func.sum(payday_members.c.spent_minor), 0),
@@ -92,60 +140,76 @@ JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipp
 WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
 """
 
-_UPDATE_ACCOUNTS = """
-UPDATE accounts SET balance_minor = accounts.balance_minor + pm.received_minor - pm.spent_minor
+_SETTLED = "pm.payday_id = :payday_id AND (pm.received_minor <> pm.spent_minor OR pm.reserved_minor <> 0)"
+_LOCK_SETTLEMENT = f"""
+SELECT COUNT(*) FROM (
+    SELECT a.id FROM accounts a JOIN payday_members pm ON pm.member_id = a.id
+    WHERE {_SETTLED} ORDER BY a.id FOR UPDATE OF a
+) locked
+"""
+_UPDATE_ACCOUNTS = f"""
+UPDATE accounts SET balance_minor = accounts.balance_minor + pm.received_minor - pm.spent_minor,
+                    reserved_minor = accounts.reserved_minor - pm.reserved_minor
 FROM payday_members pm
-WHERE pm.payday_id = :payday_id AND accounts.id = pm.member_id AND pm.received_minor <> pm.spent_minor
-"""
-
-_LEFT = "(a.balance_minor - COALESCE(d.delta_minor, 0))"  # what they have, less what a processor brought
-_REPLAN = f"""
-UPDATE payday_members
-SET start_balance_minor = CASE WHEN {_LEFT} < 0 THEN 0
-                               WHEN {_LEFT} < payday_members.start_balance_minor THEN {_LEFT}
-                               ELSE payday_members.start_balance_minor END
-FROM accounts a LEFT JOIN ({_BROUGHT_IN}) d ON d.account_id = a.id
-WHERE payday_members.payday_id = :payday_id AND a.id = payday_members.member_id
+WHERE accounts.id = pm.member_id AND {_SETTLED}
 """
 
 
-def plan_round(conn: sa.Connection, payday_id: int, number: int) -> tuple[int, int]:
-    """Fund round `number` in the working tables; returns (tips funded, amount)."""
+def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: bool = True) -> tuple[int, int]:
+    """Fund round `number` in the working tables and reserve what it spends; returns
+    (tips funded, amount). `reserve=False` (dry runs) plans the same without locking
+    or reserving anything."""
     params = {"payday_id": payday_id, "round": number, "previous_round": number - 1}
+    later_round = _LATER_ROUND if number > 1 else ""
     if number == 1:
         conn.execute(sa.text(_ADD_BROUGHT_IN), params)
+    if reserve and conn.dialect.name == "postgresql":
+        conn.execute(sa.text(_LOCK_ROUND.format(later_round=later_round)), params)
     mine = payday_members.c.payday_id == payday_id
     before_tips, before_minor = conn.execute(_TOTALS.where(mine)).one()
-    conn.execute(sa.text(_PLAN_ROUND.format(later_round=_LATER_ROUND if number > 1 else "")), params)
+    conn.execute(sa.text(_PLAN_ROUND.format(later_round=later_round)), params)
     after_tips, after_minor = conn.execute(_TOTALS.where(mine)).one()
     count, amount = int(after_tips - before_tips), int(after_minor - before_minor)
+    if reserve:
+        conn.execute(sa.text(_RESERVE), params)
+        conn.execute(sa.text(_RECORD_RESERVED), params)
     conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count, paid_minor=amount))
     return count, amount
 
 
-def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency: str) -> tuple[int, int]:
-    """Write the plan's transfers and move the balances; returns (transfers, amount).
+def plan_is_reserved(conn: sa.Connection, payday_id: int) -> bool:
+    """Whether this payday holds exactly what its plan spends (false: a plan from before reservations)."""
+    return conn.execute(sa.text(_UNRESERVED), {"payday_id": payday_id}).first() is None
 
-    Raises IntegrityError (CHECK) when a member spent elsewhere meanwhile; the
-    caller rolls back and calls `replan`.
-    """
+
+def restart_planning(conn: sa.Connection, payday_id: int) -> None:
+    """Drop the plan and what it holds reserved: planning starts over from the snapshot."""
+    params = {"payday_id": payday_id}
+    conn.execute(sa.text("""
+UPDATE accounts SET reserved_minor = accounts.reserved_minor - pm.reserved_minor
+FROM payday_members pm
+WHERE pm.payday_id = :payday_id AND accounts.id = pm.member_id AND pm.reserved_minor <> 0
+"""), params)
+    conn.execute(payday_members.update().where(payday_members.c.payday_id == payday_id).values(
+        balance_minor=payday_members.c.start_balance_minor, spent_minor=0, received_minor=0, tips_paid=0,
+        received_round=None, reserved_minor=0))
+    conn.execute(payday_rounds.delete().where(payday_rounds.c.payday_id == payday_id))
+
+
+def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency: str) -> tuple[int, int]:
+    """Write the plan's transfers, move the balances and release the reservations;
+    returns (transfers, amount). Every tip it pays was reserved, so it can't fail on a
+    balance, whatever members spent meanwhile."""
     params = {"payday_id": payday_id, "community_id": community_id, "currency": currency}
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(_LOCK_SETTLEMENT), params)
     conn.execute(sa.text(_INSERT_TRANSFERS), params)
     conn.execute(sa.text(_UPDATE_ACCOUNTS), params)
+    conn.execute(payday_members.update().where(payday_members.c.payday_id == payday_id,
+                                               payday_members.c.reserved_minor != 0).values(reserved_minor=0))
     count, amount = conn.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.column("amount_minor")), 0))
         .select_from(sa.table("transfers", sa.column("payday_id"), sa.column("kind"), sa.column("amount_minor")))
         .where(sa.column("payday_id") == payday_id, sa.column("kind") == "tip")
     ).one()
     return int(count), int(amount)
-
-
-def replan(conn: sa.Connection, payday_id: int) -> None:
-    """Start planning over, from the smaller of each member's snapshot balance and
-    what they have now (minus what a processor brought in this payday)."""
-    params = {"payday_id": payday_id}
-    conn.execute(sa.text(_REPLAN), params)
-    conn.execute(payday_members.update().where(payday_members.c.payday_id == payday_id).values(
-        balance_minor=payday_members.c.start_balance_minor, spent_minor=0, received_minor=0, tips_paid=0,
-        received_round=None))
-    conn.execute(payday_rounds.delete().where(payday_rounds.c.payday_id == payday_id))
