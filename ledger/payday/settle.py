@@ -25,12 +25,13 @@ spending, GREATEST(spent - received, 0) (kept per payday in
 `payday_members.reserved_minor`), and every other payment spends only
 `balance - reserved` (ledger/transfers.py); the schema's
 CHECK (balance >= reserved) makes that a guarantee. So a round plans only money
-that is really there: besides the working balance above (snapshot balance plus
-what earlier rounds credited), a tip is funded only while
+that is really there: before planning, each working balance (snapshot balance
+plus what earlier rounds credited) is lowered, if need be, to
 
-    cum_minor <= (balance - reserved now) + this payday's reservation + received
+    (balance - reserved now) + this payday's reservation + received - spent
 
-i.e. what a member spent between the snapshot and the round is not planned again.
+so what a member spent between the snapshot and the round is not planned again,
+and what arrived from outside still counts from the next payday.
 On PostgreSQL the round first locks, in id order like every transfer, the
 accounts whose reservation it may change, so the balance it reads is the balance
 it reserves on. Members' spending during the payday then can never make a
@@ -74,10 +75,8 @@ WITH funded AS (
     SELECT pt.tipper_id, pt.tippee_id, pt.amount_minor
     FROM payday_tips pt
     JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
-    JOIN accounts a ON a.id = pm.member_id
     WHERE pt.payday_id = :payday_id AND pt.due
       AND pt.cum_minor > pm.spent_minor AND pt.cum_minor <= pm.spent_minor + pm.balance_minor
-      AND pt.cum_minor <= a.balance_minor - a.reserved_minor + pm.reserved_minor + pm.received_minor
       {later_round}
 ),
 moves AS (
@@ -109,6 +108,17 @@ SELECT COUNT(*) FROM (
     WHERE pm.reserved_minor > 0 OR (pm.balance_minor > 0 {later_round})
     ORDER BY a.id FOR UPDATE OF a
 ) locked
+"""
+
+# What a member can still spend in this payday, now: what no payday has reserved, plus what
+# this payday holds for them, plus what it credited them, less what it spends of theirs.
+_LIVE = ("accounts.balance_minor - accounts.reserved_minor + payday_members.reserved_minor "
+         "+ payday_members.received_minor - payday_members.spent_minor")
+_CAP_TO_LIVE = f"""
+UPDATE payday_members SET balance_minor = {_LIVE}
+FROM accounts
+WHERE payday_members.payday_id = :payday_id AND accounts.id = payday_members.member_id
+  AND {_LIVE} < payday_members.balance_minor
 """
 
 _NET = ("CASE WHEN payday_members.spent_minor > payday_members.received_minor "
@@ -165,6 +175,7 @@ def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: boo
         conn.execute(sa.text(_ADD_BROUGHT_IN), params)
     if reserve and conn.dialect.name == "postgresql":
         conn.execute(sa.text(_LOCK_ROUND.format(later_round=later_round)), params)
+    conn.execute(sa.text(_CAP_TO_LIVE), params)
     mine = payday_members.c.payday_id == payday_id
     before_tips, before_minor = conn.execute(_TOTALS.where(mine)).one()
     conn.execute(sa.text(_PLAN_ROUND.format(later_round=later_round)), params)

@@ -8,7 +8,8 @@ Defined on `ledger.models.metadata`; migration 0002_payday creates them.
   funding order (`cum_minor`). One row per (payday, tipper, tippee).
 - `payday_members`: every member at the start: receiving flag, balance at the
   snapshot, and the working balance settlement draws on (snapshot balance plus
-  this payday's own transfers; money that arrives otherwise counts next week) and
+  this payday's own transfers, lowered to what they really have if they spent
+  meanwhile; money that arrives otherwise counts next week) and
   what the plan has funded so far from and to them (`spent_minor`, `received_minor`),
   and what the payday holds reserved on their account for it (`reserved_minor`).
 - `payday_rounds`: one row per planning round (tips and amount it funded).

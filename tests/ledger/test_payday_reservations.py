@@ -16,7 +16,7 @@ from ledger.check import check_reservations
 from ledger.errors import InsufficientBalance
 from ledger.models import accounts, transfers
 from ledger.money import Money
-from ledger.payday import PaydayCrash, payday_status
+from ledger.payday import PaydayCrash, payday_status, unfunded_notices
 from ledger.payday.tables import payday_members
 from tests.ledger.payday_helpers import WEEK, Town, book_state
 
@@ -200,6 +200,8 @@ def test_a_payday_left_with_an_unreserved_plan_resumes_to_completion(ledger, lef
     assert log.count("replanned") == 1 and log[-1] == "done"
     assert result.stats["tips_paid"] == 8 and result.stats["unfunded_tips"] == 2  # 43 covers 8 tips of 5
     assert town.balances()["ann"] == 3
+    [notice] = ledger.read(lambda book: unfunded_notices(book.conn, result.payday_id))
+    assert (notice.tips, notice.balance_minor) == (2, 3)  # what she really had left, not the snapshot's
     assert town.payday(crash=None).status == "already_ran"
     assert ledger.read(lambda book: check_reservations(book.conn)) == []
     book_state(ledger)
