@@ -108,8 +108,8 @@ UNSETTLED = ("started", "snapshotted", "funded", "planned")  # and "round N": st
 def check_reservations(connection: sa.Connection) -> list[str]:
     """Every account whose reservation is not exactly what unsettled paydays' plans still
     spend from it (GREATEST(spent - received, 0) per payday), which includes any
-    reservation left outside a running payday, and every payday that holds a
-    reservation after settling."""
+    reservation left outside a running payday. (Settlement releases a payday's
+    reservations; `payday_members.reserved_minor` then only records what it held.)"""
     pm = payday_members
     unsettled = sa.or_(paydays.c.stage.in_(UNSETTLED), paydays.c.stage.like("round %"))
     net = sa.case((pm.c.spent_minor > pm.c.received_minor, pm.c.spent_minor - pm.c.received_minor), else_=0)
@@ -140,11 +140,4 @@ def check_reservations(connection: sa.Connection) -> list[str]:
             problems.append(f"{where}: {reserved} is reserved but unsettled paydays' plans spend "
                             f"{format_money(int(r.spends_minor), r.currency)} from it "
                             f"(they hold {format_money(int(r.held_minor), r.currency)})")
-    settled = connection.execute(
-        sa.select(pm.c.payday_id, sa.func.count(), sa.func.sum(pm.c.reserved_minor))
-        .join(paydays, paydays.c.id == pm.c.payday_id)
-        .where(~unsettled, pm.c.reserved_minor != 0).group_by(pm.c.payday_id).order_by(pm.c.payday_id)
-    )
-    problems += [f"payday {payday_id} has settled but still records {count} reservation(s) "
-                 f"({int(total)} minor units)" for payday_id, count, total in settled]
     return problems

@@ -78,6 +78,15 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *, proces
 def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
     """Advance stage by stage until done; every step re-reads the committed stage."""
     ledger, community = run.ledger, run.community
+    # Whether the stored plan is covered by its reservations: checked once per driver, at the
+    # first round or settlement it resumes; from then on only this code's rounds change it.
+    trusted = {"plan": False}
+
+    def stale_plan(conn: sa.Connection) -> bool:
+        if not trusted["plan"]:
+            trusted["plan"] = plan_is_reserved(conn, run.payday_id)
+        return not trusted["plan"]
+
     while True:
         stage = _stage(ledger, run.payday_id)
         if stage == stages.DONE:
@@ -96,7 +105,7 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
             _stage_transaction(run, stage, _advance_to(run, stages.FUNDED))
         elif stage in (stages.SNAPSHOTTED, stages.FUNDED) or stage.startswith(stages.ROUND_PREFIX):
             def one_round(conn: sa.Connection, current: str) -> str:
-                if not plan_is_reserved(conn, run.payday_id):
+                if stale_plan(conn):
                     return _restart_planning(run, conn, current, processor)
                 number = stages.round_of(current) + 1
                 count, amount = plan_round(conn, run.payday_id, number)
@@ -109,7 +118,7 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
                 _analyze(ledger, "payday_members")
         elif stage == stages.PLANNED:
             def apply(conn: sa.Connection, current: str) -> str:
-                if not plan_is_reserved(conn, run.payday_id):
+                if stale_plan(conn):
                     return _restart_planning(run, conn, current, processor)
                 count, amount = apply_plan(conn, run.payday_id, community.id, community.currency)
                 stages.advance(conn, run.payday_id, current, stages.SETTLED)

@@ -99,15 +99,23 @@ WHERE payday_members.payday_id = :payday_id AND payday_members.member_id = moves
 """
 _LATER_ROUND = "AND pm.received_round = :previous_round"
 
-# PostgreSQL: the accounts a round may reserve on (members with money to plan: all in round 1,
-# those who just received later) or release (members holding a reservation), locked in id order.
+# PostgreSQL: the accounts a round may reserve on (its candidate tippers: members with money
+# to plan, in round 1 all of them, later those who just received) and, after round 1, those
+# it may release on (candidate tips' tippees holding a reservation), locked in id order.
 _LOCK_ROUND = """
 SELECT COUNT(*) FROM (
     SELECT a.id FROM accounts a
     JOIN payday_members pm ON pm.payday_id = :payday_id AND pm.member_id = a.id
-    WHERE pm.reserved_minor > 0 OR (pm.balance_minor > 0 {later_round})
+    WHERE (pm.balance_minor > 0 {later_round}) {releases}
     ORDER BY a.id FOR UPDATE OF a
 ) locked
+"""
+_RELEASES = """
+       OR (pm.reserved_minor > 0 AND pm.member_id IN (
+           SELECT pt.tippee_id FROM payday_tips pt
+           JOIN payday_members t ON t.payday_id = pt.payday_id AND t.member_id = pt.tipper_id
+           WHERE pt.payday_id = :payday_id AND pt.due AND t.received_round = :previous_round
+             AND pt.cum_minor > t.spent_minor AND pt.cum_minor <= t.spent_minor + t.balance_minor))
 """
 
 # What a member can still spend in this payday, now: what no payday has reserved, plus what
@@ -118,8 +126,12 @@ _CAP_TO_LIVE = f"""
 UPDATE payday_members SET balance_minor = {_LIVE}
 FROM accounts
 WHERE payday_members.payday_id = :payday_id AND accounts.id = payday_members.member_id
-  AND {_LIVE} < payday_members.balance_minor
+  AND {_LIVE} < payday_members.balance_minor {{candidates}}
 """
+_CANDIDATES = "AND payday_members.received_round = :previous_round"
+# After planning round N > 1, a member whose net changed spent in it (received in N - 1) or
+# received in it (now marked N).
+_CHANGED = "AND payday_members.received_round IN (:previous_round, :round)"
 
 _NET = ("CASE WHEN payday_members.spent_minor > payday_members.received_minor "
         "THEN payday_members.spent_minor - payday_members.received_minor ELSE 0 END")
@@ -127,11 +139,11 @@ _RESERVE = f"""
 UPDATE accounts SET reserved_minor = accounts.reserved_minor + {_NET} - payday_members.reserved_minor
 FROM payday_members
 WHERE payday_members.payday_id = :payday_id AND accounts.id = payday_members.member_id
-  AND payday_members.reserved_minor <> {_NET}
+  AND payday_members.reserved_minor <> {_NET} {{changed}}
 """
 _RECORD_RESERVED = f"""
 UPDATE payday_members SET reserved_minor = {_NET}
-WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET}
+WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET} {{changed}}
 """
 _UNRESERVED = f"""
 SELECT 1 FROM payday_members WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET}
@@ -170,20 +182,22 @@ def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: boo
     (tips funded, amount). `reserve=False` (dry runs) plans the same without locking
     or reserving anything."""
     params = {"payday_id": payday_id, "round": number, "previous_round": number - 1}
-    later_round = _LATER_ROUND if number > 1 else ""
+    later = number > 1
     if number == 1:
         conn.execute(sa.text(_ADD_BROUGHT_IN), params)
     if reserve and conn.dialect.name == "postgresql":
-        conn.execute(sa.text(_LOCK_ROUND.format(later_round=later_round)), params)
-    conn.execute(sa.text(_CAP_TO_LIVE), params)
+        conn.execute(sa.text(_LOCK_ROUND.format(later_round=_LATER_ROUND if later else "",
+                                                releases=_RELEASES if later else "")), params)
+    conn.execute(sa.text(_CAP_TO_LIVE.format(candidates=_CANDIDATES if later else "")), params)
     mine = payday_members.c.payday_id == payday_id
     before_tips, before_minor = conn.execute(_TOTALS.where(mine)).one()
-    conn.execute(sa.text(_PLAN_ROUND.format(later_round=later_round)), params)
+    conn.execute(sa.text(_PLAN_ROUND.format(later_round=_LATER_ROUND if later else "")), params)
     after_tips, after_minor = conn.execute(_TOTALS.where(mine)).one()
     count, amount = int(after_tips - before_tips), int(after_minor - before_minor)
     if reserve:
-        conn.execute(sa.text(_RESERVE), params)
-        conn.execute(sa.text(_RECORD_RESERVED), params)
+        changed = _CHANGED if later else ""
+        conn.execute(sa.text(_RESERVE.format(changed=changed)), params)
+        conn.execute(sa.text(_RECORD_RESERVED.format(changed=changed)), params)
     conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count, paid_minor=amount))
     return count, amount
 
@@ -215,9 +229,7 @@ def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(_LOCK_SETTLEMENT), params)
     conn.execute(sa.text(_INSERT_TRANSFERS), params)
-    conn.execute(sa.text(_UPDATE_ACCOUNTS), params)
-    conn.execute(payday_members.update().where(payday_members.c.payday_id == payday_id,
-                                               payday_members.c.reserved_minor != 0).values(reserved_minor=0))
+    conn.execute(sa.text(_UPDATE_ACCOUNTS), params)  # payday_members.reserved_minor: history from here on
     count, amount = conn.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.column("amount_minor")), 0))
         .select_from(sa.table("transfers", sa.column("payday_id"), sa.column("kind"), sa.column("amount_minor")))
