@@ -81,3 +81,7 @@ def stage_log(conn: sa.Connection, payday_id: int) -> list[tuple[str, dt.datetim
     )
     return [(r.stage, r.recorded_at) for r in rows]
 
+
+def times_logged(conn: sa.Connection, payday_id: int, stage: str) -> int:
+    return conn.execute(sa.select(sa.func.count()).where(
+        payday_stages.c.payday_id == payday_id, payday_stages.c.stage == stage)).scalar_one()
