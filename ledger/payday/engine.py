@@ -33,7 +33,7 @@ from ledger.payday import stages
 from ledger.payday.crash import CrashHook, PaydayCrash, crash_hook_from_env
 from ledger.payday.processors import PaydayProcessor, processor_for
 from ledger.payday.run import PaydayResult, PaydayRun, Progress
-from ledger.payday.settle import apply_plan, plan_round, replan
+from ledger.payday.settle import apply_plan, plan_is_reserved, plan_round, restart_planning
 from ledger.payday.snapshot import take_snapshot
 from ledger.payday.stats import compute_stats
 from ledger.records import Community
@@ -43,7 +43,6 @@ __all__ = ["PaydayCrash", "PaydayResult", "PaydayRun", "crash_hook_from_env", "r
 log = logging.getLogger(__name__)
 
 ADVISORY_NAMESPACE = 7_461_012  # first key of pg_advisory_lock(int, int): "payday"
-MAX_REPLANS = 3  # members spending during the payday again and again: stop and say so
 _DEFAULT = object()
 
 
@@ -79,6 +78,15 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *, proces
 def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
     """Advance stage by stage until done; every step re-reads the committed stage."""
     ledger, community = run.ledger, run.community
+    # Whether the stored plan is covered by its reservations: checked once per driver, at the
+    # first round or settlement it resumes; from then on only this code's rounds change it.
+    trusted = {"plan": False}
+
+    def stale_plan(conn: sa.Connection) -> bool:
+        if not trusted["plan"]:
+            trusted["plan"] = plan_is_reserved(conn, run.payday_id)
+        return not trusted["plan"]
+
     while True:
         stage = _stage(ledger, run.payday_id)
         if stage == stages.DONE:
@@ -97,6 +105,8 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
             _stage_transaction(run, stage, _advance_to(run, stages.FUNDED))
         elif stage in (stages.SNAPSHOTTED, stages.FUNDED) or stage.startswith(stages.ROUND_PREFIX):
             def one_round(conn: sa.Connection, current: str) -> str:
+                if stale_plan(conn):
+                    return _restart_planning(run, conn, current, processor)
                 number = stages.round_of(current) + 1
                 count, amount = plan_round(conn, run.payday_id, number)
                 reached = stages.round_stage(number) if count else stages.PLANNED
@@ -107,22 +117,10 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
             if stage in (stages.SNAPSHOTTED, stages.FUNDED):
                 _analyze(ledger, "payday_members")
         elif stage == stages.PLANNED:
-            restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
-
             def apply(conn: sa.Connection, current: str) -> str:
-                try:
-                    with conn.begin_nested():
-                        count, amount = apply_plan(conn, run.payday_id, community.id, community.currency)
-                except IntegrityError as error:
-                    if "member_balance_nonnegative" not in str(error.orig):
-                        raise
-                    if stages.times_logged(conn, run.payday_id, stages.REPLANNED) >= MAX_REPLANS:
-                        raise
-                    replan(conn, run.payday_id)
-                    stages.record(conn, run.payday_id, stages.REPLANNED)
-                    stages.advance(conn, run.payday_id, current, restart)
-                    run.report(stages.REPLANNED, "a member spent elsewhere meanwhile; planning again")
-                    return stages.REPLANNED
+                if stale_plan(conn):
+                    return _restart_planning(run, conn, current, processor)
+                count, amount = apply_plan(conn, run.payday_id, community.id, community.currency)
                 stages.advance(conn, run.payday_id, current, stages.SETTLED)
                 run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
                 return stages.SETTLED
@@ -144,6 +142,18 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
             _stage_transaction(run, stage, finish)
         else:
             raise RuntimeError(f"payday {run.payday_id}: unknown stage {stage!r}")
+
+
+def _restart_planning(run: PaydayRun, conn: sa.Connection, current: str,
+                      processor: PaydayProcessor | None) -> str:
+    """A plan its reservations don't cover (made before reservations existed, e.g. a payday
+    left at `planned` by an older version while members kept spending): plan again."""
+    restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+    restart_planning(conn, run.payday_id)
+    stages.record(conn, run.payday_id, stages.REPLANNED)
+    stages.advance(conn, run.payday_id, current, restart)
+    run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
+    return stages.REPLANNED
 
 
 def _advance_to(run: PaydayRun, target: str) -> Callable[[sa.Connection, str], str]:
