@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ledger.clock import clock_of
+from ledger.models import UtcTime
 from ledger.payday.tables import payday_members, payday_rounds
 
 _BROUGHT_IN = """
@@ -85,8 +87,9 @@ _TOTALS = sa.select(
 )
 
 _INSERT_TRANSFERS = """
-INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id)
-SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id
+INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id,
+                       created_at)
+SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id, :now
 FROM payday_tips pt
 JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
 WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
@@ -119,7 +122,8 @@ def plan_round(conn: sa.Connection, payday_id: int, number: int) -> tuple[int, i
     conn.execute(sa.text(_PLAN_ROUND.format(later_round=_LATER_ROUND if number > 1 else "")), params)
     after_tips, after_minor = conn.execute(_TOTALS.where(mine)).one()
     count, amount = int(after_tips - before_tips), int(after_minor - before_minor)
-    conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count, paid_minor=amount))
+    conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count, paid_minor=amount,
+                                               recorded_at=clock_of(conn).now()))
     return count, amount
 
 
@@ -130,7 +134,8 @@ def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency:
     caller rolls back and calls `replan`.
     """
     params = {"payday_id": payday_id, "community_id": community_id, "currency": currency}
-    conn.execute(sa.text(_INSERT_TRANSFERS), params)
+    conn.execute(sa.text(_INSERT_TRANSFERS).bindparams(sa.bindparam("now", type_=UtcTime)),
+                 {**params, "now": clock_of(conn).now()})
     conn.execute(sa.text(_UPDATE_ACCOUNTS), params)
     count, amount = conn.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.column("amount_minor")), 0))
