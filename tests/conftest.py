@@ -1,5 +1,6 @@
 """Shared fixtures: `db_url` and `ledger` run each test on SQLite and, when
-TIPBOT_TEST_DATABASE_URL is set, on PostgreSQL too."""
+TIPBOT_TEST_DATABASE_URL is set, on PostgreSQL too. `clock` pins the time the
+`ledger` (and every Runtime built on it) reads."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import os
 import pytest
 
 from ledger.api import Ledger
+from ledger.clock import FixedClock
 from tests.dbs import BACKENDS, PgDatabase, SqliteTemplate, pg_reachable_or_reason
+from tests.moments import PINNED
 
 os.environ.setdefault("TIPBOT_DATABASE_URL", "sqlite:////nonexistent/tests-must-pass-a-database")
 
@@ -48,7 +51,13 @@ def pg_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def ledger(db_url: str):
-    ledger = Ledger.connect(db_url, upgrade=False)
+def clock() -> FixedClock:
+    """The time as the product sees it: PINNED (tests/moments.py) until a test moves it."""
+    return FixedClock(PINNED)
+
+
+@pytest.fixture
+def ledger(db_url: str, clock: FixedClock):
+    ledger = Ledger.connect(db_url, upgrade=False, clock=clock)
     yield ledger
     ledger.dispose()

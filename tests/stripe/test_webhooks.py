@@ -12,7 +12,7 @@ import pytest
 from ledger.stripe.tables import stripe_charges, stripe_events, stripe_reversals
 from tests.dbs import dump_tables
 from tests.stripe.conftest import WEBHOOK_SECRET
-from tests.stripe.helpers import StripeTown, event, signed
+from tests.stripe.helpers import STRIPE_NOW, StripeTown, event, signed
 
 
 def deliver(web, evt: dict, **kwargs) -> httpx.Response:
@@ -65,7 +65,7 @@ def test_a_duplicated_event_is_processed_once(t, web, ledger):
 
 def test_events_in_any_order_keep_the_newest_card_and_account_state(t, web):
     older, newer = setup_intent(t, "alice"), setup_intent(t, "alice")
-    now = int(time.time())
+    now = STRIPE_NOW
     assert deliver(web, event("setup_intent.succeeded", newer, created=now)).json()["outcome"] == "card saved"
     late = deliver(web, event("setup_intent.succeeded", older, created=now - 60)).json()["outcome"]
     assert late == "ignored: a newer card is saved"
