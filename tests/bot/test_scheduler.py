@@ -22,6 +22,8 @@ from tests.dbs import dump_tables
 from tests.ledger.payday_helpers import Town, book_state, chained_town
 from tests.moments import DUE_PAYDAY, PINNED
 
+pytestmark = pytest.mark.clock  # CI runs these again at fixed moments (.ci/run)
+
 
 class RecordingPlatform(Platform):
     """A platform that keeps what the bot sends it: summaries per channel and DMs."""

@@ -20,6 +20,8 @@ from ledger.money import Money
 from ledger.notices import mark_sent, queue_notices, unsent_notices
 from tests.dbs import stored_times
 
+pytestmark = pytest.mark.clock  # CI runs these again at fixed moments (.ci/run)
+
 UTC = dt.timezone.utc
 TUESDAY = dt.datetime(2031, 3, 4, 8, 15, 7, tzinfo=UTC)  # far from any day the suite runs on
 THURSDAY = dt.datetime(2031, 3, 6, 12, 0, 30, tzinfo=UTC)  # 30 s after the default payday time

@@ -61,6 +61,7 @@ def test_crash_after_the_charge_before_its_row_completes(ledger, client, config,
     t.check()
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 def test_a_charge_left_pending_longer_than_stripe_keeps_keys_is_not_sent_again(ledger, clock, client, config,
                                                                                fake):
     t = StripeTown(ledger, client, config, fake)

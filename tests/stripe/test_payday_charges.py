@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from ledger.stripe.fees import gross_up
 from ledger.stripe.keys import key, namespace
 from tests.dbs import stored_times
@@ -213,6 +215,7 @@ def test_two_databases_on_one_stripe_account_never_share_a_key(ledger, client, c
         other.dispose()
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 def test_stripe_rows_take_their_times_from_the_ledgers_clock(ledger, clock, client, config, fake):
     t = town(ledger, client, config, fake)
     t.card("alice")

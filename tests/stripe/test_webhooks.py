@@ -35,6 +35,7 @@ def t(ledger, client, config, fake):
     return StripeTown(ledger, client, config, fake)
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 def test_a_bad_signature_gets_400_and_changes_nothing(t, web, ledger):
     intent = setup_intent(t, "alice")
     evt = event("setup_intent.succeeded", intent)

@@ -97,6 +97,7 @@ def test_tipbot_run_exits_cleanly_on_sigterm(tmp_path) -> None:
         process.stdout.close()
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 async def test_serve_runs_the_payday_scheduler_which_posts_to_slack(mock_slack, ledger, clock) -> None:
     def due_community(book):  # a community with a summary channel, paid every minute
         space = book.ensure_space("slack", "T1")
