@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ledger.api import Ledger
-from ledger.clock import FixedClock
+from ledger.clock import SYSTEM_CLOCK, FixedClock
 from tests.dbs import BACKENDS, PgDatabase, SqliteTemplate, pg_reachable_or_reason
 from tests.moments import PINNED
 
@@ -50,8 +50,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(autouse=True)
 def real_moment(request: pytest.FixtureRequest):
-    """Under TIPBOT_TEST_MOMENTS: the real clock (time.time(), datetime.now(), what Slack's
-    and Stripe's signature checks read) starts at the test's moment and ticks on.
+    """Under TIPBOT_TEST_MOMENTS: the real clock (what the system clock, Slack's and
+    Stripe's signature checks read) starts at the test's moment and ticks on.
     Monotonic time stays real, and so do both databases' clocks. Otherwise: nothing."""
     moment = getattr(request, "param", None)
     if moment is None:
@@ -60,7 +60,7 @@ def real_moment(request: pytest.FixtureRequest):
     import time_machine
 
     with time_machine.travel(moment, tick=True):
-        assert abs(dt.datetime.now(dt.timezone.utc) - moment) < dt.timedelta(minutes=1), "the clock did not move"
+        assert abs(SYSTEM_CLOCK.now() - moment) < dt.timedelta(minutes=1), "the real clock did not move"
         yield moment
 
 
