@@ -77,7 +77,7 @@ def record(conn: sa.Connection, payday_id: int, stage: str) -> None:
 def stage_log(conn: sa.Connection, payday_id: int) -> list[tuple[str, dt.datetime]]:
     rows = conn.execute(
         sa.select(payday_stages.c.stage, payday_stages.c.recorded_at)
-        .where(payday_stages.c.payday_id == payday_id).order_by(payday_stages.c.recorded_at, payday_stages.c.stage)
+        .where(payday_stages.c.payday_id == payday_id).order_by(payday_stages.c.id)  # as logged: clocks may tie
     )
     return [(r.stage, r.recorded_at) for r in rows]
 
