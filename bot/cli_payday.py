@@ -57,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
 
     overrides = {"database_url": args.database} if args.database else {}
     runtime = Runtime(Settings(**overrides))
-    week = week_start_of(args.at or dt.datetime.now(dt.timezone.utc))
+    week = week_start_of(args.at or runtime.clock.now())
     with runtime.ledger.begin(readonly=True) as book:
         if args.community:
             found = book.community_by_name(args.community)

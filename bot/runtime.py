@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.platform import Platform, discover
 from bot.reply import Summary
 from ledger.api import Ledger
+from ledger.clock import Clock
 
 if TYPE_CHECKING:
     from bot.app import TipBot
@@ -19,14 +20,22 @@ log = logging.getLogger(__name__)
 
 class Runtime:
     def __init__(self, settings: Settings | None = None, *, ledger: Ledger | None = None,
-                 platforms: dict[str, Platform] | None = None) -> None:
+                 platforms: dict[str, Platform] | None = None, clock: Clock | None = None) -> None:
+        if ledger is not None and clock is not None and ledger.clock is not clock:
+            raise ValueError("a Runtime reads its ledger's clock: build the Ledger with this clock")
         self.settings = settings or Settings()
         self._ledger = ledger
         self._platforms = platforms
+        self._clock = clock
 
     @cached_property
     def ledger(self) -> Ledger:
-        return self._ledger or Ledger.connect(self.settings.database_url)
+        return self._ledger or Ledger.connect(self.settings.database_url, clock=self._clock)
+
+    @property
+    def clock(self) -> Clock:
+        """The process's one clock: the ledger's (see ledger/clock.py)."""
+        return self._clock or self.ledger.clock
 
     @cached_property
     def platforms(self) -> dict[str, Platform]:

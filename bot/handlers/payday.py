@@ -14,7 +14,7 @@ from bot.handlers.admin import require_admin
 from bot.handlers.registry import handles
 from bot.invocation import Invocation
 from bot.reply import Reply
-from bot.scheduler import prepare, run_coroutine_from_thread, utcnow
+from bot.scheduler import prepare, run_coroutine_from_thread
 from bot.summary import announce, summary_text
 from ledger.money import format_money
 from ledger.payday import BadSchedule, dry_run, next_scheduled, payday_status, run_payday, week_start_of
@@ -31,7 +31,7 @@ def admin_payday(runtime: Runtime, invocation: Invocation, cmd: AdminPayday) -> 
         ctx = runtime.bot.context(book, invocation)
         require_admin(ctx, "run or inspect the payday")
         community = ctx.community
-    now = utcnow()
+    now = runtime.clock.now()
     week = week_start_of(now)
     if cmd.action == "dry-run":
         return _dry_run(runtime, community.id, week)

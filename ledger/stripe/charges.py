@@ -65,8 +65,9 @@ def fees_paid_by(book: Book, community_id: int, default: str) -> str:
     return chosen or default
 
 
-def _now() -> sa.sql.functions.Function:
-    return sa.func.current_timestamp()
+def _now(book: Book) -> dt.datetime:
+    """The ledger's clock (never the database server's): what `updated_at` records."""
+    return book.clock.now()
 
 
 def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeConfig) -> list[tuple[int, str]]:
@@ -125,11 +126,12 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
     _defer(book, payday_id, deferred)
     if not planned:
         return notices
+    stamps = {"created_at": _now(book), "updated_at": _now(book)}  # created_at decides if a key is still fresh
     ids = book.conn.execute(
         stripe_charges.insert().returning(stripe_charges.c.id, sort_by_parameter_order=True),
-        [charge for charge, _ in planned],
+        [{**charge, **stamps} for charge, _ in planned],
     ).scalars().all()
-    lines = [{**line, "charge_row_id": charge_id} for charge_id, (_, charge_lines) in zip(ids, planned)
+    lines = [{**line, "charge_row_id": charge_id, **stamps} for charge_id, (_, charge_lines) in zip(ids, planned)
              for line in charge_lines]
     if lines:
         book.conn.execute(stripe_transfers.insert(), lines)
@@ -212,7 +214,7 @@ def complete_charge(book: Book, charge_row_id: int, payment_intent_id: str, char
         stripe_charges.update()
         .where(stripe_charges.c.id == charge_row_id, stripe_charges.c.status == "pending")
         .values(status="succeeded", payment_intent_id=payment_intent_id, charge_id=charge_id,
-                failure_code=None, failure_message=None, updated_at=_now())
+                failure_code=None, failure_message=None, updated_at=_now(book))
     ).rowcount == 1
     if not done:
         return False
@@ -228,7 +230,7 @@ def complete_charge(book: Book, charge_row_id: int, payment_intent_id: str, char
         book.apply_moves(community, [(tipper, fees, row.fee_minor)], kind="fee", note=note,
                          payday_id=_free_payday(book, row.payday_id, tipper, fees))
     book.conn.execute(stripe_customers.update().where(stripe_customers.c.member_id == tipper)
-                      .values(declines=0, updated_at=_now()))
+                      .values(declines=0, updated_at=_now(book)))
     return True
 
 
@@ -240,7 +242,7 @@ def decline_charge(book: Book, charge_row_id: int, *, code: str | None, message:
         stripe_charges.update()
         .where(stripe_charges.c.id == charge_row_id, stripe_charges.c.status == "pending")
         .values(status="failed", failure_code=(code or "declined")[:100], failure_message=(message or "")[:500],
-                payment_intent_id=payment_intent_id, updated_at=_now())
+                payment_intent_id=payment_intent_id, updated_at=_now(book))
     ).rowcount == 1
     if not done:
         return None
@@ -257,10 +259,10 @@ def decline_charge(book: Book, charge_row_id: int, *, code: str | None, message:
             [{"e": line.recipient_id, "d": line.due_minor} for line in lines],
         )
         book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.charge_row_id == charge_row_id)
-                          .values(status="cancelled", updated_at=_now()))
+                          .values(status="cancelled", updated_at=_now(book)))
     declines = book.conn.execute(
         stripe_customers.update().where(stripe_customers.c.member_id == row.member_id)
-        .values(declines=stripe_customers.c.declines + 1, updated_at=_now())
+        .values(declines=stripe_customers.c.declines + 1, updated_at=_now(book))
         .returning(stripe_customers.c.declines)
     ).scalar()
     due = format_money(row.dues_minor, row.currency)
@@ -332,7 +334,7 @@ def complete_charges(book: Book, done: list) -> set[int]:
     book.conn.execute(
         stripe_charges.update().where(stripe_charges.c.id == sa.bindparam("row_id"))
         .values(status="succeeded", payment_intent_id=sa.bindparam("intent"), charge_id=sa.bindparam("charge"),
-                failure_code=None, failure_message=None, updated_at=_now()),
+                failure_code=None, failure_message=None, updated_at=_now(book)),
         [{"row_id": row.id, "intent": answer.payment_intent_id, "charge": answer.charge_id} for row, answer in todo])
     groups: dict[tuple[int, int | None], list] = defaultdict(list)
     for row, _ in todo:
@@ -347,7 +349,7 @@ def complete_charges(book: Book, done: list) -> set[int]:
         if fee_moves:
             book.apply_moves(community, fee_moves, kind="fee", note="card fee", payday_id=payday_id)
     book.conn.execute(stripe_customers.update().where(stripe_customers.c.member_id.in_(
-        sorted({row.member_id for row, _ in todo}))).values(declines=0, updated_at=_now()))
+        sorted({row.member_id for row, _ in todo}))).values(declines=0, updated_at=_now(book)))
     return {row.id for row, _ in todo}
 
 
@@ -370,7 +372,7 @@ def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
                 after_call: AfterCall | None = None) -> ChargeReport:
     """Send every pending charge of the payday (again, after a crash) concurrently."""
     report = ChargeReport()
-    cutoff = dt.datetime.now(dt.timezone.utc) - KEY_LIFETIME
+    cutoff = ledger.clock.now() - KEY_LIFETIME
     rows = ledger.read(lambda book: book.conn.execute(
         sa.select(stripe_charges).where(stripe_charges.c.payday_id == payday_id,
                                         stripe_charges.c.status == "pending").order_by(stripe_charges.c.id)

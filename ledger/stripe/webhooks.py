@@ -119,7 +119,7 @@ def _save_card(book: Book, *, customer_id: str | None, member_id: int | None, pa
         .where(stripe_customers.c.member_id == row.member_id,
                sa.or_(stripe_customers.c.payment_method_at.is_(None), stripe_customers.c.payment_method_at <= created))
         .values(payment_method_id=pm_id, card_label=label, payment_method_at=created, declines=0,
-                customer_id=sa.func.coalesce(stripe_customers.c.customer_id, customer_id), updated_at=_now())
+                customer_id=sa.func.coalesce(stripe_customers.c.customer_id, customer_id), updated_at=_now(book))
     ).rowcount
     return "card saved" if changed else "ignored: a newer card is saved"
 
@@ -156,7 +156,7 @@ def on_account_updated(book: Book, obj: dict, created: int) -> str:
         stripe_accounts.update()
         .where(stripe_accounts.c.member_id == row.member_id,
                sa.or_(stripe_accounts.c.status_at.is_(None), stripe_accounts.c.status_at <= created))
-        .values(payable=payable, status_at=created, account_id=account_id, updated_at=_now())
+        .values(payable=payable, status_at=created, account_id=account_id, updated_at=_now(book))
     ).rowcount
     if not changed:
         return "ignored: a newer account status is recorded"
@@ -229,7 +229,8 @@ def reverse(book: Book, row, *, kind: str, source_id: str, amount_minor: int) ->
     try:
         with book.conn.begin_nested():
             book.conn.execute(stripe_reversals.insert().values(
-                charge_row_id=row.id, source_id=source_id, kind=kind, amount_minor=amount))
+                charge_row_id=row.id, source_id=source_id, kind=kind, amount_minor=amount,
+                created_at=book.clock.now()))
     except IntegrityError:
         return f"{kind} already recorded"
     community = book.community(row.community_id)
@@ -243,7 +244,7 @@ def reverse(book: Book, row, *, kind: str, source_id: str, amount_minor: int) ->
         book.apply_moves(community, [(losses, clearing, amount - from_tipper)], kind=kind, note=note,
                          overdraw=frozenset({losses}))
     book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == row.id)
-                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=_now()))
+                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=_now(book)))
     return f"{kind} recorded"
 
 
@@ -331,7 +332,8 @@ def process(ledger: Ledger, event: dict[str, Any], client: stripe.StripeClient |
         try:
             with book.conn.begin_nested():
                 book.conn.execute(stripe_events.insert().values(
-                    event_id=event_id, type=kind[:100], object_id=_id(obj), outcome="processing"))
+                    event_id=event_id, type=kind[:100], object_id=_id(obj), outcome="processing",
+                    received_at=book.clock.now()))
         except IntegrityError:
             earlier = _recorded_outcome(book, event_id, lock=True)
             if earlier is None or not earlier.startswith(UNKNOWN_CHARGE):

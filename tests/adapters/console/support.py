@@ -15,13 +15,14 @@ from bot.config import Settings
 from bot.reply import Reply
 from bot.runtime import Runtime
 from ledger.api import Ledger
+from ledger.clock import Clock, FixedClock
 from tests.dbs import dump_tables
 
 ADMIN = "treasurer"
 
 
-def make_runtime(db_url: str, **settings) -> Runtime:
-    ledger = Ledger.connect(db_url, upgrade=False)
+def make_runtime(db_url: str, clock: Clock | None = None, **settings) -> Runtime:
+    ledger = Ledger.connect(db_url, upgrade=False, clock=clock)
     return Runtime(Settings(database_url=db_url, **settings), ledger=ledger, platforms={})
 
 
@@ -80,7 +81,7 @@ def run_console_entry(db_url: str, stdin_text: str, *extra: str) -> str:
 
 
 @pytest.fixture
-def console(db_url: str) -> Iterable[Console]:
-    runtime = make_runtime(db_url)
+def console(db_url: str, clock: FixedClock) -> Iterable[Console]:
+    runtime = make_runtime(db_url, clock)
     yield Console(runtime)
     runtime.ledger.dispose()
