@@ -11,10 +11,9 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli import add_database_option
+from bot.cli_options import add_database_option, open_runtime
 from ledger import db
 from ledger.api import Ledger
-from ledger.check import check_ledger, check_reservations, check_tips
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,12 +66,11 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_check(args: argparse.Namespace) -> int:
-    ledger = _open(args.database)
+    ledger = _open(args)
     if ledger is None:
         return 2
     try:
-        with ledger.begin(readonly=True) as book:
-            problems: list = [*check_ledger(book.conn), *check_tips(book.conn), *check_reservations(book.conn)]
+        problems = ledger.read(lambda book: book.check())
     finally:
         ledger.dispose()
     if not problems:
@@ -87,7 +85,7 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_balances(args: argparse.Namespace) -> int:
-    ledger = _open(args.database)
+    ledger = _open(args)
     if ledger is None:
         return 2
     try:
@@ -110,11 +108,12 @@ def cmd_ledger_balances(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(url: str | None) -> Ledger | None:
-    """The ledger at `url` for reading; None (after saying why) when there is none there.
+def _open(args: argparse.Namespace) -> Ledger | None:
+    """The ledger at --database for reading; None (after saying why) when there is none there.
 
     A mistyped SQLite path must not quietly create an empty database and call it clean.
     """
+    url = args.database
     engine_url = sa.make_url(db.normalize_url(url or db.default_database_url()))
     if engine_url.get_backend_name() == "sqlite":
         path = engine_url.database
@@ -122,7 +121,7 @@ def _open(url: str | None) -> Ledger | None:
             print(f"No Tipbot database at {path}.", file=sys.stderr)
             return None
     try:
-        ledger = Ledger.connect(url)
+        ledger = open_runtime(args).ledger
         ledger.read(lambda book: book.all_communities())
     except sa.exc.DBAPIError as error:
         shown = engine_url.render_as_string(hide_password=True)

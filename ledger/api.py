@@ -61,6 +61,11 @@ class Ledger:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def ping(self) -> None:
+        """Raise unless the database answers a trivial query (health checks)."""
+        with self._readonly_engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1")).scalar_one()
+
     @contextmanager
     def begin(self, *, readonly: bool = False) -> Iterator[Book]:
         engine = self._readonly_engine if readonly else self.engine

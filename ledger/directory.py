@@ -214,9 +214,6 @@ class Directory:
             raise LookalikeName(f"`{name}` looks like the name of the member `{twin}`, so it can't be a new member. "
                                 f"Pick a name that looks different, or write `@{twin}` if you meant them.")
 
-    def rename_member(self, member_id: int, display_name: str) -> None:
-        self.conn.execute(members.update().where(members.c.id == member_id).values(display_name=display_name[:200]))
-
     def set_receiving(self, member_id: int, on: bool) -> bool:
         """Opt in or out of receiving; returns whether anything changed."""
         result = self.conn.execute(

@@ -32,7 +32,6 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, t
 CODE_LENGTH = 8  # 32**8 = 2**40 codes
 INVITE_TTL = dt.timedelta(hours=24)
 LINK_TTL = dt.timedelta(minutes=30)
-KINDS = ("invite", "identity")
 
 link_codes = sa.Table(
     "link_codes", metadata,

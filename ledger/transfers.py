@@ -156,7 +156,7 @@ class Transfers:
                 raise UnknownMember("That member is not part of this community.")
             if tippee_id == tipper_id:
                 raise SelfTip("You can't tip yourself.")
-            _check_amount(amount, currency, tipper.max_once_minor, "one-off tip")
+            check_amount(amount, currency, tipper.max_once_minor, "one-off tip")
             if not tippee.receiving:
                 raise NotReceiving(
                     f"{tippee.display_name} has not opted in to receive tips yet, so a one-off tip can't reach them. "
@@ -164,7 +164,7 @@ class Transfers:
                 )
             moves.append((tipper_id, tippee_id, amount.amount_minor))
         locked = {member_id: (row.balance_minor, row.reserved_minor) for member_id, row in found.items()}
-        transfer_ids = self._move_locked(community_id, currency, moves, locked, kind="once", note=_note(note),
+        transfer_ids = self._move_locked(community_id, currency, moves, locked, kind="once", note=clean_note(note),
                                          payday_id=None, overdraw=frozenset(), yours=True)
         return {
             "transfer_ids": transfer_ids,
@@ -188,11 +188,11 @@ class Transfers:
         community = self.community(member.community_id)  # type: ignore[attr-defined]
         if community.funding_mode != "manual":
             raise WrongFundingMode("This community is funded through Stripe; credits and debits are for manual mode.")
-        _check_amount(amount, community.currency, MAX_AMOUNT_MINOR, "amount")
+        check_amount(amount, community.currency, MAX_AMOUNT_MINOR, "amount")
         outside = self.outside_account(community, "manual")  # type: ignore[attr-defined]
         move = (outside, member_id, amount.amount_minor) if incoming else (member_id, outside, amount.amount_minor)
         transfer_ids = self.apply_moves(community, [move], kind="credit" if incoming else "debit",
-                                        note=_note(note), overdraw=frozenset({outside}))
+                                        note=clean_note(note), overdraw=frozenset({outside}))
         balance = self.conn.execute(sa.select(accounts.c.balance_minor).where(accounts.c.id == member_id)).scalar_one()
         return {"transfer_ids": transfer_ids, "member": member.display_name, "amount_minor": amount.amount_minor,
                 "currency": community.currency, "balance_minor": balance}
@@ -209,7 +209,7 @@ def _not_enough(needed_minor: int, balance_minor: int, reserved_minor: int, curr
             f"{format_money(balance_minor - reserved_minor, currency)} can be spent until it has paid.")
 
 
-def _check_amount(amount: Money, currency: str, limit_minor: int, what: str) -> None:
+def check_amount(amount: Money, currency: str, limit_minor: int, what: str) -> None:
     if not isinstance(amount, Money):
         raise TypeError("amounts are Money")
     if amount.currency != currency:
@@ -220,7 +220,7 @@ def _check_amount(amount: Money, currency: str, limit_minor: int, what: str) -> 
         raise OverLimit(f"A {what} is at most {format_money(limit_minor, currency)} here.")
 
 
-def _note(note: str | None) -> str | None:
+def clean_note(note: str | None) -> str | None:
     if note is None:
         return None
     note = " ".join(note.split())[:NOTE_LENGTH]

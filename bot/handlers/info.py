@@ -8,7 +8,7 @@ from croniter import croniter
 
 from bot.commands import SetReceipts, SetReceiving, ShowBalance, ShowHelp, ShowHistory, ShowList
 from bot.context import Context
-from bot.handlers.registry import handles
+from bot.handlers import HandlerSpec
 from bot.handlers.tips import about_monthly_minor, cost
 from bot.help import help_text
 from bot.reply import Reply
@@ -35,7 +35,6 @@ def _tip_lines(ctx: Context, lines: list[TipLine], pledge_note: str) -> list[str
             + (f" ({pledge_note})" if line.pledge else "") for line in lines]
 
 
-@handles(ShowList)
 def show_list(ctx: Context, cmd: ShowList) -> Reply:
     me = ctx.member
     given = ctx.book.tips_given(me.id)
@@ -68,7 +67,6 @@ def show_list(ctx: Context, cmd: ShowList) -> Reply:
     return Reply(title=f"Your tips in {ctx.community.name}", text="\n".join(lines), fields=fields)
 
 
-@handles(ShowBalance)
 def show_balance(ctx: Context, cmd: ShowBalance) -> Reply:
     balance = ctx.book.balance(ctx.member.id)
     paying = sum(line.weekly_amount_minor for line in ctx.book.tips_given(ctx.member.id) if not line.pledge)
@@ -95,7 +93,6 @@ def _history_line(ctx: Context, line: HistoryLine) -> str:
     return f"  {line.created_at:%Y-%m-%d}  {sign}{ctx.fmt(abs(line.amount_minor))}  {what}{note}"
 
 
-@handles(ShowHistory)
 def show_history(ctx: Context, cmd: ShowHistory) -> Reply:
     lines = ctx.book.history(ctx.member.id, cmd.limit)
     if not lines:
@@ -105,13 +102,11 @@ def show_history(ctx: Context, cmd: ShowHistory) -> Reply:
     return Reply(text=text, fields=(("Balance", ctx.book.balance(ctx.member.id).format()),))
 
 
-@handles(ShowHelp)
 def show_help(ctx: Context, cmd: ShowHelp) -> Reply:
     text, _known = help_text(cmd.topic)
     return Reply(text=text)
 
 
-@handles(SetReceiving)
 def set_receiving(ctx: Context, cmd: SetReceiving) -> Reply:
     changed = ctx.book.set_receiving(ctx.member.id, cmd.on)
     received = ctx.book.tips_received(ctx.member.id)
@@ -130,7 +125,6 @@ def set_receiving(ctx: Context, cmd: SetReceiving) -> Reply:
     return Reply(text=text)
 
 
-@handles(SetReceipts)
 def set_receipts(ctx: Context, cmd: SetReceipts) -> Reply:
     changed = ctx.book.set_receipts(ctx.member.id, cmd.on)
     if cmd.on:
@@ -141,3 +135,8 @@ def set_receipts(ctx: Context, cmd: SetReceipts) -> Reply:
     text = "Receipts off." if changed else "Receipts were already off."
     return Reply(text=text + " You won't get payday receipts; `/tip list` and `/tip history` still show "
                  "everything. `/tip receipts on` turns them back on.")
+
+
+COMMANDS = {ShowList: HandlerSpec(show_list), ShowBalance: HandlerSpec(show_balance),
+            ShowHistory: HandlerSpec(show_history), ShowHelp: HandlerSpec(show_help),
+            SetReceiving: HandlerSpec(set_receiving), SetReceipts: HandlerSpec(set_receipts)}

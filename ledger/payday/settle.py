@@ -1,6 +1,6 @@
 """Settlement: plan in set-based rounds over the snapshot, then apply the plan at once.
 
-Funding rule (DESIGN.md §6): a tip is paid whole or not at all; each tipper's due
+Funding rule (docs/architecture.md, "Payday"): a tip is paid whole or not at all; each tipper's due
 tips are funded oldest first (ctime, then tip id) while the balance covers the
 next one whole, and the first that can't be covered waits (a smaller later tip
 does not jump the queue). With positive amounts that is "the running sum of the

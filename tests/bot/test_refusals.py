@@ -128,7 +128,7 @@ def test_a_one_off_tip_refused_for_the_payday_in_progress_says_what_is_reserved(
     refused with what is reserved and what she can spend, and changes nothing."""
     import datetime as dt
 
-    from ledger.payday import run_payday
+    from ledger.payday.engine import run_payday
 
     console.script(SETUP)
     ledger = console.runtime.ledger

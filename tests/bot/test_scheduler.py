@@ -14,10 +14,13 @@ from bot.commands import AdminPayday
 from bot.config import Settings
 from bot.invocation import Invocation, UserRef
 from bot.platform import Platform
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.scheduler import run_due_paydays, seconds_until_next
 from ledger.api import Ledger
-from ledger.payday import last_scheduled, payday_status, week_start_of
+from ledger.payday.preview import payday_status
+from ledger.payday.schedule import last_scheduled
+from ledger.payday.weeks import week_start_of
 from tests.dbs import dump_tables
 from tests.ledger.payday_helpers import Town, book_state, chained_town
 from tests.moments import DUE_PAYDAY, PINNED
@@ -47,7 +50,7 @@ class RecordingPlatform(Platform):
 @pytest.fixture
 def runtime(ledger):
     platform = RecordingPlatform()
-    runtime = Runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={"console": platform})
+    runtime = build_runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={"console": platform})
     runtime.recording = platform  # type: ignore[attr-defined]
     return runtime
 
@@ -194,7 +197,7 @@ def test_run_scheduler_pays_when_due_and_stops_when_asked(runtime, ledger, clock
 
 def test_tippers_a_platform_cannot_message_are_reported_not_lost(ledger):
     platform = RecordingPlatform(direct=False)
-    runtime = Runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={"console": platform})
+    runtime = build_runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={"console": platform})
     chained_town(ledger)
     [run] = asyncio.run(run_due_paydays(runtime, DUE_PAYDAY))
     assert run.announcement.notified == 0 and run.announcement.not_notified == ["david"]

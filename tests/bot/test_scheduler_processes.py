@@ -23,11 +23,11 @@ pytestmark = pytest.mark.postgres_only
 SCHEDULER = """
 import asyncio, datetime as dt, json, os, sys, time
 from bot.config import Settings
-from bot.runtime import Runtime
+from bot.compose import build_runtime
 from bot.scheduler import run_due_paydays
 from ledger.clock import FixedClock
 url, now, go = sys.argv[1], dt.datetime.fromisoformat(sys.argv[2]), sys.argv[3]
-runtime = Runtime(Settings(database_url=url), platforms={}, clock=FixedClock(now))
+runtime = build_runtime(Settings(database_url=url), FixedClock(now), platforms={})
 runtime.ledger.read(lambda book: book.all_communities())  # connected before the start signal
 while not os.path.exists(go):
     time.sleep(0.005)

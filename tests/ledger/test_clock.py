@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 
 from bot.config import Settings
-from bot.runtime import Runtime
+from bot.compose import build_runtime
 from bot.scheduler import run_due_paydays
 from ledger.clock import SYSTEM_CLOCK, FixedClock
 from ledger.linking import (
@@ -52,7 +52,7 @@ def test_every_time_the_ledger_stores_comes_from_its_clock(ledger, clock):
     with ledger.begin() as book:
         [(notice_id, _member, _text)] = unsent_notices(book, space.community_id)
         assert mark_sent(book, notice_id)
-    runtime = Runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={})
+    runtime = build_runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={}, funding={})
     assert runtime.clock is clock
     runs = asyncio.run(run_due_paydays(runtime))  # no moment given: the runtime's clock says Thursday
     [run] = [r for r in runs if r.result.community_id == space.community_id]  # (and the guild's empty one)

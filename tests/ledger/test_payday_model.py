@@ -1,4 +1,4 @@
-"""The set-based payday against a plain reference model of DESIGN.md §6, on random
+"""The set-based payday against a plain reference model of the rules in docs/architecture.md ("Payday"), on random
 small communities (SQLite; the SQL is the same on PostgreSQL, which the other
 payday tests cover)."""
 

@@ -16,7 +16,9 @@ from ledger.check import check_reservations
 from ledger.errors import InsufficientBalance
 from ledger.models import accounts, transfers
 from ledger.money import Money
-from ledger.payday import PaydayCrash, payday_status, unfunded_notices
+from ledger.payday.crash import PaydayCrash
+from ledger.payday.preview import payday_status
+from ledger.payday.stats import unfunded_notices
 from ledger.payday.tables import payday_members
 from tests.ledger.payday_helpers import WEEK, Town, book_state
 

@@ -17,7 +17,7 @@ import pytest
 
 from adapters.slack.platform import SlackPlatform
 from bot.cli_run import serve
-from bot.runtime import Runtime
+from bot.compose import build_runtime
 from tests.adapters.slack.conftest import sign, slack_settings, slash_payload
 from tests.adapters.slack.test_slash_command import weekly_tip_minor
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_serve_answers_slack_over_http_and_stops_cleanly(mock_slack, ledger) -> None:
-    runtime = Runtime(slack_settings(mock_slack, host="127.0.0.1", port=0), ledger=ledger,
+    runtime = build_runtime(slack_settings(mock_slack, host="127.0.0.1", port=0), ledger=ledger,
                       platforms={"slack": SlackPlatform()})
     stop = asyncio.Event()
     ports: list[int] = []
@@ -49,7 +49,7 @@ async def test_serve_answers_slack_over_http_and_stops_cleanly(mock_slack, ledge
 
 
 async def test_serve_starts_socket_mode_and_stops_it(mock_slack, ledger) -> None:
-    runtime = Runtime(slack_settings(mock_slack, port=0, slack_app_token="xapp-1-A1-test"), ledger=ledger,
+    runtime = build_runtime(slack_settings(mock_slack, port=0, slack_app_token="xapp-1-A1-test"), ledger=ledger,
                       platforms={"slack": SlackPlatform()})
     stop = asyncio.Event()
     running = asyncio.create_task(serve(runtime, stop=stop))
@@ -106,7 +106,7 @@ async def test_serve_runs_the_payday_scheduler_which_posts_to_slack(mock_slack, 
 
     ledger.run(due_community)
     clock.advance(dt.timedelta(minutes=5))  # its payday time has passed since it was created
-    runtime = Runtime(slack_settings(mock_slack, port=0, scheduler=True), ledger=ledger,
+    runtime = build_runtime(slack_settings(mock_slack, port=0, scheduler=True), ledger=ledger,
                       platforms={"slack": SlackPlatform()})
     stop = asyncio.Event()
     running = asyncio.create_task(serve(runtime, stop=stop))
