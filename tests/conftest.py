@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 
 import pytest
 
@@ -14,7 +15,11 @@ from ledger.clock import SYSTEM_CLOCK, FixedClock
 from tests.dbs import BACKENDS, PgDatabase, SqliteTemplate, pg_reachable_or_reason
 from tests.moments import PINNED
 
-os.environ.setdefault("TIPBOT_DATABASE_URL", "sqlite:////nonexistent/tests-must-pass-a-database")
+# A test that forgets to pass a database gets an empty file in a directory of this run's
+# own, never one shared with other runs (as root, a fixed path such as /nonexistent/...
+# is created and then kept between runs and branches).
+os.environ.setdefault("TIPBOT_DATABASE_URL",
+                      f"sqlite:///{tempfile.mkdtemp(prefix='tipbot-tests-')}/tests-must-pass-a-database")
 
 
 MOMENTS_ENV = "TIPBOT_TEST_MOMENTS"  # scripts/test-moments: UTC moments, comma-separated
