@@ -23,6 +23,7 @@ from bot.handlers import CommandTable, admin, funding, info, linking, payday, ti
 from bot.platform import Platform
 from bot.runtime import Clock, Runtime, RouteProvider, utcnow
 from ledger.api import Ledger
+from ledger.payday.claims import PaydayClaims
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
     routes += [f.web_routes for f in funding.values()]
     runtime = Runtime(settings=settings, ledger=ledger, platforms=platforms, funding=funding,
                       commands=CommandTable.merge(*HANDLER_MODULES), route_providers=routes,
+                      claims=PaydayClaims(ledger),
                       clock=clock or utcnow)
     runtime.bot = TipBot(runtime)
     return runtime

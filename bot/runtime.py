@@ -1,6 +1,7 @@
 """Runtime: what one Tipbot process shares, built once by the composition root
 (bot/compose.py) from the settings: the ledger, the platforms, the funding adapters,
-the command table, the web route providers, and the loop the scheduler runs on.
+the command table, the web route providers, the payday claims, and the loop the
+scheduler runs on.
 
 A plain container: nothing here builds anything or reads the environment.
 """
@@ -19,6 +20,7 @@ from bot.funding import FundingAdapter
 from bot.platform import PLAIN_TEXT, Platform
 from bot.reply import Summary
 from ledger.api import Ledger
+from ledger.payday.claims import PaydayClaims
 from ledger.payday.processors import ProcessorFactory
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ class Runtime:
     funding: dict[str, FundingAdapter]
     commands: CommandTable
     route_providers: list[RouteProvider]
+    claims: PaydayClaims  # which due paydays this process works on (shared with other processes)
     clock: Clock = utcnow
     bot: TipBot = field(init=False)  # set by the composition root (the bot needs the runtime)
     # The payday scheduler's event loop while it runs in this process (platform clients live
@@ -65,7 +68,7 @@ class Runtime:
         Returns {space external id: "posted" | "no channel" | "failed: ..."}.
         """
         results: dict[str, str] = {}
-        spaces = self.ledger.read(lambda book: book.spaces_of(community_id))
+        spaces = await asyncio.to_thread(self.ledger.read, lambda book: book.spaces_of(community_id))
         for space in spaces:
             key = f"{space.platform}:{space.external_id}"
             platform = self.platforms.get(space.platform)
