@@ -35,6 +35,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
 from adapters.slack.mentions import name_mentions
+from adapters.slack.pacing import Pacer
 from adapters.slack.stores import ThreadedInstallationStore, ThreadedOAuthStateStore
 from adapters.slack.users import SlackUsers
 from bot.config import Settings
@@ -94,6 +95,7 @@ class SlackApp:
         settings = runtime.settings
         self.settings = settings
         self.users = SlackUsers()
+        self.pacer = Pacer()  # summaries and notices within Slack's per-channel and per-workspace limits
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._answering_now = 0  # listeners still answering: close() waits for them
