@@ -19,6 +19,7 @@ from typing import Any
 from bot.app import TipBot
 from bot.config import Settings
 from bot.funding import FundingAdapter
+from bot.metrics import Metrics
 from bot.handlers import CommandTable, admin, funding, info, linking, payday, tips
 from bot.platform import Platform
 from bot.runtime import Clock, Runtime, RouteProvider, utcnow
@@ -67,7 +68,9 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
     routes += [f.web_routes for f in funding.values()]
     runtime = Runtime(settings=settings, ledger=ledger, platforms=platforms, funding=funding,
                       commands=CommandTable.merge(*HANDLER_MODULES), route_providers=routes,
-                      claims=PaydayClaims(ledger),
+                      claims=PaydayClaims(ledger), metrics=Metrics(),
                       clock=clock or utcnow)
+    for adapter in funding.values():
+        adapter.use_metrics(runtime.metrics)
     runtime.bot = TipBot(runtime)
     return runtime

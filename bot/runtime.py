@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.funding import FundingAdapter
+from bot.metrics import Metrics
 from bot.platform import PLAIN_TEXT, Platform
 from bot.reply import Summary
 from ledger.api import Ledger
@@ -46,6 +47,7 @@ class Runtime:
     commands: CommandTable
     route_providers: list[RouteProvider]
     claims: PaydayClaims  # which due paydays this process works on (shared with other processes)
+    metrics: Metrics  # this process's Prometheus metrics (bot/metrics.py), on a registry of its own
     clock: Clock = utcnow
     bot: TipBot = field(init=False)  # set by the composition root (the bot needs the runtime)
     # The payday scheduler's event loop while it runs in this process (platform clients live
@@ -81,7 +83,9 @@ class Runtime:
             try:
                 await platform.post_summary(self, space.external_id, space.summary_channel_id or "", summary)
                 results[key] = "posted"
+                self.metrics.summaries.labels(space.platform, "posted").inc()
             except Exception as error:  # one space failing must not stop the others
                 log.exception("posting the payday summary to %s failed", key)
                 results[key] = f"failed: {type(error).__name__}"
+                self.metrics.summaries.labels(space.platform, "failed").inc()
         return results

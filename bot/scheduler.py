@@ -21,6 +21,7 @@ import collections
 import datetime as dt
 import logging
 import random
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,11 +49,31 @@ async def run_community_payday(runtime: Runtime, community_id: int, week_start: 
 
     `claimed`: the caller holds the community's payday claim (ledger.payday.claims), so an
     announcement a dead process began is taken over at once."""
-    result = await asyncio.to_thread(run_payday, runtime.ledger, community_id, week_start,
-                                     processors=runtime.processors, progress=progress, wait=wait)
+    metrics = runtime.metrics
+
+    def report(stage: str, detail: str) -> None:
+        metrics.payday_stages.labels(stage.split(" ")[0]).inc()  # "round 3" counts as "round"
+        if progress is not None:
+            progress(stage, detail)
+
+    started = time.perf_counter()
+    try:
+        result = await asyncio.to_thread(run_payday, runtime.ledger, community_id, week_start,
+                                         processors=runtime.processors, progress=report, wait=wait)
+    except Exception:
+        metrics.paydays.labels("failed").inc()
+        raise
+    metrics.payday_seconds.labels("payday").observe(time.perf_counter() - started)
+    metrics.paydays.labels(result.status).inc()
+    if result.status in ("ran", "resumed") and result.stats:
+        metrics.payday_tips.labels("paid").inc(result.stats.get("tips_paid", 0))
+        metrics.payday_tips.labels("unfunded").inc(result.stats.get("unfunded_tips", 0))
     announcement = None
     if result.stage == "done":
+        started = time.perf_counter()
         announcement = await announce(runtime, result, takeover=claimed and runtime.claims.shared)
+        if announcement.skipped is None:
+            metrics.payday_seconds.labels("announce").observe(time.perf_counter() - started)
     return ScheduledRun(result, announcement)
 
 

@@ -102,6 +102,7 @@ class SlackApp:
         self._idle: asyncio.Event | None = None
         self._closing = False
         self.queued = 0  # commands taken and not yet through the ledger (bounded by slack_command_queue)
+        runtime.metrics.queue_depth.labels("slack_commands").set_function(lambda: self.queued)
         self.executor = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix="slack-command")
         self.installation_store: ThreadedInstallationStore | None = None
         engine = runtime.ledger.engine
