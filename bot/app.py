@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.context import Context
 from bot.grammar import parse
+from bot.logs import REQUEST_ID
 from bot.invocation import Action, Invocation, UserRef
 from bot.reply import Reply, refusal
 from ledger.book import Book
@@ -46,7 +47,11 @@ class TipBot:
         """Run one command. Never raises for anything a member can cause. Counted and timed
         (bot/metrics.py) by platform, command class and outcome, never by its text."""
         started = time.perf_counter()
-        reply, command = self._handle(invocation)
+        token = REQUEST_ID.set(invocation.request_id)
+        try:
+            reply, command = self._handle(invocation)
+        finally:
+            REQUEST_ID.reset(token)
         metrics = self.runtime.metrics
         metrics.command_seconds.labels(invocation.platform).observe(time.perf_counter() - started)
         outcome = "ok" if reply.ok else (reply.code or "refused")
