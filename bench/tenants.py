@@ -129,6 +129,7 @@ async def worker(url: str, go: Path, concurrency: int) -> dict:
     from bot.config import Settings
     from bot.platform import Platform
     from bot.scheduler import run_due_tick
+    from ledger.clock import FixedClock
 
     class Counting(Platform):
         name = "console"
@@ -143,7 +144,7 @@ async def worker(url: str, go: Path, concurrency: int) -> dict:
             return None
 
     settings = Settings(database_url=url, payday_concurrency=concurrency)
-    runtime = build_runtime(settings, clock=lambda: NOW, platforms={"console": Counting()}, funding={})
+    runtime = build_runtime(settings, clock=FixedClock(NOW), platforms={"console": Counting()}, funding={})
     runtime.ledger.ping()
     while not go.exists():
         await asyncio.sleep(0.01)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from bot.cli_options import add_database_option, open_runtime
+from bot.config import Settings
 from bot.runtime import Runtime
 from bot.scheduler import run_scheduler
 

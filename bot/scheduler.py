@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import random
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +97,7 @@ async def run_due_tick(runtime: Runtime, now: dt.datetime | None = None) -> Tick
     claiming a community (skipped when another process holds it), running its payday and
     announcing it. Each process starts at its own place in the list, so processes mostly
     claim different communities instead of racing for the same ones."""
-    now = now or runtime.clock()
+    now = now or runtime.clock.now()
     due, problems = await asyncio.to_thread(due_paydays, runtime.ledger, now)
     for problem in problems:
         log.warning("payday schedule: %s", problem)
@@ -154,20 +154,18 @@ def seconds_until_next(runtime: Runtime, now: dt.datetime) -> float:
     return poll if at is None else min(poll, max((at - now).total_seconds(), 0.0))
 
 
-async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = None, *,
-                        clock: Callable[[], dt.datetime] | None = None) -> None:
+async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = None) -> None:
     """Run due paydays until `stop_event` is set (or the task is cancelled).
 
-    `clock` (default: the runtime's) says what time it is (tests pass a fixed payday time)."""
-    clock = clock or runtime.clock
+    `runtime.clock` says what time it is (tests pin it)."""
     runtime.loop = asyncio.get_running_loop()
     stop_event = stop_event or asyncio.Event()
     try:
         while not stop_event.is_set():
             try:
-                tick = await run_due_tick(runtime, clock())
-                await asyncio.to_thread(prune_expired, runtime, clock())
-                delay = await asyncio.to_thread(seconds_until_next, runtime, clock())
+                tick = await run_due_tick(runtime, runtime.clock.now())
+                await asyncio.to_thread(prune_expired, runtime, runtime.clock.now())
+                delay = await asyncio.to_thread(seconds_until_next, runtime, runtime.clock.now())
                 if tick.held_elsewhere or tick.failed:  # its claimant may die, or it may succeed now
                     delay = min(delay, runtime.settings.scheduler_retry_seconds)
             except Exception:  # the database may be away for a moment: try again later

@@ -129,7 +129,7 @@ async def announce(runtime: Runtime, result: PaydayResult, *, takeover: bool = F
     ledger = runtime.ledger
     if result.payday_id is None or result.stats is None:
         return Announcement(None, skipped="the payday has not finished")
-    claimed = await asyncio.to_thread(claim_announcement, ledger, result.payday_id, runtime.clock(),
+    claimed = await asyncio.to_thread(claim_announcement, ledger, result.payday_id, runtime.clock.now(),
                                       takeover=takeover)
     if not claimed:
         return Announcement(None, skipped="already announced (or being announced by another process)")

@@ -6,7 +6,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ledger.check import Problem, check_ledger, check_tips
+from ledger.check import Problem, check_ledger, check_reservations, check_tips
+from ledger.clock import Clock, clock_of
 from ledger.directory import Directory
 from ledger.payday.receipts import Receipt, payday_receipts, receipts_wanted
 from ledger.payday.stats import UnfundedNotice, recent_paydays, unfunded_notices
@@ -18,12 +19,14 @@ from ledger.transfers import Transfers
 class Book(Directory, Transfers, Tips, Queries):
     """Obtained from `Ledger.begin()` or `Ledger.run()`; never outlives its transaction."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, clock: Clock | None = None) -> None:
         self.conn = connection  # for the ledger's own modules and adapters' own tables only
+        self.clock: Clock = clock or clock_of(connection)  # the ledger's one clock
 
-    def check(self) -> list[Problem]:
-        """Every balance recomputed from its transfers, every pair's current tip (`tipbot ledger check`)."""
-        return [*check_ledger(self.conn), *check_tips(self.conn)]
+    def check(self) -> list[Problem | str]:
+        """Every balance recomputed from its transfers, every pair's current tip, every
+        reservation held by a running payday (`tipbot ledger check`)."""
+        return [*check_ledger(self.conn), *check_tips(self.conn), *check_reservations(self.conn)]
 
     # What a finished payday reports (bot/summary.py announces it through these).
 

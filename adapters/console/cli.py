@@ -71,7 +71,7 @@ def main(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO |
     try:
         session = open_session(args)
     except ProgrammingError as error:  # PostgreSQL without the schema: say what to do
-        # (an unreachable server or unknown driver propagates: `tipbot` says so in one line)
+        # (anything else, an unreachable server or an unknown driver, `tipbot` says in one line)
         print(f"tipbot console: can't use the database ({type(error).__name__}). For PostgreSQL, create the "
               f"schema first with `tipbot db upgrade --database URL`.", file=sys.stderr)
         return 2

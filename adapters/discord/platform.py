@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-if importlib.util.find_spec("discord") is None:  # the `discord` extra is not installed: skip this platform
+# The `discord` extra's library is imported inside the methods below (a heavy import every
+# `tipbot` start would pay); without it, this module refuses to import and the root skips it.
+if importlib.util.find_spec("discord") is None:
     raise ImportError("discord.py is not installed (pip install 'tipbot[discord]')")
 
 

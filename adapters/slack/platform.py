@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-if importlib.util.find_spec("slack_bolt") is None:  # the `slack` extra is not installed: skip this platform
+# The `slack` extra's library is imported inside the methods below (a heavy import every
+# `tipbot` start would pay); without it, this module refuses to import and the root skips it.
+if importlib.util.find_spec("slack_bolt") is None:
     raise ImportError("slack_bolt is not installed (pip install 'tipbot[slack]')")
 
 

@@ -7,7 +7,7 @@ For each payday in scope: Transfers Stripe has in the payday's transfer group th
 Tipbot never recorded. Rows still pending are reported with what to do.
 
 Webhook events about charges Tipbot had no row for (answered 200, recorded, not
-applied: see adapters/stripe/webhooks.py) are listed by `unknown_events`; one whose charge
+applied: see adapters.stripe.webhooks) are listed by `unknown_events`; one whose charge
 Tipbot knows by now is a difference, since its refund or dispute was never applied.
 """
 

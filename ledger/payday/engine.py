@@ -33,7 +33,7 @@ from ledger.payday import stages
 from ledger.payday.crash import CrashHook, PaydayCrash, crash_hook_from_env
 from ledger.payday.processors import PaydayProcessor, ProcessorFactory, processor_for
 from ledger.payday.run import PaydayResult, PaydayRun, Progress
-from ledger.payday.settle import apply_plan, plan_round, replan
+from ledger.payday.settle import apply_plan, plan_is_reserved, plan_round, restart_planning
 from ledger.payday.snapshot import take_snapshot
 from ledger.payday.stats import compute_stats
 from ledger.payday.tables import payday_tips
@@ -48,7 +48,6 @@ ADVISORY_NAMESPACE = 7_461_012  # first key of pg_advisory_lock(int, int): "payd
 # a small one would pay that fixed cost (tens of ms, scanning a sample of every payday's
 # rows) for plans that are fine anyway: with thousands of small paydays it was most of each.
 ANALYZE_MIN_TIPS = 5_000
-MAX_REPLANS = 3  # members spending during the payday again and again: stop and say so
 _DEFAULT = object()
 
 
@@ -87,12 +86,13 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *,
 def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
     """The stages, in order. Each one first reads the committed stage and does nothing when
     the payday is past it (a resumed run, or another driver got there first)."""
+    plan = _PlanCheck(run, processor)
     _take_snapshot(run)
     if processor is not None:
         _bring_money_in(run, processor)
-    _plan_rounds(run)
-    while not _apply_plan(run, processor):  # a member spent elsewhere meanwhile: plan again
-        _plan_rounds(run)
+    _plan_rounds(run, plan)
+    while not _apply_plan(run, plan):  # a plan its reservations did not cover: planned again
+        _plan_rounds(run, plan)
     if processor is not None:
         _send_money_out(run, processor)
     _record_stats(run, processor)
@@ -107,7 +107,7 @@ def _take_snapshot(run: PaydayRun) -> None:
     def snapshot(conn: sa.Connection, current: str) -> str:
         counts = take_snapshot(conn, run.payday_id, run.community.id)
         big.append(counts["tips"] >= ANALYZE_MIN_TIPS)
-        stages.advance(conn, run.payday_id, current, stages.SNAPSHOTTED, snapshot_at=stages.utcnow())
+        stages.advance(conn, run.payday_id, current, stages.SNAPSHOTTED, snapshot_at=stages.now(conn))
         run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
         return stages.SNAPSHOTTED
 
@@ -124,9 +124,35 @@ def _bring_money_in(run: PaydayRun, processor: PaydayProcessor) -> None:
     _stage_transaction(run, stages.SNAPSHOTTED, _advance_to(run, stages.FUNDED))
 
 
-def _plan_rounds(run: PaydayRun) -> None:
+class _PlanCheck:
+    """Whether the stored plan is covered by its reservations: checked once per driver, at
+    the first round or settlement it resumes; from then on only this driver's rounds change it."""
+
+    def __init__(self, run: PaydayRun, processor: PaydayProcessor | None) -> None:
+        self.run = run
+        self.restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+        self.trusted = False
+
+    def stale(self, conn: sa.Connection) -> bool:
+        if not self.trusted:
+            self.trusted = plan_is_reserved(conn, self.run.payday_id)
+        return not self.trusted
+
+    def restart_planning(self, conn: sa.Connection, current: str) -> str:
+        """A plan its reservations don't cover (made before reservations existed, e.g. a payday
+        left at `planned` by an older version while members kept spending): plan again."""
+        restart_planning(conn, self.run.payday_id)
+        stages.record(conn, self.run.payday_id, stages.REPLANNED)
+        stages.advance(conn, self.run.payday_id, current, self.restart)
+        self.run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
+        return stages.REPLANNED
+
+
+def _plan_rounds(run: PaydayRun, plan: _PlanCheck) -> None:
     """Round after round, each recorded, until one pays nothing: then the plan is `planned`."""
     def one_round(conn: sa.Connection, current: str) -> str:
+        if plan.stale(conn):
+            return plan.restart_planning(conn, current)
         number = stages.round_of(current) + 1
         count, amount = plan_round(conn, run.payday_id, number)
         reached = stages.round_stage(number) if count else stages.PLANNED
@@ -142,25 +168,13 @@ def _plan_rounds(run: PaydayRun) -> None:
         stage = _stage(run.ledger, run.payday_id)
 
 
-def _apply_plan(run: PaydayRun, processor: PaydayProcessor | None) -> bool:
-    """Settle: apply the planned transfers. False when a member spent elsewhere meanwhile
-    and the plan was dropped (the stage goes back to before the rounds)."""
-    restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
-
+def _apply_plan(run: PaydayRun, plan: _PlanCheck) -> bool:
+    """Settle: apply the planned (and reserved) transfers. False when the plan was not
+    reserved and planning starts again (the stage goes back to before the rounds)."""
     def apply(conn: sa.Connection, current: str) -> str:
-        try:
-            with conn.begin_nested():
-                count, amount = apply_plan(conn, run.payday_id, run.community.id, run.community.currency)
-        except IntegrityError as error:
-            if "member_balance_nonnegative" not in str(error.orig):
-                raise
-            if stages.times_logged(conn, run.payday_id, stages.REPLANNED) >= MAX_REPLANS:
-                raise
-            replan(conn, run.payday_id)
-            stages.record(conn, run.payday_id, stages.REPLANNED)
-            stages.advance(conn, run.payday_id, current, restart)
-            run.report(stages.REPLANNED, "a member spent elsewhere meanwhile; planning again")
-            return stages.REPLANNED
+        if plan.stale(conn):
+            return plan.restart_planning(conn, current)
+        count, amount = apply_plan(conn, run.payday_id, run.community.id, run.community.currency)
         stages.advance(conn, run.payday_id, current, stages.SETTLED)
         run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
         return stages.SETTLED
@@ -192,11 +206,23 @@ def _record_stats(run: PaydayRun, processor: PaydayProcessor | None) -> None:
         ), {"p": run.payday_id}).scalar_one()
         stats = compute_stats(conn, run.payday_id, run.community.id, run.week_start, run.community.currency,
                               int(rounds))
-        stages.advance(conn, run.payday_id, current, stages.DONE, stats=stats, finished_at=stages.utcnow())
+        stages.advance(conn, run.payday_id, current, stages.DONE, stats=stats, finished_at=stages.now(conn))
         run.report(stages.DONE, "stats recorded")
         return stages.DONE
 
     _stage_transaction(run, stage, finish)
+
+
+def _restart_planning(run: PaydayRun, conn: sa.Connection, current: str,
+                      processor: PaydayProcessor | None) -> str:
+    """A plan its reservations don't cover (made before reservations existed, e.g. a payday
+    left at `planned` by an older version while members kept spending): plan again."""
+    restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+    restart_planning(conn, run.payday_id)
+    stages.record(conn, run.payday_id, stages.REPLANNED)
+    stages.advance(conn, run.payday_id, current, restart)
+    run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
+    return stages.REPLANNED
 
 
 def _advance_to(run: PaydayRun, target: str) -> Callable[[sa.Connection, str], str]:
@@ -240,7 +266,7 @@ def _claim(ledger: Ledger, community_id: int, week_start: dt.date) -> tuple[int,
             with conn.begin_nested():
                 payday_id = conn.execute(paydays.insert().values(
                     community_id=community_id, week_start=week_start, stage=stages.STARTED,
-                    snapshot_at=stages.utcnow()).returning(paydays.c.id)).scalar_one()
+                    snapshot_at=stages.now(conn), started_at=stages.now(conn)).returning(paydays.c.id)).scalar_one()
                 stages.record(conn, payday_id, stages.STARTED)
         except IntegrityError:  # another process created it first
             row = conn.execute(sa.select(paydays.c.id, paydays.c.stage).where(where)).one()

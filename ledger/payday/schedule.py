@@ -133,7 +133,7 @@ def claim_announcement(ledger: Ledger, payday_id: int, now: dt.datetime | None =
     `takeover`: the caller holds the community's payday claim (ledger.payday.claims), so an
     announcement begun and never finished was begun by a process that died with its claim:
     take it over now instead of waiting for the lease."""
-    now = as_utc(now or stages.utcnow())
+    now = as_utc(now or ledger.clock.now())
 
     def op(book: Book) -> bool:
         conn = book.conn

@@ -19,6 +19,8 @@ from bot.compose import build_runtime
 from bot.config import Settings
 from bot.platform import Platform
 from bot.scheduler import run_scheduler
+from ledger.api import Ledger
+from ledger.clock import FixedClock
 
 
 class FilePlatform(Platform):
@@ -45,7 +47,8 @@ class FilePlatform(Platform):
 async def main(url: str, now: dt.datetime, out: Path, name: str, hang_at: int | None) -> None:
     platform = FilePlatform(out / f"{name}.posts", out / f"{name}.hung", hang_at)
     settings = Settings(database_url=url, scheduler_retry_seconds=0.2, payday_concurrency=4)
-    runtime = build_runtime(settings, clock=lambda: now, platforms={"console": platform}, funding={})
+    ledger = Ledger.connect(url, upgrade=False, clock=FixedClock(now))  # the ledger's clock, pinned
+    runtime = build_runtime(settings, ledger=ledger, platforms={"console": platform}, funding={})
     runtime.ledger.ping()
     while not (out / "go").exists():
         await asyncio.sleep(0.01)

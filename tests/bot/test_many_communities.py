@@ -18,16 +18,18 @@ import pytest
 import sqlalchemy as sa
 
 from ledger.api import Ledger
-from ledger.payday.schedule import last_scheduled
+from ledger.clock import FixedClock
 from ledger.money import Money
 from tests.ledger.payday_helpers import T0
+from tests.moments import DUE_PAYDAY, PINNED
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
 COMMUNITIES = 200
-# A payday time long after the test's communities are created (a Thursday, 12:05 UTC).
-NOW = last_scheduled("0 12 * * 4", dt.datetime(2031, 1, 10, tzinfo=dt.timezone.utc)) + dt.timedelta(minutes=5)
+# Communities are created at PINNED (the ledger's clock, pinned); every worker's ledger clock
+# says NOW, just after their first payday time.
+NOW = DUE_PAYDAY
 
 
 def chained_towns(ledger: Ledger, count: int) -> dict[int, dict[str, int]]:
@@ -75,7 +77,7 @@ def stage_counts(ledger: Ledger) -> dict[str, collections.Counter]:
 
 
 def test_three_scheduler_processes_share_200_paydays_and_survive_a_kill(pg_url, tmp_path):
-    ledger = Ledger.connect(pg_url, upgrade=False)
+    ledger = Ledger.connect(pg_url, upgrade=False, clock=FixedClock(PINNED))
     towns = chained_towns(ledger, COMMUNITIES)
     ids = set(towns)
     names = ["a", "b", "victim"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import web
@@ -13,8 +14,11 @@ from bot.compose import build_runtime
 from bot.config import Settings
 from bot.invocation import Invocation, UserRef
 from bot.scheduler import run_due_paydays
-from tests.bot.test_scheduler import RecordingPlatform, a_due_moment
+from tests.bot.test_scheduler import RecordingPlatform
 from tests.ledger.payday_helpers import chained_town
+from tests.moments import DUE_PAYDAY
+
+pytestmark = pytest.mark.clock  # CI runs these again at fixed moments (.ci/run)
 
 SECRET = "xoxb-very-secret-token"
 USER_TEXT = "@homer 1 for the zebra-unicorn-note"
@@ -48,7 +52,7 @@ def test_commands_and_a_payday_move_the_counters_and_no_label_carries_text_or_se
     refused = runtime.bot.handle(Invocation("console", "elsewhere", UserRef("alice", "alice"), text="@homer 1000000"))
     junk = runtime.bot.handle(Invocation("console", "elsewhere", UserRef("alice", "alice"), text="zebra-unicorn gibberish"))
     assert ok.ok and not refused.ok and not junk.ok
-    runs = asyncio.run(run_due_paydays(runtime, a_due_moment()))  # town's and elsewhere's
+    runs = asyncio.run(run_due_paydays(runtime, DUE_PAYDAY))  # town's and elsewhere's (created at PINNED)
     assert [run.result.status for run in runs] == ["ran", "ran"]
     after = asyncio.run(scrape(runtime))
 

@@ -11,6 +11,7 @@ from bot.app import ALREADY_RECORDED
 from bot.compose import build_runtime
 from bot.config import Settings
 from bot.invocation import Invocation, UserRef
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.scheduler import prune_expired
 from ledger.models import operations

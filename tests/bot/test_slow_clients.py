@@ -15,8 +15,9 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from bot.cli_run import serve
-from bot.compose import build_runtime
 from bot.config import Settings
+from bot.compose import build_runtime
+from bot.platform import Platform
 from bot.runtime import Runtime
 
 pytestmark = pytest.mark.anyio
@@ -33,8 +34,13 @@ async def echo_length(request: Request) -> PlainTextResponse:
     return PlainTextResponse(str(len(await request.body())))
 
 
-def echo_route(runtime: Runtime) -> list[Route]:
-    return [Route("/test/echo", echo_length, methods=["POST"])]
+class Echo(Platform):
+    """A platform whose only part is one route that reads the whole body."""
+
+    name = "echo"
+
+    def web_routes(self, runtime: Runtime) -> list[Route]:
+        return [Route("/test/echo", echo_length, methods=["POST"])]
 
 
 @pytest.fixture
@@ -43,9 +49,7 @@ async def port(ledger) -> AsyncIterator[int]:
                         http_body_timeout_seconds=0.5, http_keep_alive_seconds=0.5, http_max_header_bytes=4096)
     stop = asyncio.Event()
     ports: list[int] = []
-    runtime = build_runtime(settings, ledger=ledger, platforms={}, funding={})
-    runtime.route_providers.append(echo_route)
-    running = asyncio.create_task(serve(runtime, stop=stop,
+    running = asyncio.create_task(serve(build_runtime(settings, ledger=ledger, platforms={"echo": Echo()}, funding={}), stop=stop,
                                         started=ports.append))
     while not ports:
         assert not running.done(), running.result()

@@ -33,8 +33,8 @@ def test_a_name_with_control_characters_from_another_platform_is_printed_escaped
     console.ok("alice: /tip @bob 1")
     bob = console.runtime.ledger.read(lambda b: b.find_member_by_name(b.space("console", "test").community_id, "bob"))
     hostile = HOSTILE.replace("\x00", "")  # PostgreSQL stores no NUL
-    with console.runtime.ledger.engine.begin() as conn:  # as a synced display name would
-        conn.execute(members.update().where(members.c.id == bob.id).values(display_name=f"bob{hostile}"))
+    with console.runtime.ledger.engine.begin() as connection:  # as a name synced from another platform would be
+        connection.execute(members.update().where(members.c.id == bob.id).values(display_name=f"bob{hostile}"))
 
     out = run(console, "/tip\rquit\r")  # the interactive path
 
