@@ -9,10 +9,12 @@ back and changes nothing.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from bot.context import Context
 from bot.grammar import parse
+from bot.logs import REQUEST_ID
 from bot.invocation import Action, Invocation, UserRef
 from bot.reply import Reply, refusal
 from ledger.book import Book
@@ -42,22 +44,39 @@ class TipBot:
         self.runtime = runtime
 
     def handle(self, invocation: Invocation) -> Reply:
-        """Run one command. Never raises for anything a member can cause."""
+        """Run one command. Never raises for anything a member can cause. Counted and timed
+        (bot/metrics.py) by platform, command class and outcome, never by its text."""
+        started = time.perf_counter()
+        token = REQUEST_ID.set(invocation.request_id)
+        try:
+            reply, command = self._handle(invocation)
+        finally:
+            REQUEST_ID.reset(token)
+        metrics = self.runtime.metrics
+        metrics.command_seconds.labels(invocation.platform).observe(time.perf_counter() - started)
+        outcome = "ok" if reply.ok else (reply.code or "refused")
+        metrics.commands.labels(invocation.platform, command, outcome).inc()
+        return reply
+
+    def _handle(self, invocation: Invocation) -> tuple[Reply, str]:
+        """The reply, and the command's class name ("unparsed" when the text was not one)."""
+        name = "unparsed"
         try:
             command = invocation.command if invocation.command is not None else parse(invocation.text)
+            name = type(command).__name__
             spec = self.runtime.commands.commands.get(type(command))
             if spec is None:
                 raise InvalidRequest("That command is not available here. Try `/tip help`.")
             if not spec.transactional:
-                return spec.fn(self.runtime, invocation, command)
-            return self._in_transaction(invocation, lambda ctx: spec.fn(ctx, command), mentions(command))
+                return spec.fn(self.runtime, invocation, command), name
+            return self._in_transaction(invocation, lambda ctx: spec.fn(ctx, command), mentions(command)), name
         except Refusal as error:
-            return refusal(error.message, error.code)
+            return refusal(error.message, error.code), name
         except RefusedReply as refused:
-            return refused.reply
+            return refused.reply, name
         except Exception:
             log.exception("command failed: %s %s", invocation.platform, type(invocation.command).__name__)
-            return refusal("Something went wrong on our side; nothing was changed. Please try again.", "error")
+            return refusal("Something went wrong on our side; nothing was changed. Please try again.", "error"), name
 
     def handle_action(self, action: Action) -> Reply:
         """A button click: its value is the text of the command it confirms."""

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from bot import cli_ops, cli_payday, cli_run
 from bot.compose import installed_funding, installed_platforms
 from bot.config import Settings
+from bot.logs import configure as configure_logs
 
 
 def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
@@ -39,8 +40,7 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logs(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0

@@ -31,6 +31,8 @@ from bot.scheduler import run_scheduler
 if TYPE_CHECKING:
     import uvicorn
 
+    from bot.config import Settings
+
 log = logging.getLogger(__name__)
 
 # Threads for asyncio.to_thread work outside the Slack commands (payday, stores, health);

@@ -20,10 +20,12 @@ from bot.app import TipBot
 from bot.config import Settings
 from bot.funding import FundingAdapter
 from bot.handlers import CommandTable, admin, funding, info, linking, payday, tips
+from bot.metrics import Metrics
 from bot.platform import Platform
 from bot.runtime import Runtime, RouteProvider
 from ledger.api import Ledger
 from ledger.clock import Clock
+from ledger.payday.claims import PaydayClaims
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,9 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
     routes: list[RouteProvider] = [p.web_routes for p in platforms.values()]
     routes += [f.web_routes for f in funding.values()]
     runtime = Runtime(settings=settings, ledger=ledger, platforms=platforms, funding=funding,
-                      commands=CommandTable.merge(*HANDLER_MODULES), route_providers=routes)
+                      commands=CommandTable.merge(*HANDLER_MODULES), route_providers=routes,
+                      claims=PaydayClaims(ledger), metrics=Metrics())
+    for adapter in funding.values():
+        adapter.use_metrics(runtime.metrics)
     runtime.bot = TipBot(runtime)
     return runtime

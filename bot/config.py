@@ -50,6 +50,11 @@ class Settings(FileSettings):
     port: int = 8000
     confirm_weekly_over_minor: int = Field(2500, description="weekly tips above this ask for confirmation")
     scheduler: bool = Field(True, description="run the payday scheduler in `tipbot run`")
+    payday_concurrency: int = Field(
+        4, ge=1, description="paydays this process runs and announces at once (PostgreSQL; SQLite: one)")
+    scheduler_poll_seconds: float = Field(60.0, gt=0, description="the scheduler looks for due paydays this often")
+    scheduler_retry_seconds: float = Field(
+        5.0, gt=0, description="how soon to look again when another process held a due payday (it may die)")
     operations_retention_days: int = Field(
         7, ge=3, description="keep idempotency records this many days (at least Stripe's 3 days of retries)")
 

@@ -15,6 +15,7 @@ import argparse
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from bot.metrics import Metrics
     from bot.invocation import Invocation
     from bot.reply import Reply
     from bot.runtime import Runtime
@@ -46,6 +47,9 @@ class FundingAdapter(Protocol):
 
     def payout(self, runtime: Runtime, invocation: Invocation, community: Community) -> Reply:
         """`/tip payout` in a community in this mode (not transactional)."""
+
+    def use_metrics(self, metrics: Metrics) -> None:
+        """Count calls to the provider on these metrics (bot/metrics.py: `stripe_calls`)."""
 
     def web_routes(self, runtime: Runtime) -> list[Any]:
         """Starlette routes for the web app (webhooks, return pages)."""

@@ -1,6 +1,7 @@
 """Runtime: what one Tipbot process shares, built once by the composition root
 (bot/compose.py) from the settings: the ledger, the platforms, the funding adapters,
-the command table, the web route providers, and the loop the scheduler runs on.
+the command table, the web route providers, the payday claims, and the loop the
+scheduler runs on.
 
 A plain container: nothing here builds anything or reads the environment.
 """
@@ -15,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
 from bot.funding import FundingAdapter
+from bot.metrics import Metrics
 from bot.platform import PLAIN_TEXT, Platform
 from bot.reply import Summary
 from ledger.api import Ledger
 from ledger.clock import Clock
+from ledger.payday.claims import PaydayClaims
 from ledger.payday.processors import ProcessorFactory
 
 if TYPE_CHECKING:
@@ -38,6 +41,8 @@ class Runtime:
     funding: dict[str, FundingAdapter]
     commands: CommandTable
     route_providers: list[RouteProvider]
+    claims: PaydayClaims  # which due paydays this process works on (shared with other processes)
+    metrics: Metrics  # this process's Prometheus metrics (bot/metrics.py), on a registry of its own
     bot: TipBot = field(init=False)  # set by the composition root (the bot needs the runtime)
     # The payday scheduler's event loop while it runs in this process (platform clients live
     # there); handler threads hand their async platform work to it.
@@ -64,7 +69,7 @@ class Runtime:
         Returns {space external id: "posted" | "no channel" | "failed: ..."}.
         """
         results: dict[str, str] = {}
-        spaces = self.ledger.read(lambda book: book.spaces_of(community_id))
+        spaces = await asyncio.to_thread(self.ledger.read, lambda book: book.spaces_of(community_id))
         for space in spaces:
             key = f"{space.platform}:{space.external_id}"
             platform = self.platforms.get(space.platform)
@@ -77,7 +82,9 @@ class Runtime:
             try:
                 await platform.post_summary(self, space.external_id, space.summary_channel_id or "", summary)
                 results[key] = "posted"
+                self.metrics.summaries.labels(space.platform, "posted").inc()
             except Exception as error:  # one space failing must not stop the others
                 log.exception("posting the payday summary to %s failed", key)
                 results[key] = f"failed: {type(error).__name__}"
+                self.metrics.summaries.labels(space.platform, "failed").inc()
         return results

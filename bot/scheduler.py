@@ -1,10 +1,14 @@
 """The payday scheduler: every process may run it; the database decides who pays.
 
 `run_scheduler(runtime, stop_event)` is the loop `tipbot run` starts: every
-minute (or at the next scheduled payday, whichever is sooner) it calls
-`run_due_paydays(runtime, now)`, which runs each community's due payday
+`scheduler_poll_seconds` (or at the next scheduled payday, whichever is sooner) it
+looks at the due paydays (`run_due_tick`). Every process running it shares them:
+a few workers per process each claim a community (ledger.payday.claims: claims held
+by another process are skipped, and die with it), run its payday
 (`ledger.payday.run_payday`: exactly once per community and week, resumed after a
-crash) and announces it (`bot.summary.announce`: once, whoever ran it).
+crash) and announce it (`bot.summary.announce`: once, whoever ran it). When another
+process held some, the next look comes after `scheduler_retry_seconds`, so a
+claimant that died is taken over quickly.
 Schedules are cron expressions per community (`communities.payday_cron`,
 default `0 12 * * 4`: Thursday 12:00 UTC). Each tick also prunes idempotency
 records older than the retention window (`prune_expired`, ledger.retention).
@@ -13,24 +17,25 @@ records older than the retention window (`prune_expired`, ledger.retention).
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import logging
+import random
+import time
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.summary import Announcement, announce
 from ledger.payday.engine import run_payday
 from ledger.payday.run import PaydayResult
-from ledger.payday.schedule import BadSchedule, due_paydays, next_scheduled
+from ledger.payday.schedule import DuePayday, due_paydays, next_payday_at
 from ledger.retention import prune_operations
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-POLL_SECONDS = 60.0
 
 @dataclass
 class ScheduledRun:
@@ -39,30 +44,98 @@ class ScheduledRun:
 
 
 async def run_community_payday(runtime: Runtime, community_id: int, week_start: dt.date, *,
-                               progress=None, wait: bool = False) -> ScheduledRun:
-    """Run one payday in a worker thread, then announce it if it is done."""
-    result = await asyncio.to_thread(run_payday, runtime.ledger, community_id, week_start,
-                                     processors=runtime.processors, progress=progress, wait=wait)
+                               progress=None, wait: bool = False, claimed: bool = False) -> ScheduledRun:
+    """Run one payday in a worker thread, then announce it if it is done.
+
+    `claimed`: the caller holds the community's payday claim (ledger.payday.claims), so an
+    announcement a dead process began is taken over at once."""
+    metrics = runtime.metrics
+
+    def report(stage: str, detail: str) -> None:
+        metrics.payday_stages.labels(stage.split(" ")[0]).inc()  # "round 3" counts as "round"
+        if progress is not None:
+            progress(stage, detail)
+
+    started = time.perf_counter()
+    try:
+        result = await asyncio.to_thread(run_payday, runtime.ledger, community_id, week_start,
+                                         processors=runtime.processors, progress=report, wait=wait)
+    except Exception:
+        metrics.paydays.labels("failed").inc()
+        raise
+    metrics.payday_seconds.labels("payday").observe(time.perf_counter() - started)
+    metrics.paydays.labels(result.status).inc()
+    if result.status in ("ran", "resumed") and result.stats:
+        metrics.payday_tips.labels("paid").inc(result.stats.get("tips_paid", 0))
+        metrics.payday_tips.labels("unfunded").inc(result.stats.get("unfunded_tips", 0))
     announcement = None
     if result.stage == "done":
-        announcement = await announce(runtime, result)
+        started = time.perf_counter()
+        announcement = await announce(runtime, result, takeover=claimed and runtime.claims.shared)
+        if announcement.skipped is None:
+            metrics.payday_seconds.labels("announce").observe(time.perf_counter() - started)
     return ScheduledRun(result, announcement)
 
 
+@dataclass
+class Tick:
+    """What one look at the due paydays did in this process."""
+
+    runs: list[ScheduledRun] = field(default_factory=list)
+    held_elsewhere: int = 0  # due paydays another process had claimed (it may die: look again soon)
+    failed: int = 0
+
+
 async def run_due_paydays(runtime: Runtime, now: dt.datetime | None = None) -> list[ScheduledRun]:
-    """Run and announce every payday due at `now`. One community failing never stops the others."""
+    """Run and announce every due payday this process can claim. One community failing never
+    stops the others."""
+    return (await run_due_tick(runtime, now)).runs
+
+
+async def run_due_tick(runtime: Runtime, now: dt.datetime | None = None) -> Tick:
+    """One look at the due paydays: `payday_concurrency` workers take them in turn, each
+    claiming a community (skipped when another process holds it), running its payday and
+    announcing it. Each process starts at its own place in the list, so processes mostly
+    claim different communities instead of racing for the same ones."""
     now = now or runtime.clock.now()
     due, problems = await asyncio.to_thread(due_paydays, runtime.ledger, now)
     for problem in problems:
         log.warning("payday schedule: %s", problem)
-    runs = []
-    for item in due:
-        try:
-            runs.append(await run_community_payday(runtime, item.community.id, item.week_start))
-        except Exception:
-            log.exception("payday of %s for the week of %s failed; the next tick resumes it",
-                          item.community.name, item.week_start)
-    return runs
+    tick = Tick()
+    if not due:
+        return tick
+    start = random.randrange(len(due))
+    queue = collections.deque(due[start:] + due[:start])
+    workers = runtime.settings.payday_concurrency if runtime.claims.shared else 1
+
+    async def worker() -> None:
+        while queue:
+            item = queue.popleft()
+            try:
+                run = await _run_claimed(runtime, item)
+            except Exception:
+                tick.failed += 1
+                log.exception("payday of %s for the week of %s failed; the next tick resumes it",
+                              item.community.name, item.week_start)
+                continue
+            if run is None:
+                tick.held_elsewhere += 1
+            else:
+                tick.runs.append(run)
+
+    await asyncio.gather(*(worker() for _ in range(min(workers, len(due)))))
+    return tick
+
+
+async def _run_claimed(runtime: Runtime, item: DuePayday) -> ScheduledRun | None:
+    """Run and announce `item` under this process's claim; None when another process has it."""
+    community_id = item.community.id
+    if not await asyncio.to_thread(runtime.claims.try_claim, community_id):
+        return None
+    try:
+        return await run_community_payday(runtime, community_id, item.week_start, claimed=True)
+    finally:
+        await asyncio.to_thread(runtime.claims.release, community_id)
 
 
 def prune_expired(runtime: Runtime, now: dt.datetime) -> int:
@@ -75,16 +148,10 @@ def prune_expired(runtime: Runtime, now: dt.datetime) -> int:
 
 
 def seconds_until_next(runtime: Runtime, now: dt.datetime) -> float:
-    """Until the soonest scheduled payday of any community, at most POLL_SECONDS."""
-    soonest = POLL_SECONDS
-    communities = runtime.ledger.read(lambda book: book.all_communities())
-    for community in communities:
-        try:
-            wait = (next_scheduled(community.payday_cron, now) - now).total_seconds()
-        except BadSchedule:
-            continue
-        soonest = min(soonest, max(wait, 0.0))
-    return soonest
+    """Until the soonest scheduled payday of any community, at most `scheduler_poll_seconds`."""
+    poll = runtime.settings.scheduler_poll_seconds
+    at = next_payday_at(runtime.ledger, now)
+    return poll if at is None else min(poll, max((at - now).total_seconds(), 0.0))
 
 
 async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = None) -> None:
@@ -96,14 +163,16 @@ async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = Non
     try:
         while not stop_event.is_set():
             try:
-                await run_due_paydays(runtime, runtime.clock.now())
+                tick = await run_due_tick(runtime, runtime.clock.now())
                 await asyncio.to_thread(prune_expired, runtime, runtime.clock.now())
                 delay = await asyncio.to_thread(seconds_until_next, runtime, runtime.clock.now())
+                if tick.held_elsewhere or tick.failed:  # its claimant may die, or it may succeed now
+                    delay = min(delay, runtime.settings.scheduler_retry_seconds)
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("payday scheduler tick failed")
-                delay = POLL_SECONDS
+                delay = runtime.settings.scheduler_retry_seconds
             try:
-                await asyncio.wait_for(stop_event.wait(), timeout=max(delay, 1.0))
+                await asyncio.wait_for(stop_event.wait(), timeout=max(delay, 0.1))
             except asyncio.TimeoutError:
                 pass
     finally:

@@ -2,7 +2,7 @@
 
 `build_summary` turns a finished payday into a platform-neutral `bot.reply.Summary`:
 a short text, fields, and a PNG bar chart of what the community gave in its last
-12 paydays (a matplotlib Figure without pyplot; minor units become floats only for drawing).
+12 paydays (bot/chart.py: Pillow, a few milliseconds).
 `announce` delivers it once per payday: it claims the announcement
 (ledger.payday.schedule.claim_announcement), posts the summary to every space with
 `runtime.deliver_summary`, sends each tipper whose tips went unfunded a direct
@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import io
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.chart import chart_png
 from bot.reply import Summary
-from ledger.money import exponent, format_money
+from ledger.money import format_money
 from ledger.notices import mark_sent, unsent_notices
 from ledger.payday.receipts import MAX_RECEIPTS, Receipt
 from ledger.payday.run import PaydayResult
@@ -96,28 +96,6 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def chart_png(weeks: list[tuple[dt.date, int]], currency: str) -> bytes:
-    """A bar chart of the amount given per week (oldest first; 0 for weeks without a payday), as PNG bytes."""
-    # Imported here, not at the top: a heavy import (about a second on a busy machine) that
-    # only drawing pays, not every `tipbot` start. No pyplot: no GUI backend, safe in any thread.
-    from matplotlib.figure import Figure
-
-    scale = 10 ** exponent(currency)
-    figure = Figure(figsize=(6, 2.6), dpi=100)
-    axes = figure.add_subplot()
-    labels = [f"{week:%-d %b}" for week, _ in weeks]
-    values = [amount_minor / scale for _, amount_minor in weeks]  # floats for drawing only
-    axes.bar(range(len(values)), values, color="#2e7d5b")
-    axes.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
-    axes.set_ylabel(currency)
-    axes.set_title(f"Given per week, last {len(weeks)} weeks", fontsize=9)
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
 def build_summary(runtime: Runtime, result: PaydayResult) -> Summary:
     with runtime.ledger.begin(readonly=True) as book:
         recent = book.recent_paydays(result.community_id, CHART_WEEKS)
@@ -143,19 +121,23 @@ def notice_text(notice: UnfundedNotice, currency: str) -> str:
             f"are paid at the next payday; `/tip list` shows them.")
 
 
-async def announce(runtime: Runtime, result: PaydayResult) -> Announcement:
-    """Post the summary and tell unfunded tippers why, once per payday across processes."""
+async def announce(runtime: Runtime, result: PaydayResult, *, takeover: bool = False) -> Announcement:
+    """Post the summary and tell unfunded tippers why, once per payday across processes.
+
+    `takeover`: the caller holds the community's payday claim, so an announcement begun by
+    a process that died is taken over now (ledger.payday.schedule.claim_announcement)."""
     ledger = runtime.ledger
     if result.payday_id is None or result.stats is None:
         return Announcement(None, skipped="the payday has not finished")
-    claimed = await asyncio.to_thread(claim_announcement, ledger, result.payday_id)
+    claimed = await asyncio.to_thread(claim_announcement, ledger, result.payday_id, runtime.clock.now(),
+                                      takeover=takeover)
     if not claimed:
         return Announcement(None, skipped="already announced (or being announced by another process)")
     summary = await asyncio.to_thread(build_summary, runtime, result)
     outcome = Announcement(summary)
     outcome.delivered = await runtime.deliver_summary(result.community_id, summary)
-    with ledger.begin(readonly=True) as book:
-        notices = book.unfunded_notices(result.payday_id, limit=MAX_NOTICES)
+    payday_id = result.payday_id
+    notices = await asyncio.to_thread(ledger.read, lambda book: book.unfunded_notices(payday_id, limit=MAX_NOTICES))
     if result.stats.get("unfunded_tippers", 0) > len(notices):
         log.warning("payday %s: only the first %s unfunded tippers get a direct message", result.payday_id,
                     MAX_NOTICES)
@@ -232,7 +214,7 @@ async def deliver_notices(runtime: Runtime, community_id: int, outcome: Announce
 
 async def _tell(runtime: Runtime, member_id: int, text: str) -> bool:
     """A direct message on the first of the member's spaces whose platform can send one."""
-    identities = runtime.ledger.read(lambda book: book.identities_of(member_id))
+    identities = await asyncio.to_thread(runtime.ledger.read, lambda book: book.identities_of(member_id))
     for space, platform_user_id in identities:
         platform = runtime.platforms.get(space.platform)
         if platform is None:

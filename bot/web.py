@@ -1,6 +1,8 @@
 """The web app: one Starlette app for every HTTP endpoint Tipbot serves.
 
-Its routes are `/healthz` (200 while the database answers, 503 otherwise) and those
+Its routes are `/healthz` (alive: 200 while the database answers, 503 otherwise),
+`/readyz` (ready: the database answers and its migrations are current), `/metrics`
+(Prometheus, bot/metrics.py) and those
 of the runtime's route providers, which the composition root collected from the
 platforms (Slack: /slack/events, /slack/install, ...) and the funding adapters
 (Stripe: /stripe/webhook, /stripe/return). Nothing here imports an adapter.
@@ -18,7 +20,7 @@ import logging
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.compose import build_runtime
@@ -29,7 +31,9 @@ log = logging.getLogger(__name__)
 
 
 def collect_routes(runtime: Runtime) -> list[BaseRoute]:
-    routes: list[BaseRoute] = [Route("/healthz", _healthz(runtime), methods=["GET"], name="healthz")]
+    routes: list[BaseRoute] = [Route("/healthz", _healthz(runtime), methods=["GET"], name="healthz"),
+                               Route("/readyz", _readyz(runtime), methods=["GET"], name="readyz"),
+                               Route("/metrics", _metrics(runtime), methods=["GET"], name="metrics")]
     for provider in runtime.route_providers:
         routes += provider(runtime)
     paths = [getattr(r, "path", None) for r in routes]
@@ -71,3 +75,30 @@ def _healthz(runtime: Runtime):
         return JSONResponse({"ok": True})
 
     return healthz
+
+
+def _readyz(runtime: Runtime):
+    """Ready for traffic: the database answers and its schema is at every migration head
+    (a load balancer keeps a worker out until `tipbot db upgrade` ran)."""
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            pending = await asyncio.to_thread(runtime.ledger.pending_migrations)
+        except Exception as error:  # noqa: BLE001 - reported as not ready, never raised
+            log.warning("readiness check failed: %s", type(error).__name__)
+            return JSONResponse({"ready": False, "database": "unreachable"}, status_code=503)
+        if pending:
+            return JSONResponse({"ready": False, "migrations": "pending: run `tipbot db upgrade`"}, status_code=503)
+        return JSONResponse({"ready": True})
+
+    return readyz
+
+
+def _metrics(runtime: Runtime):
+    async def metrics(request: Request) -> Response:
+        if runtime.metrics.registry is None:
+            return PlainTextResponse("prometheus-client is not installed (pip install 'tipbot[web]')\n",
+                                     status_code=501)
+        body, content_type = runtime.metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    return metrics

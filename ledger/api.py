@@ -66,6 +66,10 @@ class Ledger:
         with self._readonly_engine.connect() as connection:
             connection.execute(sa.text("SELECT 1")).scalar_one()
 
+    def pending_migrations(self) -> set[str]:
+        """Migration heads the database has not reached (readiness: empty when current)."""
+        return db.pending_revisions(self.engine)
+
     @contextmanager
     def begin(self, *, readonly: bool = False) -> Iterator[Book]:
         engine = self._readonly_engine if readonly else self.engine

@@ -118,5 +118,15 @@ def current_revisions(engine: sa.Engine) -> set[str]:
         return set(MigrationContext.configure(connection).get_current_heads())
 
 
+def pending_revisions(engine: sa.Engine) -> set[str]:
+    """Heads of the migration scripts the database has not reached (empty: schema current)."""
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as connection:
+        heads = set(ScriptDirectory.from_config(alembic_config(connection)).get_heads())
+    current = current_revisions(engine)
+    return {head for head in heads if head not in current}
+
+
 def is_sqlite(engine: sa.Engine) -> bool:
     return engine.dialect.name == "sqlite"

@@ -35,6 +35,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
 from adapters.slack.mentions import name_mentions
+from adapters.slack.pacing import Pacer
 from adapters.slack.stores import ThreadedInstallationStore, ThreadedOAuthStateStore
 from adapters.slack.users import SlackUsers
 from bot.config import Settings
@@ -94,12 +95,14 @@ class SlackApp:
         settings = runtime.settings
         self.settings = settings
         self.users = SlackUsers()
+        self.pacer = Pacer()  # summaries and notices within Slack's per-channel and per-workspace limits
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
         self._answering_now = 0  # listeners still answering: close() waits for them
         self._idle: asyncio.Event | None = None
         self._closing = False
         self.queued = 0  # commands taken and not yet through the ledger (bounded by slack_command_queue)
+        runtime.metrics.queue_depth.labels("slack_commands").set_function(lambda: self.queued)
         self.executor = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix="slack-command")
         self.installation_store: ThreadedInstallationStore | None = None
         engine = runtime.ledger.engine

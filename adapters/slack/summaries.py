@@ -1,7 +1,8 @@
 """What Tipbot posts to Slack outside any request: payday summaries and payday notices.
 
-Each call gets the workspace's own client (its stored bot token in OAuth mode). A
-429 is retried after its Retry-After by the client's retry handler; any other
+Each call gets the workspace's own client (its stored bot token in OAuth mode). Posts
+are paced per channel and per workspace (adapters/slack/pacing.py); a 429 is still
+retried after its Retry-After by the client's retry handler; any other
 failure is raised, so `Runtime.deliver_summary` reports that space and goes on with
 the others.
 """
@@ -25,12 +26,14 @@ log = logging.getLogger(__name__)
 async def post_summary(slack: SlackApp, team_id: str, channel_id: str, summary: Summary) -> None:
     """The summary message, then its chart (files_upload_v2) in the same channel."""
     client = await slack.client_for_team(team_id)
-    await client.chat_postMessage(channel=channel_id, **render.summary_message(summary))
+    async with slack.pacer.slot(team_id, channel_id):
+        await client.chat_postMessage(channel=channel_id, **render.summary_message(summary))
     if not summary.chart_png:
         return
     try:
-        await client.files_upload_v2(channel=channel_id, file=summary.chart_png, filename=summary.chart_filename,
-                                     title=f"Payday: {summary.community_name}")
+        async with slack.pacer.slot(team_id, channel_id):
+            await client.files_upload_v2(channel=channel_id, file=summary.chart_png,
+                                         filename=summary.chart_filename, title=f"Payday: {summary.community_name}")
     except SlackApiError as error:
         # The summary itself is posted: failing here would make a retry post it twice.
         log.warning("payday chart for %s in %s not uploaded: %s", team_id, channel_id, error.response.get("error"))

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import stripe
@@ -34,6 +34,8 @@ class StripeConfig:
     max_attempts: int = 6
     backoff_base_ms: int = 250
     timeout_ms: int = 30_000
+    # Told (method, "ok" | "retried" | error class) after each attempt: the process's metrics.
+    observe: Callable[[str, str], None] | None = field(default=None, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -70,11 +72,18 @@ def call(fn: Callable[[], T], *, config: StripeConfig, what: str,
     """Run one Stripe call, again (same idempotency key) after retryable failures."""
     for attempt in range(1, config.max_attempts + 1):
         try:
-            return fn()
+            value = fn()
         except Exception as error:
-            if not retryable(error) or attempt == config.max_attempts:
+            again = retryable(error) and attempt < config.max_attempts
+            if config.observe is not None:
+                config.observe(what, "retried" if again else type(error).__name__)
+            if not again:
                 raise
             delay = config.backoff_base_ms / 1000 * 2 ** (attempt - 1) * (0.5 + random.random() / 2)
             log.info("stripe %s: %s; again in %.2fs (attempt %d)", what, type(error).__name__, delay, attempt)
             sleep(delay)
+            continue
+        if config.observe is not None:
+            config.observe(what, "ok")
+        return value
     raise AssertionError("unreachable")

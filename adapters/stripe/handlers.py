@@ -34,6 +34,7 @@ from ledger.money import format_money, parse_money
 from ledger.records import Community
 
 if TYPE_CHECKING:
+    from bot.metrics import Metrics
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,11 @@ class StripeFunding:
 
     def configured(self) -> bool:
         return self.config is not None
+
+    def use_metrics(self, metrics: Metrics) -> None:
+        if self.config is not None:
+            calls = metrics.stripe_calls
+            self.config = replace(self.config, observe=lambda method, outcome: calls.labels(method, outcome).inc())
 
     def not_configured_text(self) -> str:
         return NOT_CONFIGURED

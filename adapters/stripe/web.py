@@ -56,15 +56,19 @@ def _webhook(runtime: Runtime, funding: StripeFunding):
             event = verify(payload, request.headers.get("stripe-signature"), config.webhook_secret)
         except ValueError:
             log.warning("stripe webhook with a bad signature refused")
+            runtime.metrics.webhooks.labels("stripe", "bad_signature").inc()
             return JSONResponse({"error": "bad signature"}, status_code=400)
         try:
             outcome = await asyncio.to_thread(process, runtime.ledger, event, funding.client(config))
         except NotYet as error:
             log.info("stripe event %s not applicable yet: %s", event.get("id"), error)
+            runtime.metrics.webhooks.labels("stripe", "not_yet").inc()
             return JSONResponse({"error": "not yet: send again later"}, status_code=503)
         except Exception:
             log.exception("stripe event %s failed", event.get("id"))
+            runtime.metrics.webhooks.labels("stripe", "failed").inc()
             return JSONResponse({"error": "failed: send again later"}, status_code=500)
+        runtime.metrics.webhooks.labels("stripe", "applied").inc()
         return JSONResponse({"received": True, "outcome": outcome})
 
     return webhook

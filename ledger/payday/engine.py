@@ -36,6 +36,7 @@ from ledger.payday.run import PaydayResult, PaydayRun, Progress
 from ledger.payday.settle import apply_plan, plan_is_reserved, plan_round, restart_planning
 from ledger.payday.snapshot import take_snapshot
 from ledger.payday.stats import compute_stats
+from ledger.payday.tables import payday_tips
 from ledger.records import Community
 
 __all__ = ["PaydayCrash", "PaydayResult", "PaydayRun", "crash_hook_from_env", "run_payday"]
@@ -43,6 +44,10 @@ __all__ = ["PaydayCrash", "PaydayResult", "PaydayRun", "crash_hook_from_env", "r
 log = logging.getLogger(__name__)
 
 ADVISORY_NAMESPACE = 7_461_012  # first key of pg_advisory_lock(int, int): "payday"
+# A snapshot this big refreshes the planner's statistics before the next stages (ANALYZE);
+# a small one would pay that fixed cost (tens of ms, scanning a sample of every payday's
+# rows) for plans that are fine anyway: with thousands of small paydays it was most of each.
+ANALYZE_MIN_TIPS = 5_000
 _DEFAULT = object()
 
 
@@ -97,14 +102,18 @@ def _take_snapshot(run: PaydayRun) -> None:
     if _stage(run.ledger, run.payday_id) != stages.STARTED:
         return
 
+    big = []
+
     def snapshot(conn: sa.Connection, current: str) -> str:
         counts = take_snapshot(conn, run.payday_id, run.community.id)
+        big.append(counts["tips"] >= ANALYZE_MIN_TIPS)
         stages.advance(conn, run.payday_id, current, stages.SNAPSHOTTED, snapshot_at=stages.now(conn))
         run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
         return stages.SNAPSHOTTED
 
     _stage_transaction(run, stages.STARTED, snapshot, repeatable_read=True)
-    _analyze(run.ledger, "payday_tips", "payday_members")
+    if any(big):
+        _analyze(run.ledger, "payday_tips", "payday_members")
 
 
 def _bring_money_in(run: PaydayRun, processor: PaydayProcessor) -> None:
@@ -154,7 +163,7 @@ def _plan_rounds(run: PaydayRun, plan: _PlanCheck) -> None:
     stage = _stage(run.ledger, run.payday_id)
     while stage in (stages.SNAPSHOTTED, stages.FUNDED) or stage.startswith(stages.ROUND_PREFIX):
         _stage_transaction(run, stage, one_round)
-        if stage in (stages.SNAPSHOTTED, stages.FUNDED):
+        if stage in (stages.SNAPSHOTTED, stages.FUNDED) and _snapshot_tips(run) >= ANALYZE_MIN_TIPS:
             _analyze(run.ledger, "payday_members")
         stage = _stage(run.ledger, run.payday_id)
 
@@ -300,6 +309,11 @@ def _analyze(ledger: Ledger, *tables: str) -> None:
                 conn.exec_driver_sql(f"ANALYZE {table}")
     except sa.exc.DBAPIError:
         log.warning("ANALYZE %s failed; the payday goes on", ", ".join(tables), exc_info=True)
+
+
+def _snapshot_tips(run: PaydayRun) -> int:
+    with run.ledger.begin(readonly=True) as book:
+        return book.conn.execute(sa.select(sa.func.count()).where(payday_tips.c.payday_id == run.payday_id)).scalar_one()
 
 
 def _stage(ledger: Ledger, payday_id: int) -> str:

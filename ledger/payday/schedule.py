@@ -8,7 +8,9 @@ that time. Schedulers everywhere ask `due_paydays`; `run_payday` decides who run
 Announcing (summary and notices) happens after the payday, outside its
 transactions, so it is claimed with a lease: `claim_announcement` logs
 `announcing` and only one process wins; if that process dies before logging
-`announced`, another may claim it once the lease has expired.
+`announced`, another may claim it once the lease has expired, or at once when it
+holds the community's payday claim (ledger.payday.claims: the claim died with the
+process that held it).
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from ledger.payday import stages
 from ledger.payday.tables import payday_stages
 from ledger.payday.weeks import as_utc, week_start_of
 from ledger.records import Community
+
+_COMMUNITY_COLUMNS = (communities.c.id, communities.c.name, communities.c.currency, communities.c.funding_mode,
+                      communities.c.payday_cron, communities.c.max_weekly_minor, communities.c.max_once_minor,
+                      communities.c.min_charge_minor)  # Community's fields, in order
 
 ANNOUNCING = "announcing"
 ANNOUNCED = "announced"
@@ -65,36 +71,68 @@ class DuePayday:
 
 def due_paydays(ledger: Ledger, now: dt.datetime) -> tuple[list[DuePayday], list[str]]:
     """Paydays due at `now` that are not finished or not announced yet; and problems
-    (communities whose schedule can't be read)."""
+    (communities whose schedule can't be read).
+
+    A handful of queries whatever the number of communities: schedules are read once per
+    distinct cron expression (most communities share the default), paydays in one query."""
     due: list[DuePayday] = []
     problems: list[str] = []
     with ledger.begin(readonly=True) as book:
-        rows = book.conn.execute(sa.select(communities.c.id, communities.c.created_at)).all()
-        for row in rows:
-            community = book.community(row.id)
+        rows = book.conn.execute(sa.select(*_COMMUNITY_COLUMNS, communities.c.created_at)
+                                 .order_by(communities.c.id)).all()
+        scheduled_by_cron: dict[str, dt.datetime | BadSchedule] = {}
+        for cron in {row.payday_cron for row in rows}:
             try:
-                scheduled = last_scheduled(community.payday_cron, now)
+                scheduled_by_cron[cron] = last_scheduled(cron, now)
             except BadSchedule as error:
-                problems.append(f"{community.name}: {error}")
+                scheduled_by_cron[cron] = error
+        weeks = {week_start_of(at) for at in scheduled_by_cron.values() if isinstance(at, dt.datetime)}
+        announced = sa.exists().where(payday_stages.c.payday_id == paydays.c.id, payday_stages.c.stage == ANNOUNCED)
+        existing = {(r.community_id, r.week_start): r for r in book.conn.execute(
+            sa.select(paydays.c.community_id, paydays.c.week_start, paydays.c.id, paydays.c.stage,
+                      announced.label("announced")).where(paydays.c.week_start.in_(sorted(weeks))))} if weeks else {}
+        for row in rows:
+            community = Community(*(getattr(row, c.name) for c in _COMMUNITY_COLUMNS))
+            scheduled = scheduled_by_cron[row.payday_cron]
+            if isinstance(scheduled, BadSchedule):
+                problems.append(f"{community.name}: {scheduled}")
                 continue
             if row.created_at is not None and as_utc(row.created_at) > scheduled:
                 continue  # created after this week's payday time: its first payday is next time
             week = week_start_of(scheduled)
-            payday = book.conn.execute(sa.select(paydays.c.id, paydays.c.stage).where(
-                paydays.c.community_id == community.id, paydays.c.week_start == week)).first()
-            if payday is not None and payday.stage == stages.DONE and _announced(book, payday.id):
+            payday = existing.get((community.id, week))
+            if payday is not None and payday.stage == stages.DONE and payday.announced:
                 continue
             due.append(DuePayday(community, week, scheduled, payday.id if payday else None,
                                  payday.stage if payday else None))
     return due, problems
 
 
+def next_payday_at(ledger: Ledger, now: dt.datetime) -> dt.datetime | None:
+    """The soonest scheduled payday time after `now` of any community (None: no schedule
+    can be read). One read of the distinct schedules, not one per community."""
+    crons = ledger.read(lambda book: book.conn.execute(sa.select(communities.c.payday_cron).distinct()).scalars().all())
+    soonest = None
+    for cron in crons:
+        try:
+            at = next_scheduled(cron, now)
+        except BadSchedule:
+            continue
+        soonest = at if soonest is None else min(soonest, at)
+    return soonest
+
+
 def _announced(book: Book, payday_id: int) -> bool:
     return stages.times_logged(book.conn, payday_id, ANNOUNCED) > 0
 
 
-def claim_announcement(ledger: Ledger, payday_id: int, now: dt.datetime | None = None) -> bool:
-    """True for exactly one caller per payday (again only after a lease expires unannounced)."""
+def claim_announcement(ledger: Ledger, payday_id: int, now: dt.datetime | None = None, *,
+                       takeover: bool = False) -> bool:
+    """True for exactly one caller per payday (again only after a lease expires unannounced).
+
+    `takeover`: the caller holds the community's payday claim (ledger.payday.claims), so an
+    announcement begun and never finished was begun by a process that died with its claim:
+    take it over now instead of waiting for the lease."""
     now = as_utc(now or ledger.clock.now())
 
     def op(book: Book) -> bool:
@@ -103,7 +141,7 @@ def claim_announcement(ledger: Ledger, payday_id: int, now: dt.datetime | None =
             return False
         latest = conn.execute(sa.select(sa.func.max(payday_stages.c.recorded_at)).where(
             payday_stages.c.payday_id == payday_id, payday_stages.c.stage == ANNOUNCING)).scalar()
-        if latest is not None and as_utc(latest) > now - ANNOUNCE_LEASE:
+        if latest is not None and as_utc(latest) > now - ANNOUNCE_LEASE and not takeover:
             return False
         conn.execute(payday_stages.insert().values(payday_id=payday_id, stage=ANNOUNCING, recorded_at=now))
         return True

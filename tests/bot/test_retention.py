@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from bot.app import ALREADY_RECORDED
+from bot.compose import build_runtime
 from bot.config import Settings
 from bot.invocation import Invocation, UserRef
 from bot.compose import build_runtime

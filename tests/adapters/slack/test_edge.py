@@ -17,10 +17,10 @@ import pytest
 from adapters.slack.app import BUSY
 from bot import web
 from bot.app import ALREADY_RECORDED
-from bot.config import Settings
 from adapters.stripe import StripeFunding
 from adapters.stripe.config import StripeSettings
 from bot.compose import build_runtime
+from bot.config import Settings
 from tests.adapters.slack.conftest import (
     TEAM, SlackHarness, block_actions_payload, harness, sign, slash_payload,
 )
