@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ledger.directory import Directory
+from ledger.projects import Projects
 from ledger.queries import Queries
 from ledger.tips import Tips
 from ledger.transfers import Transfers
 
 
-class Book(Directory, Transfers, Tips, Queries):
+class Book(Directory, Transfers, Tips, Queries, Projects):
     """Obtained from `Ledger.begin()` or `Ledger.run()`; never outlives its transaction."""
 
     def __init__(self, connection: sa.Connection) -> None:

@@ -1,4 +1,5 @@
-"""Self-check: recompute every balance from the transfers, and find each pair's current tip.
+"""Self-check: recompute every balance (members', projects', outside accounts') from the
+transfers, and find each pair's current tip.
 
 `tipbot ledger check` runs this; any difference is a bug or tampering and makes the
 command exit non-zero.
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ledger.models import accounts, communities, members, tips, transfers
+from ledger.models import PARTICIPANT_ACCOUNT_KINDS, accounts, communities, members, tips, transfers
+from ledger.project_tables import projects
 from ledger.money import decimal_string
 
 
@@ -53,19 +55,20 @@ def check_ledger(connection: sa.Connection) -> list[Problem]:
     rows = connection.execute(
         sa.select(accounts.c.id, accounts.c.currency, accounts.c.kind, accounts.c.balance_minor,
                   sa.func.coalesce(computed.c.computed, 0).label("computed"), communities.c.name,
-                  members.c.display_name)
+                  members.c.display_name, projects.c.name.label("project_name"))
         .outerjoin(computed, computed.c.account_id == accounts.c.id)
         .join(communities, communities.c.id == accounts.c.community_id)
         .outerjoin(members, members.c.id == accounts.c.id)
+        .outerjoin(projects, projects.c.id == accounts.c.id)
         .where(sa.or_(accounts.c.balance_minor != sa.func.coalesce(computed.c.computed, 0),
-                      sa.and_(accounts.c.kind == "member", accounts.c.balance_minor < 0)))
+                      sa.and_(accounts.c.kind.in_(PARTICIPANT_ACCOUNT_KINDS), accounts.c.balance_minor < 0)))
         .order_by(accounts.c.id)
     )
     problems = [
         Problem(r.name, r.currency, r.id,
-                "negative member balance" if r.balance_minor < 0 and r.kind == "member" else "balance differs",
-                int(r.balance_minor), int(r.computed),
-                f"member {r.display_name}" if r.display_name is not None else f"outside account: {r.kind}")
+                f"negative {r.kind} balance" if r.balance_minor < 0 and r.kind in PARTICIPANT_ACCOUNT_KINDS
+                else "balance differs",
+                int(r.balance_minor), int(r.computed), _owner(r))
         for r in rows
     ]
     sums = connection.execute(
@@ -76,6 +79,14 @@ def check_ledger(connection: sa.Connection) -> list[Problem]:
     )
     problems += [Problem(r.name, r.currency, None, "accounts do not sum to zero", int(r.total), 0) for r in sums]
     return problems
+
+
+def _owner(row) -> str:
+    if row.display_name is not None:
+        return f"member {row.display_name}"
+    if row.project_name is not None:
+        return f"project {row.project_name}"
+    return f"outside account: {row.kind}"
 
 
 def check_tips(connection: sa.Connection) -> list[str]:
