@@ -32,6 +32,7 @@ from ledger.models import paydays
 from ledger.payday import stages
 from ledger.payday.crash import CrashHook, PaydayCrash, crash_hook_from_env
 from ledger.payday.processors import PaydayProcessor, processor_for
+from ledger.payday.projects import split_projects
 from ledger.payday.run import PaydayResult, PaydayRun, Progress
 from ledger.payday.settle import apply_plan, plan_round, replan
 from ledger.payday.snapshot import take_snapshot
@@ -127,11 +128,18 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
                 run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
                 return stages.SETTLED
             _stage_transaction(run, stage, apply)
-        elif stage == stages.SETTLED and processor is not None:
+        elif stage == stages.SETTLED:
+            def split(conn: sa.Connection, current: str) -> str:
+                count, amount = split_projects(conn, run.payday_id, community.id, community.currency)
+                stages.advance(conn, run.payday_id, current, stages.SPLIT)
+                run.report(stages.SPLIT, f"{count} shares to maintainers, {amount} minor units")
+                return stages.SPLIT
+            _stage_transaction(run, stage, split)
+        elif stage == stages.SPLIT and processor is not None:
             run.crash_point(f"{stages.PAID_OUT}:before")
             processor.after_settlement(run)
             _stage_transaction(run, stage, _advance_to(run, stages.PAID_OUT))
-        elif stage in (stages.SETTLED, stages.PAID_OUT):
+        elif stage in (stages.SPLIT, stages.PAID_OUT):
             def finish(conn: sa.Connection, current: str) -> str:
                 rounds = conn.execute(sa.text(
                     "SELECT COUNT(*) FROM payday_rounds WHERE payday_id = :p AND tips_paid > 0"

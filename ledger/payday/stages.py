@@ -1,7 +1,7 @@
 """Stage bookkeeping: the paydays row holds the current stage, payday_stages the log.
 
 A payday moves through: started -> snapshotted -> [funded] -> round 1 -> round 2 ...
--> planned -> settled -> [paid_out] -> done (bracketed stages only with a
+-> planned -> settled -> split -> [paid_out] -> done (bracketed stages only with a
 processor). `replanned` is logged when applying the plan met a member who spent
 elsewhere meanwhile, and planning went back to round 1. Every
 stage is recorded in the same transaction as its effects, and every stage
@@ -24,6 +24,7 @@ FUNDED = "funded"
 PLANNED = "planned"
 REPLANNED = "replanned"
 SETTLED = "settled"
+SPLIT = "split"  # projects' money shared among their maintainers
 PAID_OUT = "paid_out"
 DONE = "done"
 ROUND_PREFIX = "round "
