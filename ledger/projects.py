@@ -246,9 +246,10 @@ class Projects:
     # maintainers
 
     def add_project(self, community: Community, actor: Member, name: str, member_ids: Sequence[int] = (), *,
-                    now: dt.datetime | None = None) -> dict:
+                    by_admin: bool = False, now: dt.datetime | None = None) -> dict:
         """Create project `name` (`actor` becomes its first maintainer) or, if it exists, add
-        maintainers to it (only a maintainer may). Returns who was added and who already was."""
+        maintainers to it (a maintainer may; an admin too, so a project its maintainers all
+        left can be taken over). Returns who was added and who already was."""
         now = now or utcnow()
         name = normalize_name(name)
         existing = self.project_by_name(community.id, name)
@@ -267,8 +268,8 @@ class Projects:
         else:
             project_id = existing.id
             self._lock_project(project_id)
-            if not self.is_maintainer(project_id, actor.id):
-                raise NotMaintainer(f"Only maintainers of {name} can add maintainers to it.")
+            if not by_admin and not self.is_maintainer(project_id, actor.id):
+                raise NotMaintainer(f"Only maintainers of {name} (or an admin) can add maintainers to it.")
             if not member_ids:
                 raise InvalidRequest(f"Project {name} already exists. Mention who to add: "
                                      f"`/tip project add {name} @someone`.")

@@ -2,7 +2,7 @@
 
 import importlib
 
-MODULES = ("tips", "info", "admin", "payday", "linking", "stripe")
+MODULES = ("tips", "info", "admin", "payday", "linking", "stripe", "projects")
 
 for _name in MODULES:
     try:
