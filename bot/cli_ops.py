@@ -122,8 +122,9 @@ def _open(url: str | None) -> Ledger | None:
         ledger.read(lambda book: book.all_communities())
     except sa.exc.DBAPIError as error:
         shown = engine_url.render_as_string(hide_password=True)
-        print(f"Can't read the Tipbot database at {shown}: {error.orig}".rstrip(), file=sys.stderr)
-        print("Is the server running, and has `tipbot db upgrade` been run?", file=sys.stderr)
+        reason = (str(error.orig).strip().splitlines() or [type(error).__name__])[0]
+        print(f"Can't read the Tipbot database at {shown}: {reason}. Is the server running, and has "
+              f"`tipbot db upgrade` been run?", file=sys.stderr)
         return None
     return ledger
 

@@ -86,6 +86,22 @@ def _web_server(config: uvicorn.Config) -> uvicorn.Server:
     return Server(config)
 
 
+def uvicorn_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn's own limits from the settings, and the header deadline it lacks (bot.edge)."""
+    limits: dict[str, Any] = {"timeout_keep_alive": settings.http_keep_alive_seconds,
+                              "limit_concurrency": settings.http_max_connections,
+                              "h11_max_incomplete_event_size": settings.http_max_header_bytes}
+    try:
+        import httptools  # noqa: F401 - the `web` extra brings it; without it uvicorn uses h11
+    except ImportError:
+        log.warning("httptools is not installed: no deadline for request headers (pip install 'tipbot[web]')")
+        return limits
+    from bot.edge import header_timeout_protocol
+
+    limits["http"] = header_timeout_protocol(settings.http_header_timeout_seconds, settings.http_max_header_bytes)
+    return limits
+
+
 def scheduler(runtime: Runtime, stop: asyncio.Event) -> Coroutine[Any, Any, None] | None:
     """bot.scheduler's loop, ending when `stop` is set (None if the payday module is absent)."""
     try:
@@ -115,7 +131,8 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
     signals = _install_signal_handlers(loop, stop)
     config = uvicorn.Config(build_app(runtime), host=settings.host, port=settings.port, lifespan="off",
                             log_level="info" if log.isEnabledFor(logging.INFO) else "warning",
-                            access_log=log.isEnabledFor(logging.DEBUG), server_header=False)
+                            access_log=log.isEnabledFor(logging.DEBUG), server_header=False,
+                            **uvicorn_limits(settings))
     server = _web_server(config)
     tasks: dict[str, asyncio.Task] = {"web": asyncio.create_task(server.serve(), name="web")}
     started_platforms = []

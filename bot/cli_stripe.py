@@ -32,21 +32,28 @@ def _ledger(args: argparse.Namespace):
 
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from bot.handlers.stripe import client_for, stripe_config
-    from ledger.stripe.reconcile import reconcile
+    from ledger.stripe.reconcile import reconcile, unknown_events
 
     config = stripe_config(Settings())
     if config is None:
         print("STRIPE_SECRET_KEY is not set: nothing to reconcile against.", file=sys.stderr)
         return 2
-    differences = reconcile(_ledger(args), client_for(config), payday_id=args.payday)
+    ledger = _ledger(args)
+    differences = reconcile(ledger, client_for(config), payday_id=args.payday)
     scope = f"payday {args.payday}" if args.payday is not None else "every payday"
     if not differences:
         print(f"Stripe reconcile ({scope}): every charge and transfer matches Stripe.")
-        return 0
-    print(f"Stripe reconcile ({scope}): {len(differences)} difference(s):")
-    for difference in differences:
-        print(f"  - {difference}")
-    return 1
+    else:
+        print(f"Stripe reconcile ({scope}): {len(differences)} difference(s):")
+        for difference in differences:
+            print(f"  - {difference}")
+    unknown = [event for event in unknown_events(ledger) if event.charge_row_id is None]
+    if unknown:  # not differences: nothing of Tipbot's is wrong, but an operator should see them
+        print(f"{len(unknown)} Stripe event(s) about charges Tipbot has no record of (answered 200, not applied; "
+              f"another product on this Stripe account, or charges missing from this database):")
+        for event in unknown:
+            print(f"  - {event}")
+    return 1 if differences else 0
 
 
 def cmd_fees(args: argparse.Namespace) -> int:

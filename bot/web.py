@@ -5,6 +5,7 @@ Routes come from three places, so no module here imports an adapter:
 - modules named in ROUTE_MODULES that define `routes(runtime)` (bot.stripe_web);
 - providers added with `register_routes(provider)`.
 `/healthz` answers 200 while the database answers, 503 otherwise.
+Every route's body is limited before it is buffered, and has a deadline (bot.edge).
 
 `tipbot run` serves it; for HTTP-only workers behind a load balancer:
 `uvicorn --factory bot.web:create_app --workers 4`.
@@ -20,9 +21,12 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+
+from bot.edge import EdgeMiddleware
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -72,8 +76,19 @@ def collect_routes(runtime: Runtime) -> list[BaseRoute]:
     return routes
 
 
+def body_limits(runtime: Runtime) -> dict[str, int]:
+    """Body limits by path prefix; every other route gets `max_body_bytes`."""
+    settings = runtime.settings
+    return {"/slack/": settings.slack_max_body_bytes, "/stripe/webhook": settings.stripe_max_body_bytes}
+
+
 def build_app(runtime: Runtime) -> Starlette:
-    app = Starlette(routes=collect_routes(runtime))
+    settings = runtime.settings
+    # Inside Starlette's error middleware, outside its routing: a refusal raised while an
+    # endpoint reads the body comes back here and is answered, never logged as an error.
+    edge = Middleware(EdgeMiddleware, limits=body_limits(runtime), default_limit=settings.max_body_bytes,
+                      body_timeout_seconds=settings.http_body_timeout_seconds)
+    app = Starlette(routes=collect_routes(runtime), middleware=[edge])
     app.state.runtime = runtime
     return app
 

@@ -152,7 +152,8 @@ operations = sa.Table(
     sa.Column("id", BigId, primary_key=True),
     sa.Column("key", sa.String(255), nullable=False, unique=True),
     sa.Column("outcome", sa.JSON, nullable=False),
-    sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
+    # Pruned after the retention window (ledger.retention); indexed for that (0009_hardening).
+    sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp(), index=True),
 )
 
 transfers = sa.Table(

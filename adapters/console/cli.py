@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from adapters.console.render import render, to_json
+from adapters.console.render import escape_controls, render, to_json
 from adapters.console.session import ConsoleSession, Result, valid_name
 
 PROG_HELP = """\
@@ -73,11 +73,11 @@ def main(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO |
     stdout = stdout or sys.stdout
     try:
         session = open_session(args)
-    except Exception as error:  # e.g. PostgreSQL without the schema: say what to do
-        from sqlalchemy.exc import SQLAlchemyError
+    except Exception as error:  # PostgreSQL without the schema: say what to do
+        from sqlalchemy.exc import ProgrammingError
 
-        if not isinstance(error, SQLAlchemyError):
-            raise
+        if not isinstance(error, ProgrammingError):
+            raise  # unreachable server, unknown driver: `tipbot` says so in one line
         print(f"tipbot console: can't use the database ({type(error).__name__}). For PostgreSQL, create the "
               f"schema first with `tipbot db upgrade --database URL`.", file=sys.stderr)
         return 2
@@ -110,4 +110,4 @@ def format_result(result: Result, *, as_json: bool) -> str:
         return json.dumps(data) + "\n"
     body = "\n".join([render(result.reply), *result.summaries])
     indented = "\n".join(f"  {line}" if line else "" for line in body.splitlines())
-    return f"{result.line}\n{indented}\n\n"
+    return f"{escape_controls(result.line)}\n{indented}\n\n"

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.commands import Tip
 from bot.context import Context
-from bot.grammar import check_text, parse
+from bot.grammar import check_note, parse
 from bot.handlers.members import resolve, who
 from bot.handlers.registry import handles, on_action
 from bot.invocation import Action, Invocation, UserRef
@@ -31,7 +31,7 @@ def cost(ctx: Context, weekly_minor: int) -> str:
 @handles(Tip)
 def tip(ctx: Context, cmd: Tip) -> Reply:
     if cmd.note:
-        check_text(cmd.note)
+        check_note(cmd.note)
     amount = ctx.money(cmd.amount_text)
     targets = [(ref, resolve(ctx, ref)) for ref in cmd.recipients]
     if not targets:
