@@ -30,7 +30,7 @@ from adapters.console.render import render  # noqa: E402
 from adapters.console.session import ConsoleSession  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.grammar import parse  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
+from bot.compose import build_runtime  # noqa: E402
 from ledger import db  # noqa: E402
 from bench.scratch import scratch_postgres  # noqa: E402
 from ledger.api import Ledger  # noqa: E402
@@ -76,7 +76,7 @@ class TimedLedger(Ledger):
 
 def bench(url: str, count: int, label: str) -> None:
     ledger = TimedLedger(db.make_engine(url))
-    runtime = Runtime(Settings(database_url=url), ledger=ledger, platforms={})
+    runtime = build_runtime(Settings(database_url=url), ledger=ledger, platforms={})
     session = ConsoleSession(runtime, community="bench", admins=["treasurer"])
     for i in range(MEMBERS):  # everyone funded and receiving
         session.run_line(f"treasurer: /tip admin credit @m{i} 100000")

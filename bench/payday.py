@@ -235,7 +235,7 @@ RAW_UNCHECKED = ("ALTER TABLE accounts DROP CONSTRAINT ck_accounts_member_balanc
 
 def measure(url: str) -> dict:
     """In the child process: the raw bound (rolled back), then the payday."""
-    from ledger.payday import run_payday
+    from ledger.payday.engine import run_payday
 
     ledger = Ledger.connect(url, upgrade=False)
     engine = ledger.engine

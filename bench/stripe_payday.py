@@ -4,7 +4,7 @@ each Stripe call after 200 ms.
     .venv/bin/python bench/stripe_payday.py [--tippers 2000] [--recipients 50] [--delay 0.2]
                                             [--concurrency 16] [--only sqlite|postgresql]
 
-The server is tests/stripe/fake_stripe.py without an upstream (PaymentIntents,
+The server is tests/adapters/stripe/fake_stripe.py without an upstream (PaymentIntents,
 Transfers and idempotency replay, on 127.0.0.1), in a process of its own, as Stripe
 would be. Each tipper has a saved card
 (stripe_customers rows seeded directly: onboarding is not what is measured) and one
@@ -43,17 +43,17 @@ from bench.scratch import scratch_postgres  # noqa: E402
 from ledger.api import Ledger  # noqa: E402
 from ledger.check import check_ledger  # noqa: E402
 from ledger.models import accounts, members, tips  # noqa: E402
-from ledger.payday import run_payday  # noqa: E402
+from ledger.payday.engine import run_payday  # noqa: E402
 from ledger.records import Community  # noqa: E402
-from ledger.stripe.client import StripeConfig, make_client  # noqa: E402
-from ledger.stripe.processor import StripeProcessor  # noqa: E402
-from ledger.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_transfers  # noqa: E402
+from adapters.stripe.client import StripeConfig, make_client  # noqa: E402
+from adapters.stripe.processor import StripeProcessor  # noqa: E402
+from adapters.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_transfers  # noqa: E402
 
 WEEK = dt.date(2026, 11, 23)
 
 
 def start_server(delay: float) -> tuple[subprocess.Popen, str]:
-    server = subprocess.Popen([sys.executable, "-m", "tests.stripe.fake_stripe", "--delay", str(delay)],
+    server = subprocess.Popen([sys.executable, "-m", "tests.adapters.stripe.fake_stripe", "--delay", str(delay)],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
     url = server.stdout.readline().strip()  # type: ignore[union-attr]
     if not url.startswith("http://127.0.0.1:"):

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-import bot.handlers  # noqa: F401  (registers every handler)
 from bot.context import Context
-from bot.handlers.registry import HANDLERS
+from bot.grammar import parse
 from bot.invocation import Action, Invocation, UserRef
 from bot.reply import Reply, refusal
 from ledger.book import Book
 from ledger.errors import InvalidRequest, Refusal
+from ledger.records import Community, Member
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -36,14 +36,16 @@ class RefusedReply(Exception):
 
 
 class TipBot:
+    """The command dispatcher over the runtime's command table (built by bot/compose.py)."""
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
     def handle(self, invocation: Invocation) -> Reply:
         """Run one command. Never raises for anything a member can cause."""
         try:
-            command = invocation.command if invocation.command is not None else self.parse(invocation.text)
-            spec = HANDLERS.get(type(command))
+            command = invocation.command if invocation.command is not None else parse(invocation.text)
+            spec = self.runtime.commands.commands.get(type(command))
             if spec is None:
                 raise InvalidRequest("That command is not available here. Try `/tip help`.")
             if not spec.transactional:
@@ -59,18 +61,10 @@ class TipBot:
 
     def handle_action(self, action: Action) -> Reply:
         """A button click: its value is the text of the command it confirms."""
-        from bot.handlers.registry import ACTIONS
-
-        fn = ACTIONS.get(action.action_id)
+        fn = self.runtime.commands.actions.get(action.action_id)
         if fn is None:
             return refusal("That button is no longer valid.", "invalid")
         return fn(self, action)
-
-    @staticmethod
-    def parse(text: str):
-        from bot.grammar import parse
-
-        return parse(text)
 
     def context(self, book: Book, invocation: Invocation, mentioned: tuple[UserRef, ...] = ()) -> Context:
         """Resolve the space, community and member behind an invocation (created on first use).
@@ -88,6 +82,15 @@ class TipBot:
         member = known.get(user.platform_user_id) or book.ensure_member(
             space, user.platform_user_id, user.name, refuse_lookalikes=invocation.typed_names)
         return Context(self.runtime, invocation, book, space, community, member, known_members=known)
+
+    def whoami(self, invocation: Invocation) -> tuple[Community, Member]:
+        """The asker's community and member, in one short transaction (created on first use);
+        for handlers that run outside the command transaction."""
+        def op(book: Book) -> tuple[Community, Member]:
+            ctx = self.context(book, invocation)
+            return ctx.community, ctx.member
+
+        return self.runtime.ledger.run(op).value
 
     def _in_transaction(self, invocation: Invocation, fn, mentioned: tuple[UserRef, ...] = ()) -> Reply:
         key = None

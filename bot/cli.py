@@ -1,19 +1,26 @@
-"""`tipbot`: the command line for members (console) and operators."""
+"""`tipbot`: the command line for members (console) and operators.
+
+The core's subcommands come from bot/cli_ops.py, bot/cli_payday.py and bot/cli_run.py;
+each installed platform and funding adapter adds its own (`tipbot console`,
+`tipbot discord`, `tipbot stripe`), found by the composition root.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
+import os
 import sys
 
-from bot.platform import discover
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-# Modules that add subcommands; each has register(subparsers).
-COMMAND_MODULES = ("bot.cli_ops", "bot.cli_payday", "bot.cli_run", "bot.cli_stripe")
+from bot import cli_ops, cli_payday, cli_run
+from bot.compose import installed_funding, installed_platforms
+from bot.config import Settings
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tipbot",
         description="Tipbot: weekly and one-off tips inside developer communities.",
@@ -21,22 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
+    for module in (cli_ops, cli_payday, cli_run):
         module.register(subparsers)
-    for platform in discover().values():
-        platform.add_cli(subparsers)
+    settings = settings if settings is not None else Settings()
+    for extension in [*installed_platforms(settings).values(), *installed_funding(settings).values()]:
+        extension.add_cli(subparsers)
     return parser
-
-
-def add_database_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--database", metavar="URL", default=None,
-                        help="database URL (default: $TIPBOT_DATABASE_URL, else the embedded SQLite file)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,8 +44,6 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0
-    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-
     try:
         return int(args.handler(args) or 0)
     except (NoSuchModuleError, ArgumentError) as error:  # `foo://...`, or no URL shape at all
@@ -65,10 +60,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _database_shown(args: argparse.Namespace) -> str:
     """The database URL the command used, without its password."""
-    import os
-
-    from sqlalchemy.engine import make_url
-
     url = getattr(args, "database", None) or os.environ.get("TIPBOT_DATABASE_URL")
     if not url:
         return "(the default SQLite file)"

@@ -11,10 +11,9 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli import add_database_option
+from bot.cli_options import add_database_option, open_runtime
 from ledger import db
 from ledger.api import Ledger
-from ledger.check import check_ledger, check_tips
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,10 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read-only commands for operators: verify the book, list balances.")
     ledger_sub = ledger_parser.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
     check = ledger_sub.add_parser(
-        "check", help="recompute every balance from the transfers, check current tips; exit 1 on any difference",
+        "check", help="recompute every balance from the transfers, check current tips and payday reservations; "
+             "exit 1 on any difference",
         description="Recompute every account's balance from its transfers and compare it with the cached "
                     "balance; check that no member balance is below zero, that each community's accounts "
-                    "sum to zero per currency, and that each pair's current tip is its newest version. Exit 0 "
+                    "sum to zero per currency, that each pair's current tip is its newest version, and that "
+                    "every account's payday reservation is exactly what unsettled paydays' plans still spend "
+                    "from it (none outside a running payday). Exit 0 "
                     "when the book is clean, 1 with a report naming every account or pair that differs, 2 "
                     "when the database can't be read.")
     add_database_option(check)
@@ -64,17 +66,17 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_check(args: argparse.Namespace) -> int:
-    ledger = _open(args.database)
+    ledger = _open(args)
     if ledger is None:
         return 2
     try:
-        with ledger.begin(readonly=True) as book:
-            problems: list = [*check_ledger(book.conn), *check_tips(book.conn)]
+        problems = ledger.read(lambda book: book.check())
     finally:
         ledger.dispose()
     if not problems:
         print("Ledger check: every balance matches its transfers, every community sums to zero, "
-              "and every current tip is its pair's newest version.")
+              "every current tip is its pair's newest version, and every reservation is what a running "
+              "payday's plan spends.")
         return 0
     print(f"Ledger check FAILED: {len(problems)} problem(s):", file=sys.stderr)
     for problem in problems:
@@ -83,7 +85,7 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger_balances(args: argparse.Namespace) -> int:
-    ledger = _open(args.database)
+    ledger = _open(args)
     if ledger is None:
         return 2
     try:
@@ -106,11 +108,12 @@ def cmd_ledger_balances(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(url: str | None) -> Ledger | None:
-    """The ledger at `url` for reading; None (after saying why) when there is none there.
+def _open(args: argparse.Namespace) -> Ledger | None:
+    """The ledger at --database for reading; None (after saying why) when there is none there.
 
     A mistyped SQLite path must not quietly create an empty database and call it clean.
     """
+    url = args.database
     engine_url = sa.make_url(db.normalize_url(url or db.default_database_url()))
     if engine_url.get_backend_name() == "sqlite":
         path = engine_url.database
@@ -118,7 +121,7 @@ def _open(url: str | None) -> Ledger | None:
             print(f"No Tipbot database at {path}.", file=sys.stderr)
             return None
     try:
-        ledger = Ledger.connect(url)
+        ledger = open_runtime(args).ledger
         ledger.read(lambda book: book.all_communities())
     except sa.exc.DBAPIError as error:
         shown = engine_url.render_as_string(hide_password=True)

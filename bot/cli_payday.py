@@ -19,10 +19,18 @@ import json
 import sys
 from typing import Any
 
-from bot.cli import add_database_option
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from bot.cli_options import add_database_option, open_runtime
+from bot.runtime import Runtime
+from bot.scheduler import run_community_payday
+from bot.summary import Announcement, summary_text
 from ledger.errors import Refusal
 from ledger.money import format_money
-from ledger.payday import PaydayResult, dry_run, week_start_of
+from ledger.payday.engine import run_payday
+from ledger.payday.preview import dry_run
+from ledger.payday.run import PaydayResult
+from ledger.payday.weeks import week_start_of
 from ledger.payday.weeks import as_utc
 
 
@@ -52,12 +60,8 @@ def _moment(text: str) -> dt.datetime:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.config import Settings
-    from bot.runtime import Runtime
-
-    overrides = {"database_url": args.database} if args.database else {}
-    runtime = Runtime(Settings(**overrides))
-    week = week_start_of(args.at or dt.datetime.now(dt.timezone.utc))
+    runtime = open_runtime(args)
+    week = week_start_of(args.at or runtime.clock.now())
     with runtime.ledger.begin(readonly=True) as book:
         if args.community:
             found = book.community_by_name(args.community)
@@ -99,14 +103,12 @@ def main(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _run(runtime, community_id: int, name: str, week: dt.date, args: argparse.Namespace):
-    from bot.scheduler import prepare, run_community_payday
-    from ledger.payday import run_payday
-
-    prepare(runtime)
+def _run(runtime: Runtime, community_id: int, name: str, week: dt.date,
+         args: argparse.Namespace) -> tuple[PaydayResult, Announcement | None]:
     with _progress_display(name, enabled=sys.stdout.isatty() and not args.json) as progress:
         if args.no_summary:
-            return run_payday(runtime.ledger, community_id, week, progress=progress, wait=args.wait), None
+            return run_payday(runtime.ledger, community_id, week, processors=runtime.processors, progress=progress,
+                              wait=args.wait), None
 
         async def both():
             scheduled = await run_community_payday(runtime, community_id, week, progress=progress, wait=args.wait)
@@ -124,8 +126,6 @@ def _progress_display(name: str, *, enabled: bool):
     if not enabled:
         yield None
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task(f"{name}: starting the payday")
 
@@ -135,9 +135,7 @@ def _progress_display(name: str, *, enabled: bool):
         yield progress
 
 
-def _print_result(result: PaydayResult, announcement) -> None:
-    from bot.summary import summary_text
-
+def _print_result(result: PaydayResult, announcement: Announcement | None) -> None:
     headline = {
         "ran": "payday done",
         "resumed": "payday resumed and done",

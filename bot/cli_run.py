@@ -20,16 +20,16 @@ import logging
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from bot.cli import add_database_option
+from bot.cli_options import add_database_option, open_runtime
 from bot.config import Settings
+from bot.runtime import Runtime
+from bot.scheduler import run_scheduler
 
 if TYPE_CHECKING:
     import uvicorn
-
-    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.runtime import Runtime
-
     overrides: dict[str, Any] = {}
-    if args.database:
-        overrides["database_url"] = args.database
     if args.host:
         overrides["host"] = args.host
     if args.port is not None:
@@ -62,11 +58,12 @@ def main(args: argparse.Namespace) -> int:
     if args.no_scheduler:
         overrides["scheduler"] = False
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(serve(Runtime(Settings(**overrides))))
+        return runner.run(serve(open_runtime(args, **overrides)))
 
 
 def _loop_factory():
-    """uvloop when installed (the `web` extra brings it): a faster loop for HTTP and Slack calls."""
+    """uvloop when installed (the `web` extra brings it): a faster loop for HTTP and Slack calls.
+    Imported here because it is optional."""
     try:
         import uvloop
     except ImportError:
@@ -76,7 +73,7 @@ def _loop_factory():
 
 def _web_server(config: uvicorn.Config) -> uvicorn.Server:
     """uvicorn's Server without its own signal handling: `serve()` owns SIGINT/SIGTERM."""
-    import uvicorn
+    import uvicorn  # the `web` extra: `tipbot run` needs it, the core does not
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager
@@ -102,27 +99,19 @@ def uvicorn_limits(settings: Settings) -> dict[str, Any]:
     return limits
 
 
-def scheduler(runtime: Runtime, stop: asyncio.Event) -> Coroutine[Any, Any, None] | None:
-    """bot.scheduler's loop, ending when `stop` is set (None if the payday module is absent)."""
-    try:
-        from bot.scheduler import run_scheduler
-    except ModuleNotFoundError as error:
-        if error.name not in ("bot.scheduler", "bot.summary", "ledger.payday"):
-            raise
-        log.warning("the payday scheduler is not installed here")
-        return None
-    return run_scheduler(runtime, stop)
-
-
 async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
                 started: Callable[[int], None] | None = None) -> int:
     """Run until `stop` is set (or SIGINT/SIGTERM); returns the process exit code.
 
     `started(port)` is called once the web server listens (tests use port 0).
     """
-    import uvicorn
+    try:  # the `web` extra: the core installs without it (console, payday, ledger tools)
+        import uvicorn
 
-    from bot.web import build_app
+        from bot.web import build_app
+    except ModuleNotFoundError as error:
+        log.error("tipbot run needs the web server: pip install 'tipbot[web]' (%s is missing)", error.name)
+        return 1
 
     settings = runtime.settings
     stop = stop or asyncio.Event()
@@ -147,7 +136,7 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
             if platform.configured(runtime):
                 tasks[f"platform:{name}"] = asyncio.create_task(platform.start(runtime), name=name)
                 started_platforms.append(platform)
-        payday = scheduler(runtime, stop) if settings.scheduler else None
+        payday = run_scheduler(runtime, stop) if settings.scheduler else None
         if payday is not None:
             tasks["scheduler"] = asyncio.create_task(payday, name="scheduler")
         names = ", ".join(p.name for p in started_platforms) or "none (see README: Slack, Discord)"

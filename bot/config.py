@@ -1,7 +1,8 @@
 """Configuration: environment variables (the platforms' usual names) or a TOML file.
 
 Precedence: explicit arguments, then environment, then the TOML file named by
-`TIPBOT_CONFIG`, then defaults. Secrets are SecretStr so they never print.
+`TIPBOT_CONFIG`, then defaults. Secrets are SecretStr so they never print. Funding
+adapters read their own settings the same way (adapters/stripe/config.py).
 """
 
 from __future__ import annotations
@@ -17,8 +18,28 @@ def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 
 
-class Settings(BaseSettings):
+class FileSettings(BaseSettings):
+    """Environment first, then the TOML file named by TIPBOT_CONFIG (adapters' settings share it)."""
+
     model_config = SettingsConfigDict(env_prefix="TIPBOT_", extra="ignore", populate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple:
+        sources: list[Any] = [init_settings, env_settings]
+        path = os.environ.get("TIPBOT_CONFIG")
+        if path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @staticmethod
+    def secret(value: SecretStr | None) -> str | None:
+        return None if value is None else value.get_secret_value()
+
+
+class Settings(FileSettings):
+    """The core's and the chat platforms' settings (funding adapters keep their own)."""
 
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in the user data dir")
     currency: str = Field("USD", description="currency of communities created from now on")
@@ -64,27 +85,3 @@ class Settings(BaseSettings):
                                          description="sync commands to these guilds only (development)")
     discord_shard_count: int | None = None
     discord_shard_ids: list[int] = Field(default_factory=list)
-
-    stripe_secret_key: SecretStr | None = Field(
-        None, validation_alias=_env("STRIPE_SECRET_KEY", "stripe_secret_key"))
-    stripe_webhook_secret: SecretStr | None = Field(
-        None, validation_alias=_env("STRIPE_WEBHOOK_SECRET", "stripe_webhook_secret"))
-    stripe_api_url: str | None = Field(None, validation_alias=_env("TIPBOT_STRIPE_API_URL", "stripe_api_url"))
-    stripe_concurrency: int = 16
-    stripe_fee_percent_bp: int = Field(290, description="card fee rate in basis points (2.9% = 290)")
-    stripe_fee_fixed_minor: int = Field(30, description="card fee fixed part in minor units")
-    stripe_fees_paid_by: str = Field("tipper", description='"tipper" (on top) or "recipients" (pro rata)')
-
-    @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple:
-        sources: list[Any] = [init_settings, env_settings]
-        path = os.environ.get("TIPBOT_CONFIG")
-        if path:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
-        return tuple(sources)
-
-    @staticmethod
-    def secret(value: SecretStr | None) -> str | None:
-        return None if value is None else value.get_secret_value()

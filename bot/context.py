@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.invocation import Invocation, UserRef
+from bot.platform import Platform
 from ledger.book import Book
 from ledger.errors import InvalidRequest
 from ledger.money import Money, parse_money
@@ -28,6 +29,11 @@ class Context:
     # command's mentions, so resolving a mention usually costs no statement.
     known_members: dict[str, Member] = field(default_factory=dict)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def platform(self) -> Platform:
+        """What the asker's platform can do (mentions, buttons, who admins are)."""
+        return self.runtime.platform(self.invocation.platform)
 
     @property
     def is_admin(self) -> bool:

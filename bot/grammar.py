@@ -1,4 +1,4 @@
-"""The `/tip` text grammar (DESIGN.md §4) -> a `bot.commands` Command.
+"""The `/tip` text grammar (docs/architecture.md, "Commands") -> a `bot.commands` Command.
 
 `parse` is total: for any text it returns a Command or raises a
 `ledger.errors.Refusal` whose message tells the member what to type instead.

@@ -20,7 +20,7 @@ class UserRef:
 class Invocation:
     """One `/tip` request.
 
-    `text` is the DESIGN.md §4 grammar as typed after `/tip` (Slack, console). A
+    `text` is the `/tip` grammar (docs/architecture.md, "Commands") as typed (Slack, console). A
     platform with typed options (Discord) may instead pass `command`, already built
     from `bot.commands`; the bot validates it the same way.
     `request_id` is the idempotency key the platform repeats on a retry (Slack:

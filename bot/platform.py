@@ -1,28 +1,46 @@
-"""The adapter boundary: how platforms plug into the bot without the bot importing them.
+"""The adapter boundary: what a chat platform is to the bot, and what it can do.
 
-Each adapter package exposes `platform = SomePlatform()` and is listed under the
-`tipbot.platforms` entry point group in pyproject.toml. The bot discovers them at
-run time; a platform whose optional dependencies are missing is skipped.
+Each platform adapter is a package that names a factory under the `tipbot.platforms`
+entry point group in pyproject.toml (`slack = "adapters.slack:platform"`); the
+composition root (bot/compose.py) calls it with the settings. Nothing registers itself
+on import, and a platform whose optional dependencies are missing is skipped there.
+
+The core never compares platform names: it asks the platform what it can do (the
+capability attributes below, errbot's `Backend` style). The defaults describe a plain
+text platform such as the console.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.reply import Summary
     from bot.runtime import Runtime
 
-log = logging.getLogger(__name__)
-
 
 class Platform:
     """Base class for adapters; override what the platform supports."""
 
     name: str = ""
+    label: str = "this platform"  # how members call it ("Slack")
+    # Capabilities the core asks about.
+    direct_messages: bool = False  # send_direct() reaches a member privately
+    buttons: bool = False  # replies can carry buttons (a large weekly tip is confirmed with one)
+    confirm_by_text: bool = True  # `/tip @bob 40 confirm` is typed as text (Slack, console)
+    files: bool = False  # can attach the payday chart
+    ephemeral_replies: bool = False  # a reply only the asker sees
+    needs_summary_channel: bool = False  # summaries go nowhere until an admin picks a channel
+    escaped_mentions: bool = False  # mentions arrive as ids; a bare `@name` names nobody for sure
+    who_are_admins: str = ""  # one sentence for refusals: who may run admin commands here
+
+    def mention(self, user_id: str, name: str | None = None) -> str:
+        """How a reply names a member so the platform renders a mention."""
+        return f"<@{user_id}>" if self.escaped_mentions else (name or user_id)
+
+    def channel_mention(self, channel_id: str, channel_name: str | None = None) -> str:
+        return f"#{channel_name or channel_id}"
 
     def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
         """Add platform-specific `tipbot` subcommands (the console adds `tipbot console`)."""
@@ -56,14 +74,4 @@ class Platform:
         raise NotImplementedError(f"{self.name} cannot send direct messages")
 
 
-def discover() -> dict[str, Platform]:
-    """Every installed platform adapter, by name."""
-    found: dict[str, Platform] = {}
-    for entry in entry_points(group="tipbot.platforms"):
-        try:
-            platform = entry.load()
-        except ImportError as error:  # optional extra not installed
-            log.debug("platform %s unavailable: %s", entry.name, error)
-            continue
-        found[platform.name or entry.name] = platform
-    return found
+PLAIN_TEXT = Platform()  # what the core assumes of a platform not running in this process

@@ -1,42 +1,61 @@
-"""Runtime: the objects one Tipbot process shares (settings, ledger, bot, platforms)."""
+"""Runtime: what one Tipbot process shares, built once by the composition root
+(bot/compose.py) from the settings: the ledger, the platforms, the funding adapters,
+the command table, the web route providers, and the loop the scheduler runs on.
+
+A plain container: nothing here builds anything or reads the environment.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from functools import cached_property
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
-from bot.platform import Platform, discover
+from bot.funding import FundingAdapter
+from bot.platform import PLAIN_TEXT, Platform
 from bot.reply import Summary
 from ledger.api import Ledger
+from ledger.clock import Clock
+from ledger.payday.processors import ProcessorFactory
 
 if TYPE_CHECKING:
     from bot.app import TipBot
+    from bot.handlers import CommandTable
 
 log = logging.getLogger(__name__)
 
+RouteProvider = Callable[["Runtime"], list[Any]]
 
+
+@dataclass(eq=False)
 class Runtime:
-    def __init__(self, settings: Settings | None = None, *, ledger: Ledger | None = None,
-                 platforms: dict[str, Platform] | None = None) -> None:
-        self.settings = settings or Settings()
-        self._ledger = ledger
-        self._platforms = platforms
+    settings: Settings
+    ledger: Ledger
+    platforms: dict[str, Platform]
+    funding: dict[str, FundingAdapter]
+    commands: CommandTable
+    route_providers: list[RouteProvider]
+    bot: TipBot = field(init=False)  # set by the composition root (the bot needs the runtime)
+    # The payday scheduler's event loop while it runs in this process (platform clients live
+    # there); handler threads hand their async platform work to it.
+    loop: asyncio.AbstractEventLoop | None = None
 
-    @cached_property
-    def ledger(self) -> Ledger:
-        return self._ledger or Ledger.connect(self.settings.database_url)
+    def platform(self, name: str) -> Platform:
+        """The platform called `name`; a plain text one when it does not run in this process."""
+        return self.platforms.get(name, PLAIN_TEXT)
 
-    @cached_property
-    def platforms(self) -> dict[str, Platform]:
-        return self._platforms if self._platforms is not None else discover()
+    @property
+    def clock(self) -> Clock:
+        """The process's one clock: the ledger's (see ledger/clock.py)."""
+        return self.ledger.clock
 
-    @cached_property
-    def bot(self) -> TipBot:
-        from bot.app import TipBot
-
-        return TipBot(self)
+    @property
+    def processors(self) -> dict[str, ProcessorFactory]:
+        """The payday processor of each funding mode this process can run (configured adapters)."""
+        return {mode: adapter.processor for mode, adapter in self.funding.items() if adapter.configured()}
 
     async def deliver_summary(self, community_id: int, summary: Summary) -> dict[str, str]:
         """Post `summary` to every space of the community that has a summary channel.
@@ -52,7 +71,7 @@ class Runtime:
             if platform is None:
                 results[key] = "failed: platform not running"
                 continue
-            if not space.summary_channel_id and space.platform != "console":
+            if not space.summary_channel_id and platform.needs_summary_channel:
                 results[key] = "no channel"
                 continue
             try:

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import importlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.summary import Announcement, announce
-from ledger.payday import BadSchedule, PaydayResult, due_paydays, next_scheduled, run_payday
+from ledger.payday.engine import run_payday
+from ledger.payday.run import PaydayResult
+from ledger.payday.schedule import BadSchedule, due_paydays, next_scheduled
 from ledger.retention import prune_operations
 
 if TYPE_CHECKING:
@@ -29,11 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CRON = "0 12 * * 4"
 POLL_SECONDS = 60.0
-
-_loop: asyncio.AbstractEventLoop | None = None  # the scheduler's loop, for announcing from handler threads
-
 
 @dataclass
 class ScheduledRun:
@@ -41,30 +38,11 @@ class ScheduledRun:
     announcement: Announcement | None
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def prepare(runtime: Runtime) -> None:
-    """Register the funding processors (the Stripe handlers register theirs on import)
-    and hand them this process's settings."""
-    import bot.handlers  # noqa: F401
-
-    try:
-        stripe_handlers = importlib.import_module("bot.handlers.stripe")
-    except ModuleNotFoundError:
-        return
-    configure = getattr(stripe_handlers, "configure", None)
-    if configure is not None:
-        configure(runtime.settings)
-
-
 async def run_community_payday(runtime: Runtime, community_id: int, week_start: dt.date, *,
                                progress=None, wait: bool = False) -> ScheduledRun:
     """Run one payday in a worker thread, then announce it if it is done."""
-    prepare(runtime)
-    result = await asyncio.to_thread(run_payday, runtime.ledger, community_id, week_start, progress=progress,
-                                     wait=wait)
+    result = await asyncio.to_thread(run_payday, runtime.ledger, community_id, week_start,
+                                     processors=runtime.processors, progress=progress, wait=wait)
     announcement = None
     if result.stage == "done":
         announcement = await announce(runtime, result)
@@ -73,7 +51,7 @@ async def run_community_payday(runtime: Runtime, community_id: int, week_start: 
 
 async def run_due_paydays(runtime: Runtime, now: dt.datetime | None = None) -> list[ScheduledRun]:
     """Run and announce every payday due at `now`. One community failing never stops the others."""
-    now = now or utcnow()
+    now = now or runtime.clock.now()
     due, problems = await asyncio.to_thread(due_paydays, runtime.ledger, now)
     for problem in problems:
         log.warning("payday schedule: %s", problem)
@@ -109,20 +87,18 @@ def seconds_until_next(runtime: Runtime, now: dt.datetime) -> float:
     return soonest
 
 
-async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = None, *,
-                        clock: Callable[[], dt.datetime] = utcnow) -> None:
+async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = None) -> None:
     """Run due paydays until `stop_event` is set (or the task is cancelled).
 
-    `clock` says what time it is (tests pass a fixed payday time)."""
-    global _loop
-    _loop = asyncio.get_running_loop()
+    `runtime.clock` says what time it is (tests pin it)."""
+    runtime.loop = asyncio.get_running_loop()
     stop_event = stop_event or asyncio.Event()
     try:
         while not stop_event.is_set():
             try:
-                await run_due_paydays(runtime, clock())
-                await asyncio.to_thread(prune_expired, runtime, clock())
-                delay = await asyncio.to_thread(seconds_until_next, runtime, clock())
+                await run_due_paydays(runtime, runtime.clock.now())
+                await asyncio.to_thread(prune_expired, runtime, runtime.clock.now())
+                delay = await asyncio.to_thread(seconds_until_next, runtime, runtime.clock.now())
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("payday scheduler tick failed")
                 delay = POLL_SECONDS
@@ -131,14 +107,14 @@ async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = Non
             except asyncio.TimeoutError:
                 pass
     finally:
-        _loop = None
+        runtime.loop = None
 
 
-def run_coroutine_from_thread(coroutine: Coroutine[Any, Any, Any], timeout: float = 120.0) -> Any:
+def run_coroutine_from_thread(runtime: Runtime, coroutine: Coroutine[Any, Any, Any], timeout: float = 120.0) -> Any:
     """Run async platform work from a synchronous handler thread: on the scheduler's
     loop when one runs in this process (platform clients live there), else on a
     loop of our own (console). Returns None when called on the loop itself."""
-    loop = _loop
+    loop = runtime.loop
     if loop is not None and loop.is_running():
         try:
             if asyncio.get_running_loop() is loop:

@@ -1,10 +1,10 @@
-"""Payday summaries (DESIGN.md §6): the text, the chart, and telling tippers why.
+"""Payday summaries (docs/architecture.md, "Payday"): the text, the chart, and telling tippers why.
 
 `build_summary` turns a finished payday into a platform-neutral `bot.reply.Summary`:
 a short text, fields, and a PNG bar chart of what the community gave in its last
-12 paydays (matplotlib, Agg backend; minor units become floats only for drawing).
+12 paydays (a matplotlib Figure without pyplot; minor units become floats only for drawing).
 `announce` delivers it once per payday: it claims the announcement
-(ledger.payday.claim_announcement), posts the summary to every space with
+(ledger.payday.schedule.claim_announcement), posts the summary to every space with
 `runtime.deliver_summary`, sends each tipper whose tips went unfunded a direct
 message through `Platform.send_direct` (platforms without DMs are skipped and
 counted), delivers the notices the payday queued (ledger.notices: card declines,
@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any
 from bot.reply import Summary
 from ledger.money import exponent, format_money
 from ledger.notices import mark_sent, unsent_notices
-from ledger.payday import (
-    PaydayResult, UnfundedNotice, claim_announcement, mark_announced, recent_paydays, unfunded_notices,
-)
-from ledger.payday.receipts import MAX_RECEIPTS, Receipt, payday_receipts, receipts_wanted
+from ledger.payday.receipts import MAX_RECEIPTS, Receipt
+from ledger.payday.run import PaydayResult
+from ledger.payday.schedule import claim_announcement, mark_announced
+from ledger.payday.stats import UnfundedNotice
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -98,9 +98,8 @@ def _n(count: int, noun: str) -> str:
 
 def chart_png(weeks: list[tuple[dt.date, int]], currency: str) -> bytes:
     """A bar chart of the amount given per week (oldest first; 0 for weeks without a payday), as PNG bytes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+    # Imported here, not at the top: a heavy import (about a second on a busy machine) that
+    # only drawing pays, not every `tipbot` start. No pyplot: no GUI backend, safe in any thread.
     from matplotlib.figure import Figure
 
     scale = 10 ** exponent(currency)
@@ -121,7 +120,7 @@ def chart_png(weeks: list[tuple[dt.date, int]], currency: str) -> bytes:
 
 def build_summary(runtime: Runtime, result: PaydayResult) -> Summary:
     with runtime.ledger.begin(readonly=True) as book:
-        recent = recent_paydays(book.conn, result.community_id, CHART_WEEKS)
+        recent = book.recent_paydays(result.community_id, CHART_WEEKS)
     text, fields = summary_text(result)
     given = {week: int(stats.get("paid_minor", 0)) for week, stats in recent}
     weeks = [(week, given.get(week, 0))
@@ -156,7 +155,7 @@ async def announce(runtime: Runtime, result: PaydayResult) -> Announcement:
     outcome = Announcement(summary)
     outcome.delivered = await runtime.deliver_summary(result.community_id, summary)
     with ledger.begin(readonly=True) as book:
-        notices = unfunded_notices(book.conn, result.payday_id, limit=MAX_NOTICES)
+        notices = book.unfunded_notices(result.payday_id, limit=MAX_NOTICES)
     if result.stats.get("unfunded_tippers", 0) > len(notices):
         log.warning("payday %s: only the first %s unfunded tippers get a direct message", result.payday_id,
                     MAX_NOTICES)
@@ -199,9 +198,9 @@ async def send_receipts(runtime: Runtime, result: PaydayResult, outcome: Announc
     payday_id = result.payday_id
     if payday_id is None:
         return
-    receipts = await asyncio.to_thread(runtime.ledger.read, lambda book: payday_receipts(book.conn, payday_id))
+    receipts = await asyncio.to_thread(runtime.ledger.read, lambda book: book.payday_receipts(payday_id))
     if len(receipts) >= MAX_RECEIPTS:
-        wanted = await asyncio.to_thread(runtime.ledger.read, lambda book: receipts_wanted(book.conn, payday_id))
+        wanted = await asyncio.to_thread(runtime.ledger.read, lambda book: book.receipts_wanted(payday_id))
         if wanted > len(receipts):
             log.warning("payday %s: only the first %s of %s receipts are sent", payday_id, len(receipts), wanted)
     for receipt in receipts:

@@ -27,8 +27,8 @@ from ledger.project_tables import (
     project_takes, projects,
 )
 from ledger.records import Community, Member, TipChange
-from ledger.tips import _CURRENT_TIP, _INSERT_TIP, _LOCK_TIPPER, _SUPERSEDE_TIP, utcnow
-from ledger.transfers import _check_amount, _note
+from ledger.tips import _CURRENT_TIP, _INSERT_TIP, _LOCK_TIPPER, _SUPERSEDE_TIP
+from ledger.transfers import check_amount, clean_note
 
 # Words of the `/tip` grammar: a project can't be named like a command.
 RESERVED_NAMES = frozenset({
@@ -250,7 +250,7 @@ class Projects:
         """Create project `name` (`actor` becomes its first maintainer) or, if it exists, add
         maintainers to it (a maintainer may; an admin too, so a project its maintainers all
         left can be taken over). Returns who was added and who already was."""
-        now = now or utcnow()
+        now = now or self.clock.now()
         name = normalize_name(name)
         existing = self.project_by_name(community.id, name)
         created = existing is None
@@ -295,7 +295,7 @@ class Projects:
                           by_admin: bool, now: dt.datetime | None = None) -> dict:
         """A maintainer leaves (actor is them) or is removed by another maintainer or an admin.
         Their take ends; their share of this week's payday, if it already started, stands."""
-        now = now or utcnow()
+        now = now or self.clock.now()
         project = self.project(community.id, name)
         self._lock_project(project.id)
         member = self.member(member_id)  # type: ignore[attr-defined]
@@ -359,7 +359,7 @@ class Projects:
         """Set my weekly take from project `name`. A take rises at most to
         max(2 x what I got from it last payday, the community's new-take allowance) in one week;
         lowering it is always allowed. The result says when it was capped."""
-        now = now or utcnow()
+        now = now or self.clock.now()
         project = self.project(community.id, name)
         self._lock_project(project.id)
         if not self.is_maintainer(project.id, member.id):
@@ -400,18 +400,18 @@ class Projects:
             if old == 0:
                 raise InvalidRequest(f"You have no weekly tip to {project.name} to end.")
         else:
-            _check_amount(weekly, community.currency, community.max_weekly_minor, "weekly tip")
+            check_amount(weekly, community.currency, community.max_weekly_minor, "weekly tip")
         pledge = not self.project_receives(project.id)
         if old == weekly.amount_minor:
             return TipChange(tipper.id, project.id, project.name, old, old, community.currency,
                              pledge=pledge, notify_pledge=False, unchanged=True)
-        now = now or utcnow()
+        now = now or self.clock.now()
         ctime = previous.ctime if previous is not None and old > 0 else now
         if previous is not None:
             self.conn.execute(_SUPERSEDE_TIP, {"previous_id": previous.id})
         self.conn.execute(_INSERT_TIP, {
             "community_id": community.id, "tipper_id": tipper.id, "tippee_id": project.id,
-            "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": _note(note)})
+            "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": clean_note(note)})
         return TipChange(tipper.id, project.id, project.name, old, weekly.amount_minor, community.currency,
                          pledge=pledge, notify_pledge=False)
 
@@ -421,13 +421,13 @@ class Projects:
         project's account and is shared at the next payday)."""
         if not tipper.community_id == project.community_id == community.id:
             raise UnknownProject("That project is not part of this community.")
-        _check_amount(amount, community.currency, community.max_once_minor, "one-off tip")
+        check_amount(amount, community.currency, community.max_once_minor, "one-off tip")
         if not self.project_receives(project.id):
             raise NotReceiving(
                 f"{project.name} has no maintainer who receives tips yet, so a one-off tip can't reach it. "
                 f"A weekly tip waits as a pledge until one does.")
         transfer_ids = self.apply_moves(  # type: ignore[attr-defined]
-            community, [(tipper.id, project.id, amount.amount_minor)], kind="once", note=_note(note))
+            community, [(tipper.id, project.id, amount.amount_minor)], kind="once", note=clean_note(note))
         return {"transfer_ids": transfer_ids, "total_minor": amount.amount_minor, "currency": community.currency,
                 "recipients": [project.name]}
 

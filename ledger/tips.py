@@ -10,16 +10,13 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from ledger.clock import Clock
 from ledger.errors import InvalidRequest, SelfTip, UnknownMember
 from ledger.models import accounts, members, tips
 from ledger.project_tables import project_maintainers
 from ledger.money import Money
 from ledger.records import Community, Member, TipChange, TipLine
-from ledger.transfers import _check_amount, _note
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+from ledger.transfers import check_amount, clean_note
 
 
 def current_tips_query(community_id: int | None = None) -> sa.Select:
@@ -32,6 +29,7 @@ def current_tips_query(community_id: int | None = None) -> sa.Select:
 
 class Tips:
     conn: sa.Connection
+    clock: Clock
 
     def current_tip(self, tipper_id: int, tippee_id: int):
         return self.conn.execute(_CURRENT_TIP, {"tipper_id": tipper_id, "tippee_id": tippee_id}).first()
@@ -64,18 +62,18 @@ class Tips:
             if old == 0:
                 raise InvalidRequest(f"You have no weekly tip to {tippee.display_name} to end.")
         else:
-            _check_amount(weekly, community.currency, community.max_weekly_minor, "weekly tip")
+            check_amount(weekly, community.currency, community.max_weekly_minor, "weekly tip")
         pledge = not tippee.receiving
         if old == weekly.amount_minor:
             return TipChange(tipper_id, tippee_id, tippee.display_name, old, old, community.currency,
                              pledge=pledge, notify_pledge=False, unchanged=True)
-        now = now or utcnow()
+        now = now or self.clock.now()
         ctime = previous.ctime if previous is not None and old > 0 else now
         if previous is not None:
             self.conn.execute(_SUPERSEDE_TIP, {"previous_id": previous.id})
         self.conn.execute(_INSERT_TIP, {
             "community_id": community.id, "tipper_id": tipper_id, "tippee_id": tippee_id,
-            "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": _note(note)})
+            "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": clean_note(note)})
         notify = False
         if pledge and weekly.amount_minor > 0:
             # Tell a non-receiving member once that pledges wait for them.

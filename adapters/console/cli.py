@@ -14,8 +14,12 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from sqlalchemy.exc import ProgrammingError
+
+from adapters.console.interactive import interactive
 from adapters.console.render import escape_controls, render, to_json
 from adapters.console.session import ConsoleSession, Result, valid_name
+from bot.cli_options import add_database_option, open_runtime
 
 PROG_HELP = """\
 Talk to Tipbot in this terminal. Interactive when stdin is a terminal; otherwise
@@ -29,8 +33,6 @@ Admins (for `/tip admin ...`) are the names given with --admin."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from bot.cli import add_database_option
-
     parser = subparsers.add_parser(
         "console", help="talk to Tipbot in this terminal (no accounts needed)", description=PROG_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -59,12 +61,7 @@ def _member_name(text: str) -> str:
 
 
 def open_session(args: argparse.Namespace) -> ConsoleSession:
-    from bot.config import Settings
-    from bot.runtime import Runtime
-    from ledger.api import Ledger
-
-    settings = Settings(database_url=args.database) if args.database else Settings()
-    runtime = Runtime(settings, ledger=Ledger.connect(settings.database_url))
+    runtime = open_runtime(args)
     return ConsoleSession(runtime, community=args.community, admins=args.admin)
 
 
@@ -73,18 +70,13 @@ def main(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO |
     stdout = stdout or sys.stdout
     try:
         session = open_session(args)
-    except Exception as error:  # PostgreSQL without the schema: say what to do
-        from sqlalchemy.exc import ProgrammingError
-
-        if not isinstance(error, ProgrammingError):
-            raise  # unreachable server, unknown driver: `tipbot` says so in one line
+    except ProgrammingError as error:  # PostgreSQL without the schema: say what to do
+        # (anything else, an unreachable server or an unknown driver, `tipbot` says in one line)
         print(f"tipbot console: can't use the database ({type(error).__name__}). For PostgreSQL, create the "
               f"schema first with `tipbot db upgrade --database URL`.", file=sys.stderr)
         return 2
     try:
         if stdin.isatty() and not args.json:
-            from adapters.console.interactive import interactive
-
             return interactive(session, user=args.user)
         return run_script(session, stdin, stdout, as_json=args.json)
     except KeyboardInterrupt:

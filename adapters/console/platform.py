@@ -1,4 +1,4 @@
-"""Console platform registration: `tipbot console`, and payday summaries printed to the terminal."""
+"""The console platform: `tipbot console`, and payday summaries printed to the terminal."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 
 from platformdirs import user_data_dir
 
+from adapters.console import cli
+from adapters.console.render import render_summary
+from bot.config import Settings
 from bot.platform import Platform
 
 if TYPE_CHECKING:
@@ -18,7 +21,13 @@ if TYPE_CHECKING:
 
 
 class ConsolePlatform(Platform):
+    """Plain text: mentions are bare names, no buttons (a large tip is confirmed by typing
+    `confirm`), no direct messages, summaries printed (no channel needed)."""
+
     name = "console"
+    label = "the console"
+    files = True  # the chart is written next to the database
+    who_are_admins = "On the console, admins are the names given with `tipbot console --admin NAME`."
 
     def __init__(self) -> None:
         # While a console session handles a line, summaries go to it (so --json output
@@ -26,15 +35,11 @@ class ConsolePlatform(Platform):
         self.sink: Callable[[str], None] | None = None
 
     def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
-        from adapters.console.cli import register
-
-        register(subparsers)
+        cli.register(subparsers)
 
     async def post_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
                            summary: Summary) -> None:
         """Print the summary; write its chart as a PNG next to the database (or in the data dir)."""
-        from adapters.console.render import render_summary
-
         chart_path = None
         if summary.chart_png:
             safe = re.sub(r"[^\w.\-]+", "_", f"{space_external_id}-{summary.chart_filename}")
@@ -53,4 +58,6 @@ def chart_directory(runtime: Runtime) -> Path:
     return Path(user_data_dir("tipbot", appauthor=False))
 
 
-platform = ConsolePlatform()
+def platform(settings: Settings) -> ConsolePlatform:
+    """The `tipbot.platforms` entry point's factory."""
+    return ConsolePlatform()

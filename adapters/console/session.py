@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from adapters.console.platform import platform as console_platform
 from bot.invocation import Invocation, UserRef
 from bot.reply import Reply, refusal
 from bot.runtime import Runtime
@@ -61,7 +60,9 @@ class ConsoleSession:
     def say(self, user: str, text: str) -> Result:
         """`user` sends `text` (the words after `/tip`, or with it)."""
         summaries: list[str] = []
-        console_platform.sink = summaries.append
+        platform = self.runtime.platforms.get(PLATFORM)
+        if platform is not None:  # the console platform prints summaries; during a line, they go to its result
+            platform.sink = summaries.append  # type: ignore[attr-defined]
         try:
             invocation = Invocation(
                 platform=PLATFORM, space_id=self.community, user=UserRef(user, user), text=text,
@@ -69,7 +70,8 @@ class ConsoleSession:
             )
             reply = self.runtime.bot.handle(invocation)
         finally:
-            console_platform.sink = None
+            if platform is not None:
+                platform.sink = None  # type: ignore[attr-defined]
         return Result(user, text, reply, summaries)
 
     def run_line(self, line: str) -> Result | None:

@@ -6,6 +6,11 @@ import argparse
 import asyncio
 import sys
 
+from bot.compose import build_runtime
+from bot.config import Settings
+from bot.runtime import Runtime
+from ledger.api import Ledger
+
 INVITE_PERMISSIONS = 1024 | 2048 | 16384 | 32768  # View Channels, Send Messages, Embed Links, Attach Files
 INVITE_URL = "https://discord.com/oauth2/authorize?client_id={app_id}&scope=bot+applications.commands&permissions={p}"
 
@@ -22,19 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(action) -> int:
-    from bot.runtime import Runtime
-
-    runtime = Runtime()
+    settings = Settings()
+    # REST chores: the ledger is never read, so the database is neither opened nor upgraded.
+    runtime = build_runtime(settings, ledger=Ledger.connect(settings.database_url, upgrade=False))
     if runtime.settings.discord_token is None:
         print("DISCORD_TOKEN is not set.", file=sys.stderr)
         return 2
     return asyncio.run(action(runtime))
 
 
-async def _sync(runtime) -> int:
-    from adapters.discord.platform import DiscordPlatform
-
-    platform = DiscordPlatform()
+async def _sync(runtime: Runtime) -> int:
+    platform = runtime.platforms["discord"]
     try:
         client = await platform.login(runtime, sync_commands=False)
         await client.sync_commands()
@@ -45,10 +48,8 @@ async def _sync(runtime) -> int:
     return 0
 
 
-async def _invite_url(runtime) -> int:
-    from adapters.discord.platform import DiscordPlatform
-
-    platform = DiscordPlatform()
+async def _invite_url(runtime: Runtime) -> int:
+    platform = runtime.platforms["discord"]
     try:
         client = await platform.login(runtime, sync_commands=False)
         print(INVITE_URL.format(app_id=client.application_id, p=INVITE_PERMISSIONS))

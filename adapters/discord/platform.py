@@ -10,6 +10,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from adapters.discord import cli
 from bot.config import Settings
 from bot.platform import Platform
 
@@ -21,12 +22,26 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-if importlib.util.find_spec("discord") is None:  # the `discord` extra is not installed: skip this platform
+# The `discord` extra's library is imported inside the methods below (a heavy import every
+# `tipbot` start would pay); without it, this module refuses to import and the root skips it.
+if importlib.util.find_spec("discord") is None:
     raise ImportError("discord.py is not installed (pip install 'tipbot[discord]')")
 
 
 class DiscordPlatform(Platform):
     name = "discord"
+    label = "Discord"
+    direct_messages = True
+    buttons = True
+    confirm_by_text = False  # typed options: `confirm: True`
+    files = True
+    ephemeral_replies = True
+    needs_summary_channel = True
+    escaped_mentions = True
+    who_are_admins = "Members with the Manage Server permission are Tipbot admins, and anyone named in the configuration."
+
+    def channel_mention(self, channel_id: str, channel_name: str | None = None) -> str:
+        return f"<#{channel_id}>"
 
     def __init__(self) -> None:
         self._clients: weakref.WeakKeyDictionary[Runtime, TipbotClient | ShardedTipbotClient] = (
@@ -36,9 +51,7 @@ class DiscordPlatform(Platform):
         self.defer_after_seconds = DEFER_AFTER_SECONDS  # tests set 0: every command counts as slow
 
     def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
-        from adapters.discord.cli import register
-
-        register(subparsers)
+        cli.register(subparsers)
 
     def configured(self, runtime: Runtime) -> bool:
         return runtime.settings.discord_token is not None
@@ -127,4 +140,6 @@ def discord_object(snowflake: int):
     return discord.Object(id=snowflake)
 
 
-platform = DiscordPlatform()
+def platform(settings: Settings) -> DiscordPlatform:
+    """The `tipbot.platforms` entry point's factory."""
+    return DiscordPlatform()

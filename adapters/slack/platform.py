@@ -18,12 +18,26 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-if importlib.util.find_spec("slack_bolt") is None:  # the `slack` extra is not installed: skip this platform
+# The `slack` extra's library is imported inside the methods below (a heavy import every
+# `tipbot` start would pay); without it, this module refuses to import and the root skips it.
+if importlib.util.find_spec("slack_bolt") is None:
     raise ImportError("slack_bolt is not installed (pip install 'tipbot[slack]')")
 
 
 class SlackPlatform(Platform):
     name = "slack"
+    label = "Slack"
+    direct_messages = True
+    buttons = True
+    confirm_by_text = True  # `/tip @bob 40 confirm` works too
+    files = True
+    ephemeral_replies = True
+    needs_summary_channel = True
+    escaped_mentions = True
+    who_are_admins = "Slack workspace admins and owners are Tipbot admins, and anyone named in the configuration."
+
+    def channel_mention(self, channel_id: str, channel_name: str | None = None) -> str:
+        return f"<#{channel_id}>"
 
     def __init__(self) -> None:
         self._apps: weakref.WeakKeyDictionary[Runtime, SlackApp] = weakref.WeakKeyDictionary()
@@ -87,4 +101,6 @@ class SlackPlatform(Platform):
         await send_direct(self.app(runtime), space_external_id, user_id, text)
 
 
-platform = SlackPlatform()
+def platform(settings: Settings) -> SlackPlatform:
+    """The `tipbot.platforms` entry point's factory."""
+    return SlackPlatform()

@@ -55,6 +55,3 @@ class SlackUsers:
             self._cache.clear()
         self._cache[key] = (now, user)
         return user
-
-    def forget(self, team_id: str, user_id: str) -> None:
-        self._cache.pop((team_id, user_id), None)

@@ -6,20 +6,13 @@ from bot.commands import AdminChannel, AdminCredit, AdminDebit, AdminLimits
 from bot.context import Context
 from bot.grammar import check_note
 from bot.handlers.members import resolve, who
-from bot.handlers.registry import handles
+from bot.handlers import HandlerSpec
 from bot.reply import DirectMessage, Reply
 from ledger.errors import NotAdmin
 
-WHO_ARE_ADMINS = {
-    "slack": "Slack workspace admins and owners are Tipbot admins, and anyone named in the configuration.",
-    "discord": "Members with the Manage Server permission are Tipbot admins, and anyone named in the configuration.",
-    "console": "On the console, admins are the names given with `tipbot console --admin NAME`.",
-}
-
-
 def require_admin(ctx: Context, what: str) -> None:
     if not ctx.is_admin:
-        extra = WHO_ARE_ADMINS.get(ctx.invocation.platform, "")
+        extra = ctx.platform.who_are_admins
         raise NotAdmin(f"Only an admin of this community can {what}; nothing changed. {extra}".strip())
 
 
@@ -27,12 +20,10 @@ def _note_suffix(note: str | None) -> str:
     return f' ("{note}")' if note else ""
 
 
-@handles(AdminCredit)
 def admin_credit(ctx: Context, cmd: AdminCredit) -> Reply:
     return _record_manual(ctx, cmd, incoming=True)
 
 
-@handles(AdminDebit)
 def admin_debit(ctx: Context, cmd: AdminDebit) -> Reply:
     return _record_manual(ctx, cmd, incoming=False)
 
@@ -58,18 +49,13 @@ def _record_manual(ctx: Context, cmd: AdminCredit | AdminDebit, *, incoming: boo
                  direct_messages=notices)
 
 
-@handles(AdminChannel)
 def admin_channel(ctx: Context, cmd: AdminChannel) -> Reply:
     require_admin(ctx, "choose where payday summaries go")
     space = ctx.book.set_summary_channel(ctx.space.id, cmd.channel_id, cmd.channel_name, by_admin=True)
-    if ctx.invocation.platform in ("slack", "discord"):
-        shown = f"<#{space.summary_channel_id}>"
-    else:
-        shown = f"#{space.summary_channel_name or space.summary_channel_id}"
+    shown = ctx.platform.channel_mention(space.summary_channel_id or "", space.summary_channel_name)
     return Reply(text=f"Payday summaries for this space now go to {shown}.")
 
 
-@handles(AdminLimits)
 def admin_limits(ctx: Context, cmd: AdminLimits) -> Reply:
     require_admin(ctx, "see or change the limits")
     changing = cmd.max_weekly_text is not None or cmd.max_once_text is not None
@@ -87,3 +73,7 @@ def admin_limits(ctx: Context, cmd: AdminLimits) -> Reply:
     if not changing:
         text += " Change them with `/tip admin limits max-weekly 100 max-once 50`."
     return Reply(text=text)
+
+
+COMMANDS = {AdminCredit: HandlerSpec(admin_credit), AdminDebit: HandlerSpec(admin_debit),
+            AdminChannel: HandlerSpec(admin_channel), AdminLimits: HandlerSpec(admin_limits)}

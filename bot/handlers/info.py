@@ -8,24 +8,23 @@ from croniter import croniter
 
 from bot.commands import SetReceipts, SetReceiving, ShowBalance, ShowHelp, ShowHistory, ShowList
 from bot.context import Context
-from bot.handlers.registry import handles
+from bot.handlers import HandlerSpec
 from bot.handlers.tips import about_monthly_minor, cost
 from bot.help import help_text
 from bot.reply import Reply
 from ledger.records import HistoryLine, TipLine
 
 
-def next_payday(cron: str, now: dt.datetime | None = None) -> dt.datetime | None:
+def next_payday(cron: str, now: dt.datetime) -> dt.datetime | None:
     """When the community's next payday is due (UTC), or None for a schedule croniter can't read."""
-    now = now or dt.datetime.now(dt.timezone.utc)
     try:
         return croniter(cron, now).get_next(dt.datetime)
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def payday_text(cron: str) -> str:
-    when = next_payday(cron)
+def payday_text(cron: str, now: dt.datetime) -> str:
+    when = next_payday(cron, now)
     if when is None:
         return f"unknown (the schedule `{cron}` can't be read; ask an admin)"
     return f"{when:%A %-d %B %Y, %H:%M} UTC"
@@ -36,7 +35,6 @@ def _tip_lines(ctx: Context, lines: list[TipLine], pledge_note: str) -> list[str
             + (f" ({pledge_note})" if line.pledge else "") for line in lines]
 
 
-@handles(ShowList)
 def show_list(ctx: Context, cmd: ShowList) -> Reply:
     me = ctx.member
     given = ctx.book.tips_given(me.id)
@@ -64,12 +62,11 @@ def show_list(ctx: Context, cmd: ShowList) -> Reply:
         ("Receiving", "on" if me.receiving else "off (`/tip receive on` to opt in)"),
         ("Receipts", "on (by direct message after each payday)" if ctx.book.wants_receipts(me.id)
          else "off (`/tip receipts on` to get them)"),
-        ("Next payday", payday_text(ctx.community.payday_cron)),
+        ("Next payday", payday_text(ctx.community.payday_cron, ctx.book.clock.now())),
     )
     return Reply(title=f"Your tips in {ctx.community.name}", text="\n".join(lines), fields=fields)
 
 
-@handles(ShowBalance)
 def show_balance(ctx: Context, cmd: ShowBalance) -> Reply:
     balance = ctx.book.balance(ctx.member.id)
     paying = sum(line.weekly_amount_minor for line in ctx.book.tips_given(ctx.member.id) if not line.pledge)
@@ -96,7 +93,6 @@ def _history_line(ctx: Context, line: HistoryLine) -> str:
     return f"  {line.created_at:%Y-%m-%d}  {sign}{ctx.fmt(abs(line.amount_minor))}  {what}{note}"
 
 
-@handles(ShowHistory)
 def show_history(ctx: Context, cmd: ShowHistory) -> Reply:
     lines = ctx.book.history(ctx.member.id, cmd.limit)
     if not lines:
@@ -106,13 +102,11 @@ def show_history(ctx: Context, cmd: ShowHistory) -> Reply:
     return Reply(text=text, fields=(("Balance", ctx.book.balance(ctx.member.id).format()),))
 
 
-@handles(ShowHelp)
 def show_help(ctx: Context, cmd: ShowHelp) -> Reply:
     text, _known = help_text(cmd.topic)
     return Reply(text=text)
 
 
-@handles(SetReceiving)
 def set_receiving(ctx: Context, cmd: SetReceiving) -> Reply:
     changed = ctx.book.set_receiving(ctx.member.id, cmd.on)
     received = ctx.book.tips_received(ctx.member.id)
@@ -131,7 +125,6 @@ def set_receiving(ctx: Context, cmd: SetReceiving) -> Reply:
     return Reply(text=text)
 
 
-@handles(SetReceipts)
 def set_receipts(ctx: Context, cmd: SetReceipts) -> Reply:
     changed = ctx.book.set_receipts(ctx.member.id, cmd.on)
     if cmd.on:
@@ -142,3 +135,8 @@ def set_receipts(ctx: Context, cmd: SetReceipts) -> Reply:
     text = "Receipts off." if changed else "Receipts were already off."
     return Reply(text=text + " You won't get payday receipts; `/tip list` and `/tip history` still show "
                  "everything. `/tip receipts on` turns them back on.")
+
+
+COMMANDS = {ShowList: HandlerSpec(show_list), ShowBalance: HandlerSpec(show_balance),
+            ShowHistory: HandlerSpec(show_history), ShowHelp: HandlerSpec(show_help),
+            SetReceiving: HandlerSpec(set_receiving), SetReceipts: HandlerSpec(set_receipts)}

@@ -12,7 +12,7 @@ import datetime as dt
 
 from bot.commands import AdminInvite, AdminJoin, Link
 from bot.context import Context
-from bot.handlers.registry import handles
+from bot.handlers import HandlerSpec
 from bot.reply import Reply, refusal
 from ledger import linking
 
@@ -21,7 +21,6 @@ def _until(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-@handles(Link)
 def link(ctx: Context, cmd: Link) -> Reply:
     if cmd.code is None:
         if len(ctx.book.spaces_of(ctx.community.id)) < 2:
@@ -48,7 +47,6 @@ def link(ctx: Context, cmd: Link) -> Reply:
     )
 
 
-@handles(AdminInvite)
 def admin_invite(ctx: Context, cmd: AdminInvite) -> Reply:
     issued = linking.create_invite(ctx.book, ctx.space.id, by_admin=ctx.is_admin)
     return Reply(
@@ -60,7 +58,6 @@ def admin_invite(ctx: Context, cmd: AdminInvite) -> Reply:
     )
 
 
-@handles(AdminJoin)
 def admin_join(ctx: Context, cmd: AdminJoin) -> Reply:
     joined = linking.join_community(ctx.book, ctx.space.id, cmd.code, by_admin=ctx.is_admin)
     spaces = ctx.book.spaces_of(joined.community.id)
@@ -72,3 +69,6 @@ def admin_join(ctx: Context, cmd: AdminJoin) -> Reply:
               f"accounts with `/tip link`."),
         fields=(("Currency", joined.community.currency), ("Members moved", str(joined.members_moved))),
     )
+
+
+COMMANDS = {Link: HandlerSpec(link), AdminInvite: HandlerSpec(admin_invite), AdminJoin: HandlerSpec(admin_join)}

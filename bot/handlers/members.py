@@ -7,17 +7,14 @@ from bot.invocation import UserRef
 from ledger.errors import InvalidRequest
 from ledger.records import Member
 
-# Platforms whose mentions arrive escaped (`<@U123|name>`); a bare `@name` there names nobody for sure.
-ESCAPING_PLATFORMS = {"slack": "Slack", "discord": "Discord"}
-
 
 def resolve(ctx: Context, user: UserRef) -> Member:
-    """The member a mention names, created on first mention; a bare `@name` only on the console."""
-    platform = ESCAPING_PLATFORMS.get(ctx.invocation.platform)
-    if user.bare and platform is not None:
+    """The member a mention names, created on first mention; a bare `@name` only where
+    mentions are plain text (the console)."""
+    if user.bare and ctx.platform.escaped_mentions:
         raise InvalidRequest(
             f"`@{user.name}` reached me as plain text, so I can't tell who you mean. "
-            f"Type @ and pick the member from the list {platform} offers, so it becomes a real mention "
+            f"Type @ and pick the member from the list {ctx.platform.label} offers, so it becomes a real mention "
             f"(it turns into a link), then send the command again."
         )
     return ctx.resolve(user)
@@ -25,6 +22,6 @@ def resolve(ctx: Context, user: UserRef) -> Member:
 
 def who(ctx: Context, user: UserRef, member: Member) -> str:
     """How a reply names a mentioned member: a mention where the platform renders one."""
-    if ctx.invocation.platform in ESCAPING_PLATFORMS and not user.bare:
-        return f"<@{user.platform_user_id}>"
-    return member.display_name
+    if user.bare:
+        return member.display_name
+    return ctx.platform.mention(user.platform_user_id, member.display_name)

@@ -11,13 +11,17 @@ from typing import TYPE_CHECKING
 
 from bot.commands import AdminPayday
 from bot.handlers.admin import require_admin
-from bot.handlers.registry import handles
+from bot.handlers import HandlerSpec
 from bot.invocation import Invocation
 from bot.reply import Reply
-from bot.scheduler import prepare, run_coroutine_from_thread, utcnow
+from bot.scheduler import run_coroutine_from_thread
 from bot.summary import announce, summary_text
 from ledger.money import format_money
-from ledger.payday import BadSchedule, dry_run, next_scheduled, payday_status, run_payday, week_start_of
+from ledger.payday.engine import run_payday
+from ledger.payday.preview import dry_run, payday_status
+from ledger.payday.run import PaydayResult
+from ledger.payday.schedule import BadSchedule, next_scheduled
+from ledger.payday.weeks import week_start_of
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -25,18 +29,17 @@ if TYPE_CHECKING:
 NOTICES_SHOWN = 10
 
 
-@handles(AdminPayday, transactional=False)
 def admin_payday(runtime: Runtime, invocation: Invocation, cmd: AdminPayday) -> Reply:
     with runtime.ledger.begin() as book:
         ctx = runtime.bot.context(book, invocation)
         require_admin(ctx, "run or inspect the payday")
         community = ctx.community
-    now = utcnow()
+    now = runtime.clock.now()
     week = week_start_of(now)
     if cmd.action == "dry-run":
         return _dry_run(runtime, community.id, week)
     if cmd.action == "now":
-        return _now(runtime, community.id, week)
+        return _run_payday_now(runtime, community.id, week)
     return _status(runtime, community, week, now)
 
 
@@ -57,8 +60,6 @@ def _status(runtime: Runtime, community, week: dt.date, now: dt.datetime) -> Rep
     last = status["last_done"]
     text = "No payday has run in this community yet."
     if last is not None:
-        from ledger.payday import PaydayResult
-
         result = PaydayResult("ran", community.id, community.name, community.currency, last["week_start"],
                               last["payday_id"], "done", last["stats"])
         text = "Last payday: " + summary_text(result)[0]
@@ -81,16 +82,15 @@ def _dry_run(runtime: Runtime, community_id: int, week: dt.date) -> Reply:
     return Reply(title=f"Payday dry run (week of {result.week_start:%-d %B})", text="\n".join(lines))
 
 
-def _now(runtime: Runtime, community_id: int, week: dt.date) -> Reply:
-    prepare(runtime)
-    result = run_payday(runtime.ledger, community_id, week)
+def _run_payday_now(runtime: Runtime, community_id: int, week: dt.date) -> Reply:
+    result = run_payday(runtime.ledger, community_id, week, processors=runtime.processors)
     if result.status == "running_elsewhere":
         return Reply(text="This week's payday is running right now in another Tipbot process; "
                           "its summary will be posted when it is done.")
     if result.status == "already_ran":
         return Reply(text="This week's payday already ran, so nothing was paid again. "
                           + summary_text(result)[0])
-    announcement = run_coroutine_from_thread(announce(runtime, result))
+    announcement = run_coroutine_from_thread(runtime, announce(runtime, result))
     posted = ""
     if announcement is not None and announcement.summary is not None:
         count = sum(1 for v in announcement.delivered.values() if v == "posted")
@@ -105,3 +105,6 @@ def _now(runtime: Runtime, community_id: int, week: dt.date) -> Reply:
 
 def _n_tippers(count: int) -> str:
     return "1 tipper was" if count == 1 else f"{count} tippers were"
+
+
+COMMANDS = {AdminPayday: HandlerSpec(admin_payday, transactional=False)}

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from bot.context import Context
 from bot.grammar import check_text, parse
+from bot.handlers import HandlerSpec
 from bot.handlers.members import resolve, who
-from bot.handlers.registry import handles, on_action
 from bot.handlers.tips import about_monthly_minor, cost
 from bot.invocation import Action, Invocation
 from bot.project_commands import (
@@ -41,7 +41,6 @@ def _project(ctx: Context, name: str) -> Project:
     return found
 
 
-@handles(TipProject)
 def tip_project(ctx: Context, cmd: TipProject) -> Reply:
     project = ctx.book.project_by_name(ctx.community.id, cmd.name)
     if cmd.amount_text is None:  # one bare word: a project shown, or a command mistyped
@@ -91,17 +90,18 @@ def _ask_to_confirm(ctx: Context, cmd: TipProject, amount: Money, project: Proje
     text = (f"{amount.format()} a week to {project.name} is about "
             f"{ctx.fmt(about_monthly_minor(amount.amount_minor))} a month. Set it?")
     words = [project.name, cmd.amount_text or "", *([cmd.note] if cmd.note else [])]
-    if ctx.invocation.platform == "console":
+    if not ctx.platform.buttons:
         typed = " ".join([project.name, cmd.amount_text or "", "confirm", *([cmd.note] if cmd.note else [])])
         return Reply(text=f"{text}\nTo set it, type the command again with `confirm`: `/tip {typed}`", code="confirm")
     value = " ".join(words)
+    if ctx.platform.confirm_by_text:
+        text += " (Or send the command again with `confirm` after the amount.)"
     return Reply(text=text, code="confirm", buttons=(
         Button(f"Yes, {amount.format()} a week", CONFIRM_ACTION, value, style="primary"),
         Button("Cancel", CANCEL_ACTION, value),
     ))
 
 
-@on_action(CONFIRM_ACTION)
 def confirm(tipbot, action: Action) -> Reply:
     """Set the weekly tip to a project the button confirms (a repeated click changes nothing)."""
     try:
@@ -118,12 +118,10 @@ def confirm(tipbot, action: Action) -> Reply:
     return tipbot.handle(invocation)
 
 
-@on_action(CANCEL_ACTION)
 def cancel(tipbot, action: Action) -> Reply:
     return Reply(text="Cancelled: your weekly tips are as they were.")
 
 
-@handles(Stack)
 def stack(ctx: Context, cmd: Stack) -> Reply:
     amount = ctx.money(cmd.amount_text)
     result = ctx.book.tip_stack(ctx.member, ctx.community, amount, cmd.names)
@@ -137,7 +135,6 @@ def stack(ctx: Context, cmd: Stack) -> Reply:
     return Reply(text="\n".join([head + ".", *(change_line(ctx, c) for c in changes), _totals(ctx)]))
 
 
-@handles(ListProjects)
 def list_projects(ctx: Context, cmd: ListProjects) -> Reply:
     summaries = ctx.book.projects_of(ctx.community.id)
     if not summaries:
@@ -160,7 +157,6 @@ def list_projects(ctx: Context, cmd: ListProjects) -> Reply:
                  "or several with `/tip stack 10 NAME NAME`.")
 
 
-@handles(ShowProject)
 def show_project(ctx: Context, cmd: ShowProject) -> Reply:
     project = _project(ctx, cmd.name)
     summary = ctx.book.project_summary(project)
@@ -193,7 +189,6 @@ def show_project(ctx: Context, cmd: ShowProject) -> Reply:
     return Reply(title=f"Project {project.name}", text="\n".join(lines))
 
 
-@handles(AddProject)
 def add_project(ctx: Context, cmd: AddProject) -> Reply:
     members = [(ref, resolve(ctx, ref)) for ref in cmd.users]
     result = ctx.book.add_project(ctx.community, ctx.member, cmd.name, [m.id for _, m in members],
@@ -211,7 +206,6 @@ def add_project(ctx: Context, cmd: AddProject) -> Reply:
     return Reply(text=text.strip())
 
 
-@handles(RemoveMaintainer)
 def remove_maintainer(ctx: Context, cmd: RemoveMaintainer) -> Reply:
     member = resolve(ctx, cmd.user)
     result = ctx.book.remove_maintainer(ctx.community, ctx.member, cmd.name, member.id, by_admin=ctx.is_admin)
@@ -222,7 +216,6 @@ def remove_maintainer(ctx: Context, cmd: RemoveMaintainer) -> Reply:
     return Reply(text=text)
 
 
-@handles(SetPackages)
 def set_packages(ctx: Context, cmd: SetPackages) -> Reply:
     result = ctx.book.set_packages(ctx.community, ctx.member, cmd.name, cmd.packages)
     if not result["packages"]:
@@ -231,7 +224,6 @@ def set_packages(ctx: Context, cmd: SetPackages) -> Reply:
                       f"A stack can name them: `/tip stack 10 {result['packages'][0]}`.")
 
 
-@handles(SetTake)
 def set_take(ctx: Context, cmd: SetTake) -> Reply:
     change = ctx.book.set_take(ctx.community, ctx.member, cmd.name, ctx.money(cmd.amount_text))
     if change.capped:
@@ -246,8 +238,21 @@ def set_take(ctx: Context, cmd: SetTake) -> Reply:
                       f"(it was {ctx.fmt(change.old_minor)}).")
 
 
-@handles(AdminSpotlight)
 def admin_spotlight(ctx: Context, cmd: AdminSpotlight) -> Reply:
     changed = ctx.book.set_spotlight(ctx.community.id, cmd.on, by_admin=ctx.is_admin)
     state = "on" if cmd.on else "off"
     return Reply(text=f"The Back the Stack spotlight is {'now' if changed else 'already'} {state}.")
+
+
+COMMANDS = {
+    TipProject: HandlerSpec(tip_project),
+    Stack: HandlerSpec(stack),
+    ListProjects: HandlerSpec(list_projects),
+    ShowProject: HandlerSpec(show_project),
+    AddProject: HandlerSpec(add_project),
+    RemoveMaintainer: HandlerSpec(remove_maintainer),
+    SetPackages: HandlerSpec(set_packages),
+    SetTake: HandlerSpec(set_take),
+    AdminSpotlight: HandlerSpec(admin_spotlight),
+}
+ACTIONS = {CONFIRM_ACTION: confirm, CANCEL_ACTION: cancel}

@@ -8,7 +8,7 @@ from bot.commands import Tip
 from bot.context import Context
 from bot.grammar import check_note, parse
 from bot.handlers.members import resolve, who
-from bot.handlers.registry import handles, on_action
+from bot.handlers import HandlerSpec
 from bot.invocation import Action, Invocation, UserRef
 from bot.reply import Button, DirectMessage, Reply, refusal
 from ledger.errors import InvalidRequest, OverLimit, Refusal, SelfTip
@@ -28,7 +28,6 @@ def cost(ctx: Context, weekly_minor: int) -> str:
     return f"{ctx.fmt(weekly_minor)} a week, about {ctx.fmt(about_monthly_minor(weekly_minor))} a month"
 
 
-@handles(Tip)
 def tip(ctx: Context, cmd: Tip) -> Reply:
     if cmd.note:
         check_note(cmd.note)
@@ -133,14 +132,14 @@ def _ask_to_confirm(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[U
     each = " each" if len(targets) > 1 else ""
     text = (f"{amount.format()} a week to {names}{each} is about "
             f"{ctx.fmt(about_monthly_minor(amount.amount_minor))} a month{each}. Set it?")
-    if ctx.invocation.platform == "console":
+    if not ctx.platform.buttons:
         words = command_text(cmd).split(" ")
         at = len(cmd.recipients) + (1 if " " not in cmd.amount_text else 2)
         typed = " ".join(words[:at] + ["confirm"] + words[at:])
         return Reply(text=f"{text}\nTo set it, type the command again with `confirm`: `/tip {typed}`",
                      code="confirm")
     value = command_text(cmd)
-    if ctx.invocation.platform == "slack":
+    if ctx.platform.confirm_by_text:
         text += " (Or send the command again with `confirm` after the amount.)"
     return Reply(text=text, code="confirm", buttons=(
         Button(f"Yes, {amount.format()} a week", CONFIRM_ACTION, value, style="primary"),
@@ -148,7 +147,6 @@ def _ask_to_confirm(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[U
     ))
 
 
-@on_action(CONFIRM_ACTION)
 def confirm(tipbot, action: Action) -> Reply:
     """Set the weekly tip the button confirms; a repeated click (same request id) changes nothing."""
     try:
@@ -165,6 +163,9 @@ def confirm(tipbot, action: Action) -> Reply:
     return tipbot.handle(invocation)
 
 
-@on_action(CANCEL_ACTION)
 def cancel(tipbot, action: Action) -> Reply:
     return Reply(text="Cancelled: your weekly tips are as they were.")
+
+
+COMMANDS = {Tip: HandlerSpec(tip)}
+ACTIONS = {CONFIRM_ACTION: confirm, CANCEL_ACTION: cancel}

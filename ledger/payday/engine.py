@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,10 +31,10 @@ from ledger.book import Book
 from ledger.models import paydays
 from ledger.payday import stages
 from ledger.payday.crash import CrashHook, PaydayCrash, crash_hook_from_env
-from ledger.payday.processors import PaydayProcessor, processor_for
+from ledger.payday.processors import PaydayProcessor, ProcessorFactory, processor_for
 from ledger.payday.projects import split_projects
 from ledger.payday.run import PaydayResult, PaydayRun, Progress
-from ledger.payday.settle import apply_plan, plan_round, replan
+from ledger.payday.settle import apply_plan, plan_is_reserved, plan_round, restart_planning
 from ledger.payday.snapshot import take_snapshot
 from ledger.payday.stats import compute_stats
 from ledger.records import Community
@@ -44,22 +44,24 @@ __all__ = ["PaydayCrash", "PaydayResult", "PaydayRun", "crash_hook_from_env", "r
 log = logging.getLogger(__name__)
 
 ADVISORY_NAMESPACE = 7_461_012  # first key of pg_advisory_lock(int, int): "payday"
-MAX_REPLANS = 3  # members spending during the payday again and again: stop and say so
 _DEFAULT = object()
 
 
-def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *, processor: Any = _DEFAULT,
+def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *,
+               processors: Mapping[str, ProcessorFactory] | None = None, processor: Any = _DEFAULT,
                crash: CrashHook | None = _DEFAULT, progress: Progress | None = None,
                wait: bool = False) -> PaydayResult:  # type: ignore[assignment]
     """Run (or resume) the payday of `community_id` for the week starting `week_start` (a Monday).
 
-    Returns status "already_ran" without writing anything when it is done, and
-    "running_elsewhere" when another PostgreSQL process holds it (unless `wait`).
+    The community's funding mode picks its processor from `processors` (mode -> factory;
+    manual mode needs none); tests may pass one `processor` directly. Returns status
+    "already_ran" without writing anything when it is done, and "running_elsewhere" when
+    another PostgreSQL process holds it (unless `wait`).
     """
     assert week_start.weekday() == 0, "a payday week starts on a Monday"
     community = ledger.read(lambda book: book.community(community_id))
     if processor is _DEFAULT:
-        processor = processor_for(community)
+        processor = processor_for(community, processors or {})
     if crash is _DEFAULT:
         crash = crash_hook_from_env()
     result = _result_for(community, week_start)
@@ -78,80 +80,157 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *, proces
 
 
 def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
-    """Advance stage by stage until done; every step re-reads the committed stage."""
-    ledger, community = run.ledger, run.community
-    while True:
-        stage = _stage(ledger, run.payday_id)
-        if stage == stages.DONE:
-            return
-        if stage == stages.STARTED:
-            def snapshot(conn: sa.Connection, _stage: str) -> str:
-                counts = take_snapshot(conn, run.payday_id, community.id)
-                stages.advance(conn, run.payday_id, _stage, stages.SNAPSHOTTED, snapshot_at=stages.utcnow())
-                run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
-                return stages.SNAPSHOTTED
-            _stage_transaction(run, stage, snapshot, repeatable_read=True)
-            _analyze(ledger, "payday_tips", "payday_members")
-        elif stage == stages.SNAPSHOTTED and processor is not None:
-            run.crash_point(f"{stages.FUNDED}:before")
-            processor.before_settlement(run)
-            _stage_transaction(run, stage, _advance_to(run, stages.FUNDED))
-        elif stage in (stages.SNAPSHOTTED, stages.FUNDED) or stage.startswith(stages.ROUND_PREFIX):
-            def one_round(conn: sa.Connection, current: str) -> str:
-                number = stages.round_of(current) + 1
-                count, amount = plan_round(conn, run.payday_id, number)
-                reached = stages.round_stage(number) if count else stages.PLANNED
-                stages.advance(conn, run.payday_id, current, reached)
-                run.report(reached, f"round {number}: {count} tips, {amount} minor units")
-                return reached
-            _stage_transaction(run, stage, one_round)
-            if stage in (stages.SNAPSHOTTED, stages.FUNDED):
-                _analyze(ledger, "payday_members")
-        elif stage == stages.PLANNED:
-            restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+    """The stages, in order. Each one first reads the committed stage and does nothing when
+    the payday is past it (a resumed run, or another driver got there first)."""
+    plan = _PlanCheck(run, processor)
+    _take_snapshot(run)
+    if processor is not None:
+        _bring_money_in(run, processor)
+    _plan_rounds(run, plan)
+    while not _apply_plan(run, plan):  # a plan its reservations did not cover: planned again
+        _plan_rounds(run, plan)
+    _split_projects(run)
+    if processor is not None:
+        _send_money_out(run, processor)
+    _record_stats(run, processor)
 
-            def apply(conn: sa.Connection, current: str) -> str:
-                try:
-                    with conn.begin_nested():
-                        count, amount = apply_plan(conn, run.payday_id, community.id, community.currency)
-                except IntegrityError as error:
-                    if "member_balance_nonnegative" not in str(error.orig):
-                        raise
-                    if stages.times_logged(conn, run.payday_id, stages.REPLANNED) >= MAX_REPLANS:
-                        raise
-                    replan(conn, run.payday_id)
-                    stages.record(conn, run.payday_id, stages.REPLANNED)
-                    stages.advance(conn, run.payday_id, current, restart)
-                    run.report(stages.REPLANNED, "a member spent elsewhere meanwhile; planning again")
-                    return stages.REPLANNED
-                stages.advance(conn, run.payday_id, current, stages.SETTLED)
-                run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
-                return stages.SETTLED
-            _stage_transaction(run, stage, apply)
-        elif stage == stages.SETTLED:
-            def split(conn: sa.Connection, current: str) -> str:
-                count, amount = split_projects(conn, run.payday_id, community.id, community.currency)
-                stages.advance(conn, run.payday_id, current, stages.SPLIT)
-                run.report(stages.SPLIT, f"{count} shares to maintainers, {amount} minor units")
-                return stages.SPLIT
-            _stage_transaction(run, stage, split)
-        elif stage == stages.SPLIT and processor is not None:
-            run.crash_point(f"{stages.PAID_OUT}:before")
-            processor.after_settlement(run)
-            _stage_transaction(run, stage, _advance_to(run, stages.PAID_OUT))
-        elif stage in (stages.SPLIT, stages.PAID_OUT):
-            def finish(conn: sa.Connection, current: str) -> str:
-                rounds = conn.execute(sa.text(
-                    "SELECT COUNT(*) FROM payday_rounds WHERE payday_id = :p AND tips_paid > 0"
-                ), {"p": run.payday_id}).scalar_one()
-                stats = compute_stats(conn, run.payday_id, community.id, run.week_start, community.currency,
-                                      int(rounds))
-                stages.advance(conn, run.payday_id, current, stages.DONE, stats=stats, finished_at=stages.utcnow())
-                run.report(stages.DONE, "stats recorded")
-                return stages.DONE
-            _stage_transaction(run, stage, finish)
-        else:
-            raise RuntimeError(f"payday {run.payday_id}: unknown stage {stage!r}")
+
+def _take_snapshot(run: PaydayRun) -> None:
+    if _stage(run.ledger, run.payday_id) != stages.STARTED:
+        return
+
+    def snapshot(conn: sa.Connection, current: str) -> str:
+        counts = take_snapshot(conn, run.payday_id, run.community.id)
+        stages.advance(conn, run.payday_id, current, stages.SNAPSHOTTED, snapshot_at=stages.now(conn))
+        run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
+        return stages.SNAPSHOTTED
+
+    _stage_transaction(run, stages.STARTED, snapshot, repeatable_read=True)
+    _analyze(run.ledger, "payday_tips", "payday_members")
+
+
+def _bring_money_in(run: PaydayRun, processor: PaydayProcessor) -> None:
+    if _stage(run.ledger, run.payday_id) != stages.SNAPSHOTTED:
+        return
+    run.crash_point(f"{stages.FUNDED}:before")
+    processor.before_settlement(run)
+    _stage_transaction(run, stages.SNAPSHOTTED, _advance_to(run, stages.FUNDED))
+
+
+class _PlanCheck:
+    """Whether the stored plan is covered by its reservations: checked once per driver, at
+    the first round or settlement it resumes; from then on only this driver's rounds change it."""
+
+    def __init__(self, run: PaydayRun, processor: PaydayProcessor | None) -> None:
+        self.run = run
+        self.restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+        self.trusted = False
+
+    def stale(self, conn: sa.Connection) -> bool:
+        if not self.trusted:
+            self.trusted = plan_is_reserved(conn, self.run.payday_id)
+        return not self.trusted
+
+    def restart_planning(self, conn: sa.Connection, current: str) -> str:
+        """A plan its reservations don't cover (made before reservations existed, e.g. a payday
+        left at `planned` by an older version while members kept spending): plan again."""
+        restart_planning(conn, self.run.payday_id)
+        stages.record(conn, self.run.payday_id, stages.REPLANNED)
+        stages.advance(conn, self.run.payday_id, current, self.restart)
+        self.run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
+        return stages.REPLANNED
+
+
+def _plan_rounds(run: PaydayRun, plan: _PlanCheck) -> None:
+    """Round after round, each recorded, until one pays nothing: then the plan is `planned`."""
+    def one_round(conn: sa.Connection, current: str) -> str:
+        if plan.stale(conn):
+            return plan.restart_planning(conn, current)
+        number = stages.round_of(current) + 1
+        count, amount = plan_round(conn, run.payday_id, number)
+        reached = stages.round_stage(number) if count else stages.PLANNED
+        stages.advance(conn, run.payday_id, current, reached)
+        run.report(reached, f"round {number}: {count} tips, {amount} minor units")
+        return reached
+
+    stage = _stage(run.ledger, run.payday_id)
+    while stage in (stages.SNAPSHOTTED, stages.FUNDED) or stage.startswith(stages.ROUND_PREFIX):
+        _stage_transaction(run, stage, one_round)
+        if stage in (stages.SNAPSHOTTED, stages.FUNDED):
+            _analyze(run.ledger, "payday_members")
+        stage = _stage(run.ledger, run.payday_id)
+
+
+def _apply_plan(run: PaydayRun, plan: _PlanCheck) -> bool:
+    """Settle: apply the planned (and reserved) transfers. False when the plan was not
+    reserved and planning starts again (the stage goes back to before the rounds)."""
+    def apply(conn: sa.Connection, current: str) -> str:
+        if plan.stale(conn):
+            return plan.restart_planning(conn, current)
+        count, amount = apply_plan(conn, run.payday_id, run.community.id, run.community.currency)
+        stages.advance(conn, run.payday_id, current, stages.SETTLED)
+        run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
+        return stages.SETTLED
+
+    if _stage(run.ledger, run.payday_id) == stages.PLANNED:
+        _stage_transaction(run, stages.PLANNED, apply)
+    return _stage(run.ledger, run.payday_id) in (stages.SETTLED, stages.SPLIT, stages.PAID_OUT, stages.DONE)
+
+
+def _split_projects(run: PaydayRun) -> None:
+    """Share each project's pool (this week's income plus leftover) among its maintainers,
+    in SQL, recorded as the `split` stage: after settlement, before any payout."""
+    if _stage(run.ledger, run.payday_id) != stages.SETTLED:
+        return
+
+    def split(conn: sa.Connection, current: str) -> str:
+        count, amount = split_projects(conn, run.payday_id, run.community.id, run.community.currency)
+        stages.advance(conn, run.payday_id, current, stages.SPLIT)
+        run.report(stages.SPLIT, f"{count} shares to maintainers, {amount} minor units")
+        return stages.SPLIT
+
+    _stage_transaction(run, stages.SETTLED, split)
+
+
+def _send_money_out(run: PaydayRun, processor: PaydayProcessor) -> None:
+    if _stage(run.ledger, run.payday_id) != stages.SPLIT:
+        return
+    run.crash_point(f"{stages.PAID_OUT}:before")
+    processor.after_settlement(run)
+    _stage_transaction(run, stages.SPLIT, _advance_to(run, stages.PAID_OUT))
+
+
+def _record_stats(run: PaydayRun, processor: PaydayProcessor | None) -> None:
+    ready = (stages.PAID_OUT,) if processor is not None else (stages.SPLIT, stages.PAID_OUT)
+    stage = _stage(run.ledger, run.payday_id)
+    if stage == stages.DONE:
+        return
+    if stage not in ready:
+        raise RuntimeError(f"payday {run.payday_id}: at stage {stage!r}, expected one of {ready}")
+
+    def finish(conn: sa.Connection, current: str) -> str:
+        rounds = conn.execute(sa.text(
+            "SELECT COUNT(*) FROM payday_rounds WHERE payday_id = :p AND tips_paid > 0"
+        ), {"p": run.payday_id}).scalar_one()
+        stats = compute_stats(conn, run.payday_id, run.community.id, run.week_start, run.community.currency,
+                              int(rounds))
+        stages.advance(conn, run.payday_id, current, stages.DONE, stats=stats, finished_at=stages.now(conn))
+        run.report(stages.DONE, "stats recorded")
+        return stages.DONE
+
+    _stage_transaction(run, stage, finish)
+
+
+def _restart_planning(run: PaydayRun, conn: sa.Connection, current: str,
+                      processor: PaydayProcessor | None) -> str:
+    """A plan its reservations don't cover (made before reservations existed, e.g. a payday
+    left at `planned` by an older version while members kept spending): plan again."""
+    restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+    restart_planning(conn, run.payday_id)
+    stages.record(conn, run.payday_id, stages.REPLANNED)
+    stages.advance(conn, run.payday_id, current, restart)
+    run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
+    return stages.REPLANNED
 
 
 def _advance_to(run: PaydayRun, target: str) -> Callable[[sa.Connection, str], str]:
@@ -195,7 +274,7 @@ def _claim(ledger: Ledger, community_id: int, week_start: dt.date) -> tuple[int,
             with conn.begin_nested():
                 payday_id = conn.execute(paydays.insert().values(
                     community_id=community_id, week_start=week_start, stage=stages.STARTED,
-                    snapshot_at=stages.utcnow()).returning(paydays.c.id)).scalar_one()
+                    snapshot_at=stages.now(conn), started_at=stages.now(conn)).returning(paydays.c.id)).scalar_one()
                 stages.record(conn, payday_id, stages.STARTED)
         except IntegrityError:  # another process created it first
             row = conn.execute(sa.select(paydays.c.id, paydays.c.stage).where(where)).one()

@@ -1,11 +1,11 @@
-"""The extension point for funding modes (DESIGN.md §5).
+"""The extension point for funding modes (docs/architecture.md, "Funding adapters").
 
 A community in `manual` mode needs no processor: settlement moves money between
-balances that treasurers credit and debit by hand. Any other mode (`stripe`) must
-have a processor registered before its payday can run:
+balances that treasurers credit and debit by hand. Any other mode (`stripe`) needs
+its processor, which the caller passes in (the bot's composition root builds one per
+funding adapter; nothing is looked up in a registry):
 
-    from ledger.payday.processors import register_processor
-    register_processor("stripe", lambda community: StripeProcessor(settings, community))
+    run_payday(ledger, community_id, week, processors={"stripe": stripe_funding.processor})
 
 The engine calls, for one payday, in this order:
 
@@ -20,19 +20,18 @@ The engine calls, for one payday, in this order:
 Each hook runs OUTSIDE any engine transaction and may be called again after a
 crash until the engine records its stage (`funded`, `paid_out`), so it must be
 idempotent: write a local row before each outside call and derive the outside
-idempotency key from it. What a tipper owes this payday is
-`run.due_by_tipper()` (their due tips, pledges excluded, minus their balance at
-the snapshot; the same figure on every rerun) over the snapshot tables in ledger/payday/tables.py. A hook
-that turns due tips into pledges (`due = false`, e.g. recipients Stripe can't pay)
-must also set their `cum_minor` to NULL and recompute the running sums of those
-tippers' remaining due tips, in funding order (ctime, tip_id). Call
+idempotency key from it. What a tipper owes this payday is `run.due_by_tipper()`
+(their due tips, pledges excluded, minus their balance at the snapshot; the same
+figure on every rerun). A hook reads and changes the snapshot only through
+ledger/payday/funding.py (e.g. turning due tips into pledges for recipients it
+can't pay, which also keeps the running sums right). Call
 `run.crash_point("name")` between steps so tests can crash there, and
 `run.report(stage, detail)` to show progress.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from ledger.errors import InvalidRequest
@@ -52,19 +51,13 @@ class PaydayProcessor(Protocol):
 
 ProcessorFactory = Callable[[Community], PaydayProcessor]
 
-_FACTORIES: dict[str, ProcessorFactory] = {}
 
-
-def register_processor(funding_mode: str, factory: ProcessorFactory) -> None:
-    """Make `factory(community)` the processor of every community in `funding_mode`."""
-    _FACTORIES[funding_mode] = factory
-
-
-def processor_for(community: Community) -> PaydayProcessor | None:
-    """None for manual mode; the registered processor otherwise (refuses if none is)."""
+def processor_for(community: Community, processors: Mapping[str, ProcessorFactory]) -> PaydayProcessor | None:
+    """None for manual mode; the caller's processor for the community's mode otherwise
+    (refuses when the caller has none: the mode is not installed or configured here)."""
     if community.funding_mode == "manual":
         return None
-    factory = _FACTORIES.get(community.funding_mode)
+    factory = processors.get(community.funding_mode)
     if factory is None:
         raise InvalidRequest(
             f"{community.name} is funded through {community.funding_mode}, which is not configured in this "

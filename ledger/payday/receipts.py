@@ -1,4 +1,4 @@
-"""Payday receipts (DESIGN.md §6): what each member who asked for receipts gave and received.
+"""Payday receipts (docs/architecture.md, "Payday"): what each member who asked for receipts gave and received.
 
 One set-based query over the payday's tip transfers (unique per payday, tipper and
 tippee, so each line is one counterparty): every tip appears once as given by its

@@ -30,10 +30,6 @@ class PaydayResult:
     stats: dict[str, Any] | None = None
     notices: tuple[UnfundedNotice, ...] = ()  # dry runs only; real runs: ledger.payday.unfunded_notices
 
-    @property
-    def ran_now(self) -> bool:
-        return self.status in ("ran", "resumed")
-
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "community": self.community_name, "community_id": self.community_id,
                 "currency": self.currency, "week_start": self.week_start.isoformat(), "payday_id": self.payday_id,

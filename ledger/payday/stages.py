@@ -2,8 +2,10 @@
 
 A payday moves through: started -> snapshotted -> [funded] -> round 1 -> round 2 ...
 -> planned -> settled -> split -> [paid_out] -> done (bracketed stages only with a
-processor). `replanned` is logged when applying the plan met a member who spent
-elsewhere meanwhile, and planning went back to round 1. Every
+processor). Each round reserves what it plans on the members' accounts, so the
+plan always settles; `replanned` is logged only when a plan without its
+reservations (left by a version before them) was dropped and planning went back
+to round 1. Every
 stage is recorded in the same transaction as its effects, and every stage
 transaction first locks the paydays row and checks it is still at the stage it
 expects, so a rerun or a second process never does a stage twice.
@@ -15,6 +17,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from ledger.clock import clock_of
 from ledger.models import paydays
 from ledger.payday.tables import payday_stages
 
@@ -34,8 +37,9 @@ class StageMoved(Exception):
     """The payday is no longer at the stage this transaction expected (done elsewhere)."""
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+def now(conn: sa.Connection) -> dt.datetime:
+    """What time it is by the ledger's clock (the one the connection's ledger carries)."""
+    return clock_of(conn).now()
 
 
 def round_stage(number: int) -> str:
@@ -70,13 +74,13 @@ def advance(conn: sa.Connection, payday_id: int, expected: str, stage: str, **va
 
 
 def record(conn: sa.Connection, payday_id: int, stage: str) -> None:
-    conn.execute(payday_stages.insert().values(payday_id=payday_id, stage=stage, recorded_at=utcnow()))
+    conn.execute(payday_stages.insert().values(payday_id=payday_id, stage=stage, recorded_at=now(conn)))
 
 
 def stage_log(conn: sa.Connection, payday_id: int) -> list[tuple[str, dt.datetime]]:
     rows = conn.execute(
         sa.select(payday_stages.c.stage, payday_stages.c.recorded_at)
-        .where(payday_stages.c.payday_id == payday_id).order_by(payday_stages.c.recorded_at, payday_stages.c.stage)
+        .where(payday_stages.c.payday_id == payday_id).order_by(payday_stages.c.id)  # as logged: clocks may tie
     )
     return [(r.stage, r.recorded_at) for r in rows]
 

@@ -1,4 +1,5 @@
-"""The `/tip` grammar: every form of DESIGN.md §4, and a Refusal (never anything else) for the rest."""
+"""The `/tip` grammar: every form in docs/architecture.md ("Commands"), and a Refusal
+(never anything else) for the rest."""
 
 from __future__ import annotations
 

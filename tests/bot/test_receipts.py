@@ -1,4 +1,4 @@
-"""Payday receipts (DESIGN.md §6): `/tip receipts on|off` through the console, and after a
+"""Payday receipts (docs/architecture.md, "Payday"): `/tip receipts on|off` through the console, and after a
 payday exactly one direct-message receipt per member who asked, with the right amounts."""
 
 from __future__ import annotations
@@ -8,9 +8,10 @@ import asyncio
 import pytest
 
 from bot.platform import Platform
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.summary import announce, receipt_text
-from ledger.payday import run_payday
+from ledger.payday.engine import run_payday
 from ledger.payday.receipts import payday_receipts
 from tests.adapters.console.support import Console
 from tests.ledger.payday_helpers import WEEK
@@ -99,9 +100,10 @@ def payday_town(console: Console) -> int:
 
 
 def announcer(console: Console, platform: RecordingConsole) -> Runtime:
-    return Runtime(console.runtime.settings, ledger=console.runtime.ledger, platforms={"console": platform})
+    return build_runtime(console.runtime.settings, ledger=console.runtime.ledger, platforms={"console": platform})
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 def test_after_a_payday_each_member_who_asked_gets_one_receipt(console: Console) -> None:
     community_id = payday_town(console)
     platform = RecordingConsole()

@@ -10,6 +10,7 @@ import pytest
 from bot.app import ALREADY_RECORDED
 from bot.config import Settings
 from bot.invocation import Invocation, UserRef
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.scheduler import prune_expired
 from ledger.models import operations
@@ -20,7 +21,7 @@ NOW = dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc)
 
 @pytest.fixture
 def runtime(ledger):
-    return Runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={})
+    return build_runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={})
 
 
 def tip(runtime: Runtime, request_id: str, amount: str = "1"):

@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from bot import web
 from bot.cli_run import serve
 from bot.config import Settings
+from bot.compose import build_runtime
+from bot.platform import Platform
 from bot.runtime import Runtime
 
 pytestmark = pytest.mark.anyio
@@ -33,18 +34,22 @@ async def echo_length(request: Request) -> PlainTextResponse:
     return PlainTextResponse(str(len(await request.body())))
 
 
-def echo_route(runtime: Runtime) -> list[Route]:
-    return [Route("/test/echo", echo_length, methods=["POST"])]
+class Echo(Platform):
+    """A platform whose only part is one route that reads the whole body."""
+
+    name = "echo"
+
+    def web_routes(self, runtime: Runtime) -> list[Route]:
+        return [Route("/test/echo", echo_length, methods=["POST"])]
 
 
 @pytest.fixture
 async def port(ledger) -> AsyncIterator[int]:
-    web.register_routes(echo_route)
     settings = Settings(host="127.0.0.1", port=0, scheduler=False, http_header_timeout_seconds=0.5,
                         http_body_timeout_seconds=0.5, http_keep_alive_seconds=0.5, http_max_header_bytes=4096)
     stop = asyncio.Event()
     ports: list[int] = []
-    running = asyncio.create_task(serve(Runtime(settings, ledger=ledger, platforms={}), stop=stop,
+    running = asyncio.create_task(serve(build_runtime(settings, ledger=ledger, platforms={"echo": Echo()}, funding={}), stop=stop,
                                         started=ports.append))
     while not ports:
         assert not running.done(), running.result()
@@ -52,7 +57,6 @@ async def port(ledger) -> AsyncIterator[int]:
     try:
         yield ports[0]
     finally:
-        web._providers.remove(echo_route)
         stop.set()
         assert await asyncio.wait_for(running, 30) == 0
 

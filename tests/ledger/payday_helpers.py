@@ -10,7 +10,7 @@ from ledger.api import Ledger
 from ledger.check import check_ledger
 from ledger.models import transfers
 from ledger.money import Money
-from ledger.payday import run_payday
+from ledger.payday.engine import run_payday
 
 WEEK = dt.date(2026, 11, 23)  # a Monday
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -1,10 +1,10 @@
-"""Funding semantics of the payday (DESIGN.md §6), on both databases."""
+"""Funding semantics of the payday (docs/architecture.md, "Payday"), on both databases."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from ledger.payday import unfunded_notices
+from ledger.payday.stats import unfunded_notices
 from tests.dbs import dump_tables
 from tests.ledger.payday_helpers import WEEK, Town, book_state, chained_town
 

@@ -1,7 +1,7 @@
 """projects: accounts of kind 'project', maintainers, takes, packages, payday shares
 
 Revision ID: 0011_projects
-Revises: 0001_core
+Revises: 0010_merge (chains after the merge: one head)
 Written by hand; the tables are ledger/project_tables.py, the changed constraints
 ledger/models.py. On SQLite, changing a CHECK or a foreign key means rebuilding the
 table (Alembic's batch mode); ledger.db.upgrade turns foreign keys off around it,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = "0011_projects"
-down_revision = "0001_core"
+down_revision = "0010_merge"
 branch_labels = None
 depends_on = None
 

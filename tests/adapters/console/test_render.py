@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.console.platform import chart_directory, platform
+from adapters.console.platform import ConsolePlatform, chart_directory
 from adapters.console.render import render
 from bot.reply import Button, DirectMessage, Reply, Summary, Visibility
 from tests.adapters.console.support import Console
@@ -34,7 +34,7 @@ def test_summary_is_printed_and_its_chart_written_next_to_the_database(
         console: Console, capsys: pytest.CaptureFixture[str], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # where PostgreSQL runs put charts
-    console.runtime._platforms = {"console": platform}
+    assert isinstance(console.runtime.platforms["console"], ConsolePlatform)
     community_id = console.runtime.ledger.read(lambda b: b.space("console", "test").community_id)
     summary = Summary("test", "3 tippers gave $12.00 to 4 members.", chart_png=PNG, fields=(("Moved", "$12.00"),))
     results = asyncio.run(console.runtime.deliver_summary(community_id, summary))
@@ -51,6 +51,7 @@ def test_summary_is_printed_and_its_chart_written_next_to_the_database(
 
 def test_summary_during_a_console_line_goes_into_that_line(console: Console) -> None:
     collected: list[str] = []
+    platform = ConsolePlatform()
     platform.sink = collected.append
     try:
         asyncio.run(platform.post_summary(console.runtime, "test", "payday", Summary("test", "No tips this week.")))

@@ -17,6 +17,7 @@ import discord
 
 from adapters.discord.platform import DiscordPlatform
 from bot.config import Settings
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from ledger.api import Ledger
 from tests.adapters.discord.mock_discord import APP_ID, TIMESTAMP, MockDiscord, Recorded
@@ -172,7 +173,7 @@ async def harness(ledger: Ledger, *, defer_after_seconds: float = 2.0, **setting
     old_base = discord.http.Route.BASE
     platform = DiscordPlatform()
     platform.defer_after_seconds = defer_after_seconds
-    runtime = Runtime(Settings(discord_token="test-token", discord_api_url=base, **settings), ledger=ledger,
+    runtime = build_runtime(Settings(discord_token="test-token", discord_api_url=base, **settings), ledger=ledger,
                       platforms={"discord": platform})
     try:
         client = await platform.login(runtime)

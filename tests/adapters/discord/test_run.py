@@ -11,6 +11,7 @@ import yarl
 from adapters.discord.platform import DiscordPlatform
 from bot.cli_run import serve
 from bot.config import Settings
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from ledger.api import Ledger
 from tests.adapters.discord.gateway import BOB, interaction, mention, run, string
@@ -35,7 +36,7 @@ def test_tipbot_run_starts_discord_and_answers_over_the_gateway(ledger: Ledger, 
         base = await mock.start()
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(mock.gateway_url)
         platform = DiscordPlatform()
-        runtime = Runtime(Settings(discord_token="test-token", discord_api_url=base, port=0, scheduler=False),
+        runtime = build_runtime(Settings(discord_token="test-token", discord_api_url=base, port=0, scheduler=False),
                           ledger=ledger, platforms={"discord": platform})
         stop = asyncio.Event()
         running = asyncio.create_task(serve(runtime, stop=stop))
@@ -67,7 +68,7 @@ def test_a_sharded_process_runs_its_own_shards_and_leaves_the_sync_to_shard_0(le
         base = await mock.start()
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(mock.gateway_url)
         platform = DiscordPlatform()
-        runtime = Runtime(Settings(discord_token="test-token", discord_api_url=base, discord_shard_count=2,
+        runtime = build_runtime(Settings(discord_token="test-token", discord_api_url=base, discord_shard_count=2,
                                    discord_shard_ids=[1]), ledger=ledger, platforms={"discord": platform})
         started = asyncio.create_task(platform.start(runtime))
         try:

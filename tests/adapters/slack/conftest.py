@@ -17,6 +17,7 @@ import pytest
 
 from adapters.slack.platform import SlackPlatform
 from bot.config import Settings
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.web import build_app
 from ledger.api import Ledger
@@ -99,7 +100,7 @@ async def mock_slack() -> AsyncIterator[MockSlack]:
 async def harness(mock: MockSlack, ledger: Ledger, *, process_before_response: bool = True,
                   **settings: Any) -> SlackHarness:
     """The real web app; process_before_response=False is production mode, as `tipbot run` serves it."""
-    runtime = Runtime(slack_settings(mock, **settings), ledger=ledger, platforms={"slack": SlackPlatform()})
+    runtime = build_runtime(slack_settings(mock, **settings), ledger=ledger, platforms={"slack": SlackPlatform()})
     runtime.platforms["slack"].app(runtime, process_before_response=process_before_response)
     app = build_app(runtime)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")

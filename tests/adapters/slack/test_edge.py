@@ -18,7 +18,9 @@ from adapters.slack.app import BUSY
 from bot import web
 from bot.app import ALREADY_RECORDED
 from bot.config import Settings
-from bot.runtime import Runtime
+from adapters.stripe import StripeFunding
+from adapters.stripe.config import StripeSettings
+from bot.compose import build_runtime
 from tests.adapters.slack.conftest import (
     TEAM, SlackHarness, block_actions_payload, harness, sign, slash_payload,
 )
@@ -66,8 +68,9 @@ async def test_a_declared_length_over_the_limit_is_413_without_reading(slack: Sl
 
 
 def stripe_app(ledger):
-    settings = Settings(stripe_secret_key="sk_test_x", stripe_webhook_secret="whsec_x", scheduler=False)
-    return web.build_app(Runtime(settings, ledger=ledger, platforms={}))
+    settings = Settings(scheduler=False)
+    stripe = StripeFunding(settings, StripeSettings(stripe_secret_key="sk_test_x", stripe_webhook_secret="whsec_x"))
+    return web.build_app(build_runtime(settings, ledger=ledger, platforms={}, funding={"stripe": stripe}))
 
 
 async def test_every_route_has_a_limit(ledger) -> None:

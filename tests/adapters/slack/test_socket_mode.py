@@ -10,6 +10,7 @@ import pytest
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from adapters.slack.platform import SlackPlatform
+from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.web import build_app
 from tests.adapters.slack.conftest import slack_settings, slash_payload
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 async def socket_runtime(mock_slack, ledger):
-    runtime = Runtime(slack_settings(mock_slack, slack_app_token="xapp-1-A1-test", slack_signing_secret=None),
+    runtime = build_runtime(slack_settings(mock_slack, slack_app_token="xapp-1-A1-test", slack_signing_secret=None),
                       ledger=ledger, platforms={"slack": SlackPlatform()})
     platform = runtime.platforms["slack"]
     await platform.start(runtime)
@@ -79,7 +80,7 @@ async def test_socket_mode_serves_no_http_events(socket_runtime) -> None:
 
 
 async def test_http_mode_without_signing_secret_serves_no_events(mock_slack, ledger) -> None:
-    runtime = Runtime(slack_settings(mock_slack, slack_signing_secret=None), ledger=ledger,
+    runtime = build_runtime(slack_settings(mock_slack, slack_signing_secret=None), ledger=ledger,
                       platforms={"slack": SlackPlatform()})
     paths = [getattr(r, "path", None) for r in build_app(runtime).routes]
     assert "/slack/events" not in paths
