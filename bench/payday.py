@@ -1,15 +1,18 @@
 """One payday over a big community, next to a raw lower bound measured in the same run.
 
-    .venv/bin/python bench/payday.py [--members 100000] [--tips 1000000] [--only sqlite|postgresql]
+    .venv/bin/python bench/payday.py [--members 100000] [--tips 1000000] [--projects 10000]
+                                     [--only sqlite|postgresql]
 
 For each database it bulk-loads a community (COPY on PostgreSQL, executemany on
 SQLite): members with balances credited by manual transfers (so `ledger check`
-holds), 95% of them receiving, and weekly tips spread over ~10 per tipper with
-amounts and balances chosen so most, not all, tips are funded and some chains
-need several rounds. Then, in a fresh process (so peak memory is the payday's):
+holds), 95% of them receiving, projects of 1 to 5 maintainers with takes, and
+weekly tips spread over ~10 per tipper (every fifth to a project) with amounts and
+balances chosen so most, not all, tips are funded and some chains need several
+rounds. Then, in a fresh process (so peak memory is the payday's):
 
-- raw lower bound: one INSERT ... SELECT of every tip into transfers plus one UPDATE
-  of the balances from the summed deltas, in a transaction rolled back afterwards;
+- raw lower bound: one INSERT ... SELECT of every tip into transfers, one of every
+  take (project -> maintainer), and one UPDATE of the balances from the summed
+  deltas, in a transaction rolled back afterwards;
 - the payday: `ledger.payday.run_payday` as `tipbot payday` runs it.
 
 It prints seconds, tips per second, the ratio to the raw bound, peak memory
@@ -44,6 +47,7 @@ from ledger.check import check_ledger  # noqa: E402
 WEEK = dt.date(2026, 11, 23)
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 TIPS_PER_TIPPER = 10
+PROJECT_EVERY = 5  # every fifth tip goes to a project: 20%
 CHUNK = 50_000
 
 
@@ -51,13 +55,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--tips", type=int, default=1_000_000)
+    parser.add_argument("--projects", type=int, default=10_000)
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--run", metavar="URL", help=argparse.SUPPRESS)  # child: time one payday
     args = parser.parse_args()
     if args.run:
         print(json.dumps(measure(args.run)))
         return
-    print(f"Payday bench: {args.members:,} members, {args.tips:,} weekly tips, "
+    print(f"Payday bench: {args.members:,} members, {args.tips:,} weekly tips, {args.projects:,} projects, "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     if args.only in (None, "postgresql"):
         with scratch_postgres("payday") as url:
@@ -69,7 +74,7 @@ def main() -> None:
 
 def bench(label: str, url: str, args: argparse.Namespace) -> None:
     started = time.perf_counter()
-    build(url, args.members, args.tips)
+    build(url, args.members, args.tips, args.projects)
     print(f"\n{label}: loaded in {time.perf_counter() - started:.1f} s")
     child = subprocess.run([sys.executable, __file__, "--run", url], capture_output=True, text=True, check=True)
     figures = json.loads(child.stdout.strip().splitlines()[-1])
@@ -81,11 +86,16 @@ def bench(label: str, url: str, args: argparse.Namespace) -> None:
     print(f"  paid {figures['stats']['tips_paid']:,} tips in {figures['stats']['rounds']} rounds, "
           f"{figures['stats']['unfunded_tips']:,} unfunded, {figures['stats']['pledges']:,} pledges; "
           f"ledger check: {figures['check']}")
+    stats = figures["stats"]
+    print(f"  projects: {stats.get('projects_funded', 0):,} funded, received {stats.get('projects_income_minor', 0):,},"
+          f" paid {figures['shares']:,} shares worth {stats.get('projects_paid_minor', 0):,},"
+          f" carried {stats.get('projects_carried_minor', 0):,} (minor units)")
     print("  stages: " + ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in figures["stages"]))
 
 
-def build(url: str, member_count: int, tip_count: int) -> None:
-    """Schema, one community, members with credited balances, and the weekly tips."""
+def build(url: str, member_count: int, tip_count: int, project_count: int) -> None:
+    """Schema, one community, members with credited balances, projects with maintainers
+    and takes, and the weekly tips."""
     engine = db.make_engine(url)
     db.upgrade(engine)
     with engine.begin() as conn:
@@ -99,6 +109,30 @@ def build(url: str, member_count: int, tip_count: int) -> None:
     balance = {m: (m * 7919) % 2500 for m in ids}  # 0 .. 24.99
     tippers = max(1, tip_count // TIPS_PER_TIPPER)
     now = dt.datetime.now(dt.timezone.utc)
+    project_ids = range(first + member_count, first + member_count + project_count)
+
+    def maintainers_of(p: int) -> list[int]:
+        n = 1 + p % 5  # 1 to 5 maintainers
+        return list(dict.fromkeys(first + (p * 13 + j * 1009) % member_count for j in range(n)))
+
+    def project_accounts_rows():
+        for p in project_ids:
+            yield (p, community_id, "USD", "project", 0)
+
+    def projects_rows():
+        for p in project_ids:
+            yield (p, community_id, f"project{p}", now)
+
+    def maintainers_rows():
+        for p in project_ids:
+            for j, m in enumerate(maintainers_of(p)):
+                yield (p, m, T0 + dt.timedelta(seconds=j))
+
+    def takes_rows():
+        for p in project_ids:
+            for j, m in enumerate(maintainers_of(p)):
+                take = (p * 7 + j * 131) % 3000  # 0 to 29.99 a week
+                yield (p, m, take, take, T0, T0, True)
 
     def accounts_rows():
         for m in ids:
@@ -121,6 +155,8 @@ def build(url: str, member_count: int, tip_count: int) -> None:
                 if made == tip_count:
                     return
                 tippee = first + ((tipper - first) + k * 997 + (t % 13)) % member_count
+                if project_count and (t * TIPS_PER_TIPPER + k) % PROJECT_EVERY == 0:
+                    tippee = project_ids[(t * 7919 + k // PROJECT_EVERY) % project_count]  # distinct per tipper
                 if tippee == tipper:
                     continue
                 made += 1
@@ -131,6 +167,11 @@ def build(url: str, member_count: int, tip_count: int) -> None:
     tables = [
         ("accounts", ("id", "community_id", "currency", "kind", "balance_minor"), accounts_rows()),
         ("members", ("id", "community_id", "display_name", "receiving", "created_at"), members_rows()),
+        ("accounts", ("id", "community_id", "currency", "kind", "balance_minor"), project_accounts_rows()),
+        ("projects", ("id", "community_id", "name", "created_at"), projects_rows()),
+        ("project_maintainers", ("project_id", "member_id", "joined_at"), maintainers_rows()),
+        ("project_takes", ("project_id", "member_id", "take_minor", "asked_minor", "ctime", "mtime", "is_current"),
+         takes_rows()),
         ("transfers", ("community_id", "currency", "from_account_id", "to_account_id", "amount_minor", "kind",
                        "created_at"), credit_rows()),
         ("tips", ("community_id", "tipper_id", "tippee_id", "weekly_amount_minor", "ctime", "mtime"), tip_rows()),
@@ -174,14 +215,22 @@ RAW_INSERT = """
 INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind)
 SELECT community_id, 'USD', tipper_id, tippee_id, weekly_amount_minor, 'tip' FROM tips
 """
+RAW_TAKES = """
+INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind)
+SELECT p.community_id, 'USD', t.project_id, t.member_id, t.take_minor, 'take'
+FROM project_takes t JOIN projects p ON p.id = t.project_id WHERE t.is_current AND t.take_minor > 0
+"""
 RAW_UPDATE = """
 UPDATE accounts SET balance_minor = accounts.balance_minor + d.delta FROM (
   SELECT account_id, SUM(delta) AS delta FROM (
     SELECT tippee_id AS account_id, weekly_amount_minor AS delta FROM tips
-    UNION ALL SELECT tipper_id, -weekly_amount_minor FROM tips) legs GROUP BY account_id) d
+    UNION ALL SELECT tipper_id, -weekly_amount_minor FROM tips
+    UNION ALL SELECT member_id, take_minor FROM project_takes WHERE is_current
+    UNION ALL SELECT project_id, -take_minor FROM project_takes WHERE is_current) legs GROUP BY account_id) d
 WHERE accounts.id = d.account_id
 """
-RAW_UNCHECKED = "ALTER TABLE accounts DROP CONSTRAINT ck_accounts_member_balance_nonnegative"
+RAW_UNCHECKED = ("ALTER TABLE accounts DROP CONSTRAINT ck_accounts_member_balance_nonnegative, "
+                 "DROP CONSTRAINT ck_accounts_project_balance_nonnegative")
 
 
 def measure(url: str) -> dict:
@@ -202,6 +251,7 @@ def measure(url: str) -> dict:
             conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
         started = time.perf_counter()
         conn.execute(sa.text(RAW_INSERT))
+        conn.execute(sa.text(RAW_TAKES))
         conn.execute(sa.text(RAW_UPDATE))
         raw_seconds = time.perf_counter() - started
         transaction.rollback()
@@ -225,9 +275,10 @@ def measure(url: str) -> dict:
     maxrss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with ledger.begin(readonly=True) as book:
         problems = check_ledger(book.conn)
+        shares = book.conn.execute(sa.text("SELECT COUNT(*) FROM transfers WHERE kind = 'take'")).scalar_one()
     ledger.dispose()
     return {"tips": tips, "raw_seconds": raw_seconds, "payday_seconds": payday_seconds, "maxrss_mb": maxrss_mb,
-            "stats": result.stats, "stages": marks, "check": "clean" if not problems else f"{len(problems)} problems"}
+            "stats": result.stats, "stages": marks, "shares": shares, "check": "clean" if not problems else f"{len(problems)} problems"}
 
 
 if __name__ == "__main__":

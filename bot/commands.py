@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Literal, Union
 
 from bot.invocation import UserRef
+from bot.project_commands import (
+    AddProject, AdminSpotlight, ListProjects, RemoveMaintainer, SetPackages, SetTake, ShowProject, Stack, TipProject,
+)
 
 
 @dataclass(frozen=True)
@@ -120,4 +123,5 @@ class AdminJoin:
 Command = Union[
     Tip, ShowList, ShowBalance, ShowHistory, ShowHelp, SetReceiving, SetReceipts, Fund, Payout, Link,
     AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminInvite, AdminJoin,
+    TipProject, ListProjects, ShowProject, AddProject, RemoveMaintainer, SetPackages, SetTake, Stack, AdminSpotlight,
 ]

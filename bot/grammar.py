@@ -34,6 +34,7 @@ _NUMBER = re.compile(r"[0-9]{1,6}\Z")
 _CODE = re.compile(r"[A-Za-z0-9_\-]{1,%d}\Z" % MAX_CODE)
 _AMOUNT_START = re.compile(r"[$€£¥₹]?[0-9]")
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+_PROJECT_NAME = re.compile(r"[a-z0-9._-]{1,40}\Z")  # ledger.projects checks the rest
 # Bidirectional formatting characters (UAX #9) that reorder how the text around them is
 # shown ("Trojan Source"): embeddings, overrides and isolates, refused anywhere in a
 # command; with the marks (LRM, RLM, ALM), escaped wherever the console prints them.
@@ -63,8 +64,15 @@ def parse(text: str) -> c.Command:
         return simple(rest)
     if word == "admin":
         return _admin(rest)
+    from bot import project_grammar  # projects' words; a bare word names a project
+
+    projects = project_grammar.WORDS.get(word)
+    if projects is not None:
+        return projects(rest)
     if _AMOUNT_START.match(tokens[0]):
         raise InvalidRequest(f"Name the member first, then the amount: `/tip @name {tokens[0]}`.")
+    if _PROJECT_NAME.match(word):
+        return project_grammar.parse_bare_name(tokens)
     raise InvalidRequest(f"I don't know the command `{_shown(tokens[0])}`. {HELP}")
 
 
@@ -266,7 +274,7 @@ ADMIN_USAGE = (
     "Admin commands: `admin credit @name AMOUNT [note]`, `admin debit @name AMOUNT [note]`, "
     "`admin channel #channel`, `admin payday [status|dry-run|now]`, "
     "`admin limits [max-weekly AMOUNT] [max-once AMOUNT]`, `admin funding manual|stripe`, "
-    "`admin invite`, `admin join CODE`."
+    "`admin invite`, `admin join CODE`, `admin spotlight on|off`."
 )
 
 
@@ -300,6 +308,10 @@ def _admin(tokens: list[str]) -> c.Command:
     if sub == "invite":
         _no_more(rest, "/tip admin invite")
         return c.AdminInvite()
+    if sub == "spotlight":
+        from bot.project_grammar import parse_spotlight
+
+        return parse_spotlight(rest)
     if sub == "join":
         if len(rest) != 1 or not _CODE.match(rest[0]):
             raise InvalidRequest("Usage: `/tip admin join CODE`, with the code `/tip admin invite` gave you.")

@@ -14,8 +14,9 @@ Tipbot: tip the people who help you, every week or once.
   /tip history 20             your last 20 transfers
   /tip receive on             opt in to receive tips (until then tips to you are pledges)
   /tip receipts on            a receipt by direct message after each payday (off: stop them)
+  /tip projects               the community's projects; back one with `/tip pillow 1`
 
-More: /tip help TOPIC, where TOPIC is one of: tips, amounts, receiving, funding, link, admin."""
+More: /tip help TOPIC, where TOPIC is one of: tips, amounts, receiving, funding, link, projects, admin."""
 
 TOPICS: dict[str, str] = {
     "tips": """\
@@ -80,14 +81,34 @@ Admin commands (Slack workspace admins, Discord members with Manage Server, and 
   /tip admin limits max-weekly 100 max-once 50
   /tip admin funding manual|stripe    how money comes in and goes out
   /tip admin invite                   get a code to join another space to this community
-  /tip admin join CODE                on the other space: join it with the code""",
+  /tip admin join CODE                on the other space: join it with the code
+  /tip admin spotlight on|off         a weekly "Back the Stack" post after the payday summary""",
+    "projects": """\
+Back the Stack: tip the projects you depend on; their maintainers share what they receive.
+
+  /tip projects                       every project, with what it receives
+  /tip project pillow                 maintainers, takes, income, leftover carried, packages
+  /tip pillow 1                       tip project pillow $1.00 a week (a bare name, no @)
+  /tip pillow 5 once                  give pillow $5.00 now, shared at the next payday
+  /tip stack 10 pillow pypi:requests  $10.00 a week split across projects (or the packages
+                                      they publish); what doesn't split evenly goes to the first
+  /tip project add pillow @bob        create pillow (you maintain it) or add maintainers
+  /tip project remove pillow @bob     a maintainer leaves (name yourself) or is removed
+  /tip project pillow packages pypi:pillow npm:pillow   what it publishes
+  /tip take pillow 10                 your weekly take from pillow (0: none)
+
+At payday a project's income plus its leftover pays each maintainer their take, and the rest
+is carried to next week. When it falls short, it is shared in proportion to the takes (all
+takes 0: equally). A take rises at most to twice what you got last payday, or $1.00, per
+week. A project none of whose maintainers receives gets pledges only.""",
 }
 
 ALIASES = {"tip": "tips", "weekly": "tips", "once": "tips", "amount": "amounts", "money": "amounts",
            "receive": "receiving", "pledge": "receiving", "pledges": "receiving", "fund": "funding",
            "receipts": "receiving", "receipt": "receiving",
            "payout": "funding", "stripe": "funding", "credit": "funding", "debit": "funding",
-           "linking": "link", "admins": "admin", "payday": "admin", "limits": "admin", "channel": "admin"}
+           "linking": "link", "project": "projects", "stack": "projects", "take": "projects",
+           "takes": "projects", "spotlight": "admin", "admins": "admin", "payday": "admin", "limits": "admin", "channel": "admin"}
 
 
 def help_text(topic: str | None) -> tuple[str, bool]:

@@ -11,12 +11,13 @@ from ledger.clock import Clock, clock_of
 from ledger.directory import Directory
 from ledger.payday.receipts import Receipt, payday_receipts, receipts_wanted
 from ledger.payday.stats import UnfundedNotice, recent_paydays, unfunded_notices
+from ledger.projects import Projects
 from ledger.queries import Queries
 from ledger.tips import Tips
 from ledger.transfers import Transfers
 
 
-class Book(Directory, Transfers, Tips, Queries):
+class Book(Directory, Transfers, Tips, Queries, Projects):
     """Obtained from `Ledger.begin()` or `Ledger.run()`; never outlives its transaction."""
 
     def __init__(self, connection: sa.Connection, clock: Clock | None = None) -> None:

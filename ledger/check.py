@@ -1,5 +1,6 @@
-"""Self-check: recompute every balance from the transfers, find each pair's current tip, and
-match every reservation to the unsettled payday plans that spend it.
+"""Self-check: recompute every balance (members', projects', outside accounts') from the
+transfers, find each pair's current tip, and match every reservation to the unsettled
+payday plans that spend it.
 
 `tipbot ledger check` runs this; any difference is a bug or tampering and makes the
 command exit non-zero.
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ledger.models import accounts, communities, members, paydays, tips, transfers
+from ledger.models import PARTICIPANT_ACCOUNT_KINDS, accounts, communities, members, paydays, tips, transfers
 from ledger.money import decimal_string, format_money
 from ledger.payday.tables import payday_members
+from ledger.project_tables import projects
 
 
 @dataclass(frozen=True)
@@ -55,19 +57,20 @@ def check_ledger(connection: sa.Connection) -> list[Problem]:
     rows = connection.execute(
         sa.select(accounts.c.id, accounts.c.currency, accounts.c.kind, accounts.c.balance_minor,
                   sa.func.coalesce(computed.c.computed, 0).label("computed"), communities.c.name,
-                  members.c.display_name)
+                  members.c.display_name, projects.c.name.label("project_name"))
         .outerjoin(computed, computed.c.account_id == accounts.c.id)
         .join(communities, communities.c.id == accounts.c.community_id)
         .outerjoin(members, members.c.id == accounts.c.id)
+        .outerjoin(projects, projects.c.id == accounts.c.id)
         .where(sa.or_(accounts.c.balance_minor != sa.func.coalesce(computed.c.computed, 0),
-                      sa.and_(accounts.c.kind == "member", accounts.c.balance_minor < 0)))
+                      sa.and_(accounts.c.kind.in_(PARTICIPANT_ACCOUNT_KINDS), accounts.c.balance_minor < 0)))
         .order_by(accounts.c.id)
     )
     problems = [
         Problem(r.name, r.currency, r.id,
-                "negative member balance" if r.balance_minor < 0 and r.kind == "member" else "balance differs",
-                int(r.balance_minor), int(r.computed),
-                f"member {r.display_name}" if r.display_name is not None else f"outside account: {r.kind}")
+                f"negative {r.kind} balance" if r.balance_minor < 0 and r.kind in PARTICIPANT_ACCOUNT_KINDS
+                else "balance differs",
+                int(r.balance_minor), int(r.computed), _owner(r))
         for r in rows
     ]
     sums = connection.execute(
@@ -78,6 +81,14 @@ def check_ledger(connection: sa.Connection) -> list[Problem]:
     )
     problems += [Problem(r.name, r.currency, None, "accounts do not sum to zero", int(r.total), 0) for r in sums]
     return problems
+
+
+def _owner(row) -> str:
+    if row.display_name is not None:
+        return f"member {row.display_name}"
+    if row.project_name is not None:
+        return f"project {row.project_name}"
+    return f"outside account: {row.kind}"
 
 
 def check_tips(connection: sa.Connection) -> list[str]:

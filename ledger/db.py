@@ -106,9 +106,27 @@ def alembic_config(connection: sa.Connection) -> Config:
 
 
 def upgrade(engine: sa.Engine) -> None:
-    """Bring the schema to the newest revision (every branch head)."""
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), "heads")
+    """Bring the schema to the newest revision (every branch head).
+
+    SQLite can only change a CHECK or a foreign key by rebuilding the table, which
+    its documented procedure does with foreign keys off (they can't be switched
+    inside a transaction); they are checked before the upgrade commits.
+    """
+    if not is_sqlite(engine):
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "heads")
+        return
+    with engine.connect() as connection:
+        sqlite = connection.connection.driver_connection
+        sqlite.execute("PRAGMA foreign_keys = OFF")  # outside any transaction, as it must be
+        try:
+            with connection.begin():
+                command.upgrade(alembic_config(connection), "heads")
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"schema upgrade broke foreign keys: {broken[:5]}")
+        finally:
+            sqlite.execute("PRAGMA foreign_keys = ON")
 
 
 def current_revisions(engine: sa.Engine) -> set[str]:

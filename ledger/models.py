@@ -48,14 +48,19 @@ class UtcTime(sa.types.TypeDecorator):
 
 FUNDING_MODES = ("manual", "stripe")
 OUTSIDE_ACCOUNT_KINDS = ("manual", "stripe", "stripe_fees")
-ACCOUNT_KINDS = ("member",) + OUTSIDE_ACCOUNT_KINDS
+PARTICIPANT_ACCOUNT_KINDS = ("member", "project")  # balances that never go below zero
+ACCOUNT_KINDS = PARTICIPANT_ACCOUNT_KINDS + OUTSIDE_ACCOUNT_KINDS
 TRANSFER_KINDS = (
     "credit", "debit", "once", "tip", "charge", "fee", "payout", "refund", "dispute", "reversal",
+    "take",  # a project's payday payout to one of its maintainers
 )
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+OUTSIDE_WHERE = "kind NOT IN ('member', 'project')"  # one account per outside kind and community
 
 
 communities = sa.Table(
@@ -97,6 +102,8 @@ accounts = sa.Table(
     sa.CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind"),
     # The guarantee that matters most: no member balance below zero, ever.
     sa.CheckConstraint("kind <> 'member' OR balance_minor >= 0", name="member_balance_nonnegative"),
+    # A project's account (its income not yet paid out, the leftover carried) neither.
+    sa.CheckConstraint("kind <> 'project' OR balance_minor >= 0", name="project_balance_nonnegative"),
     # What unsettled paydays' plans will take from this balance (ledger/payday/settle.py):
     # every other payment spends only balance_minor - reserved_minor, and this CHECK holds
     # them to it, so a plan once reserved always settles.
@@ -106,7 +113,7 @@ accounts = sa.Table(
     sa.UniqueConstraint("id", "community_id", "currency", name="uq_accounts_id_community_currency"),
     sa.Index(
         "uq_accounts_outside_kind", "community_id", "currency", "kind", unique=True,
-        sqlite_where=sa.text("kind <> 'member'"), postgresql_where=sa.text("kind <> 'member'"),
+        sqlite_where=sa.text(OUTSIDE_WHERE), postgresql_where=sa.text(OUTSIDE_WHERE),
     ),
 )
 
@@ -190,7 +197,8 @@ tips = sa.Table(
     sa.Column("id", BigId, primary_key=True),
     sa.Column("community_id", sa.Integer, sa.ForeignKey("communities.id"), nullable=False),
     sa.Column("tipper_id", BigId, sa.ForeignKey("members.id"), nullable=False),
-    sa.Column("tippee_id", BigId, sa.ForeignKey("members.id"), nullable=False),
+    # A member's or a project's account (both ids are their account's id).
+    sa.Column("tippee_id", BigId, sa.ForeignKey("accounts.id"), nullable=False),
     sa.Column("weekly_amount_minor", Minor, nullable=False),
     sa.Column("ctime", UtcTime(), nullable=False),  # when this tipper began tipping this tippee
     sa.Column("mtime", UtcTime(), nullable=False),  # when this version was set

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ledger.clock import Clock
 from ledger.errors import InvalidRequest, SelfTip, UnknownMember
 from ledger.models import accounts, members, tips
+from ledger.project_tables import project_maintainers
 from ledger.money import Money
 from ledger.records import Community, Member, TipChange, TipLine
 from ledger.transfers import check_amount, clean_note
@@ -126,13 +127,18 @@ _GIVEN = (
     current_tips_query().where(tips.c.tipper_id == sa.bindparam("member_id"), tips.c.weekly_amount_minor > 0)
     .subquery("given")
 )
+_MAINTAINER = members.alias("maintainer")
+_PROJECT_RECEIVES = sa.exists().where(  # a tip to a project is paid once one of its maintainers receives
+    project_maintainers.c.project_id == _GIVEN.c.tippee_id, project_maintainers.c.left_at.is_(None),
+    _MAINTAINER.c.id == project_maintainers.c.member_id, _MAINTAINER.c.receiving)
 _GIVEN_TOTALS = (
     sa.select(
         sa.func.coalesce(sa.func.sum(_GIVEN.c.weekly_amount_minor), 0).label("total_minor"),
         sa.func.coalesce(sa.func.sum(
-            sa.case((members.c.receiving, 0), else_=_GIVEN.c.weekly_amount_minor)), 0).label("pledged_minor"),
+            sa.case((members.c.receiving, 0), (members.c.id.is_(None) & _PROJECT_RECEIVES, 0),
+                    else_=_GIVEN.c.weekly_amount_minor)), 0).label("pledged_minor"),
         sa.select(accounts.c.balance_minor).where(accounts.c.id == sa.bindparam("member_id"))
         .scalar_subquery().label("balance_minor"),
     )
-    .select_from(_GIVEN).join(members, members.c.id == _GIVEN.c.tippee_id)
+    .select_from(_GIVEN).outerjoin(members, members.c.id == _GIVEN.c.tippee_id)
 )

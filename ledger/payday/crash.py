@@ -3,7 +3,7 @@
 Pass `crash=callable(point)` to `run_payday`, or set
 TIPBOT_PAYDAY_CRASH="point[=raise|exit|kill|pause]" for a whole process (`tipbot
 payday` in a subprocess). Points are the stage names (`snapshotted`, `funded`,
-`round 1`, ..., `planned`, `settled`, `paid_out`, `done`), hit right after the
+`round 1`, ..., `planned`, `settled`, `split`, `paid_out`, `done`), hit right after the
 stage commits, the same names with ":before-commit", hit inside the stage's
 transaction just before it commits, and whatever a processor names with
 `run.crash_point`. `pause` prints "PAUSED point" on stderr and waits to be killed.

@@ -32,6 +32,7 @@ from ledger.models import paydays
 from ledger.payday import stages
 from ledger.payday.crash import CrashHook, PaydayCrash, crash_hook_from_env
 from ledger.payday.processors import PaydayProcessor, ProcessorFactory, processor_for
+from ledger.payday.projects import split_projects
 from ledger.payday.run import PaydayResult, PaydayRun, Progress
 from ledger.payday.settle import apply_plan, plan_is_reserved, plan_round, restart_planning
 from ledger.payday.snapshot import take_snapshot
@@ -93,6 +94,7 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
     _plan_rounds(run, plan)
     while not _apply_plan(run, plan):  # a plan its reservations did not cover: planned again
         _plan_rounds(run, plan)
+    _split_projects(run)
     if processor is not None:
         _send_money_out(run, processor)
     _record_stats(run, processor)
@@ -181,19 +183,34 @@ def _apply_plan(run: PaydayRun, plan: _PlanCheck) -> bool:
 
     if _stage(run.ledger, run.payday_id) == stages.PLANNED:
         _stage_transaction(run, stages.PLANNED, apply)
-    return _stage(run.ledger, run.payday_id) in (stages.SETTLED, stages.PAID_OUT, stages.DONE)
+    return _stage(run.ledger, run.payday_id) in (stages.SETTLED, stages.SPLIT, stages.PAID_OUT, stages.DONE)
+
+
+def _split_projects(run: PaydayRun) -> None:
+    """Share each project's pool (this week's income plus leftover) among its maintainers,
+    in SQL, recorded as the `split` stage: after settlement, before any payout."""
+    if _stage(run.ledger, run.payday_id) != stages.SETTLED:
+        return
+
+    def split(conn: sa.Connection, current: str) -> str:
+        count, amount = split_projects(conn, run.payday_id, run.community.id, run.community.currency)
+        stages.advance(conn, run.payday_id, current, stages.SPLIT)
+        run.report(stages.SPLIT, f"{count} shares to maintainers, {amount} minor units")
+        return stages.SPLIT
+
+    _stage_transaction(run, stages.SETTLED, split)
 
 
 def _send_money_out(run: PaydayRun, processor: PaydayProcessor) -> None:
-    if _stage(run.ledger, run.payday_id) != stages.SETTLED:
+    if _stage(run.ledger, run.payday_id) != stages.SPLIT:
         return
     run.crash_point(f"{stages.PAID_OUT}:before")
     processor.after_settlement(run)
-    _stage_transaction(run, stages.SETTLED, _advance_to(run, stages.PAID_OUT))
+    _stage_transaction(run, stages.SPLIT, _advance_to(run, stages.PAID_OUT))
 
 
 def _record_stats(run: PaydayRun, processor: PaydayProcessor | None) -> None:
-    ready = (stages.PAID_OUT,) if processor is not None else (stages.SETTLED, stages.PAID_OUT)
+    ready = (stages.PAID_OUT,) if processor is not None else (stages.SPLIT, stages.PAID_OUT)
     stage = _stage(run.ledger, run.payday_id)
     if stage == stages.DONE:
         return

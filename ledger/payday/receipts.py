@@ -2,7 +2,8 @@
 
 One set-based query over the payday's tip transfers (unique per payday, tipper and
 tippee, so each line is one counterparty): every tip appears once as given by its
-tipper and once as received by its tippee, kept only for members with
+tipper and once as received by its tippee (a tip to a project, and a maintainer's share
+of a project, name the project: "project pillow"), kept only for members with
 `wants_receipts`; window sums give each member's totals, and each receipt lists
 its largest `max_lines` counterparties per side (the rest are counted, not named)
 so a member who tips hundreds of people still gets a message of sensible size.
@@ -26,7 +27,7 @@ WITH lines AS (
   UNION ALL
   SELECT t.to_account_id, 'received', t.from_account_id, t.amount_minor
   FROM transfers t JOIN members m ON m.id = t.to_account_id
-  WHERE t.payday_id = :payday_id AND t.kind = 'tip' AND m.wants_receipts
+  WHERE t.payday_id = :payday_id AND t.kind IN ('tip', 'take') AND m.wants_receipts
 ), ranked AS (
   SELECT member_id, direction, other_id, amount_minor,
     SUM(CASE WHEN direction = 'gave' THEN amount_minor ELSE 0 END) OVER (PARTITION BY member_id) AS given_minor,
@@ -37,11 +38,13 @@ WITH lines AS (
     DENSE_RANK() OVER (ORDER BY member_id) AS receipt_number
   FROM lines
 )
-SELECT r.member_id, me.display_name AS member_name, r.direction, other.display_name AS other_name,
+SELECT r.member_id, me.display_name AS member_name, r.direction,
+       COALESCE(other.display_name, 'project ' || p.name) AS other_name,
        r.amount_minor, r.given_minor, r.received_minor, r.side_lines, a.balance_minor
 FROM ranked r
 JOIN members me ON me.id = r.member_id
-JOIN members other ON other.id = r.other_id
+LEFT JOIN members other ON other.id = r.other_id
+LEFT JOIN projects p ON p.id = r.other_id
 JOIN accounts a ON a.id = r.member_id
 WHERE r.position <= :max_lines AND r.receipt_number <= :max_receipts
 ORDER BY r.member_id, r.direction, r.position
@@ -49,7 +52,7 @@ ORDER BY r.member_id, r.direction, r.position
 
 _RECEIPTS_WANTED = """
 SELECT COUNT(*) FROM members m WHERE m.wants_receipts AND EXISTS (
-  SELECT 1 FROM transfers t WHERE t.payday_id = :payday_id AND t.kind = 'tip'
+  SELECT 1 FROM transfers t WHERE t.payday_id = :payday_id AND t.kind IN ('tip', 'take')
     AND (t.from_account_id = m.id OR t.to_account_id = m.id))
 """
 

@@ -1,6 +1,7 @@
 """The snapshot: the payday's inputs, frozen at its start in two INSERT ... SELECTs.
 
-Members (receiving flag, balance) and the tips current at that moment (amount > 0,
+Members (receiving flag, balance), projects (like members, plus their maintainers'
+takes: ledger/payday/projects.py) and the tips current at that moment (amount > 0,
 with the ctime that orders funding) are copied into payday_members / payday_tips,
 each due tip with the running sum of its tipper's due tips in funding order: the
 one window function of the payday.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ledger.models import accounts, members, tips
+from ledger.payday.projects import snapshot_projects
 from ledger.payday.tables import payday_members, payday_tips
 from ledger.tips import current_tips_query
 
@@ -29,6 +31,7 @@ def take_snapshot(conn: sa.Connection, payday_id: int, community_id: int) -> dic
         .join(accounts, accounts.c.id == members.c.id)
         .where(members.c.community_id == community_id),
     ))
+    projects = snapshot_projects(conn, payday_id, community_id)  # tipped like members: before the tips
     if postgresql:  # plan the tips' join for the members just inserted, not for an empty table
         conn.exec_driver_sql("ANALYZE payday_members")
     current = current_tips_query(community_id).where(tips.c.weekly_amount_minor > 0).subquery()
@@ -46,4 +49,4 @@ def take_snapshot(conn: sa.Connection, payday_id: int, community_id: int) -> dic
         sa.select(sa.func.count(), sa.func.count().filter(payday_tips.c.due))
         .where(payday_tips.c.payday_id == payday_id)
     ).one()
-    return {"tips": int(counts[0]), "due": int(counts[1])}
+    return {"tips": int(counts[0]), "due": int(counts[1]), "projects": projects}

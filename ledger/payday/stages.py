@@ -1,7 +1,7 @@
 """Stage bookkeeping: the paydays row holds the current stage, payday_stages the log.
 
 A payday moves through: started -> snapshotted -> [funded] -> round 1 -> round 2 ...
--> planned -> settled -> [paid_out] -> done (bracketed stages only with a
+-> planned -> settled -> split -> [paid_out] -> done (bracketed stages only with a
 processor). Each round reserves what it plans on the members' accounts, so the
 plan always settles; `replanned` is logged only when a plan without its
 reservations (left by a version before them) was dropped and planning went back
@@ -27,6 +27,7 @@ FUNDED = "funded"
 PLANNED = "planned"
 REPLANNED = "replanned"
 SETTLED = "settled"
+SPLIT = "split"  # projects' money shared among their maintainers
 PAID_OUT = "paid_out"
 DONE = "done"
 ROUND_PREFIX = "round "

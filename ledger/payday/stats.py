@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger.models import members, paydays
+from ledger.payday.projects import project_stats
+from ledger.project_tables import projects
 
 _PAID = """
 SELECT COUNT(*), COALESCE(SUM(pt.amount_minor), 0), COUNT(DISTINCT pt.tipper_id), COUNT(DISTINCT pt.tippee_id)
@@ -94,6 +96,7 @@ def compute_stats(conn: sa.Connection, payday_id: int, community_id: int, week_s
         "changed_tips": int(changed_tips),
         "previous_paid_minor": previous_paid,
         "change_minor": None if previous_paid is None else int(paid_minor) - previous_paid,
+        **project_stats(conn, payday_id),
     }
 
 
@@ -127,8 +130,10 @@ def unfunded_notices(conn: sa.Connection, payday_id: int, limit: int | None = No
     ).subquery("ranked")
     tipper, tippee = members.alias("tipper"), members.alias("tippee")
     query = (
-        sa.select(ranked, tipper.c.display_name.label("tipper_name"), tippee.c.display_name.label("tippee_name"))
-        .join(tipper, tipper.c.id == ranked.c.tipper_id).join(tippee, tippee.c.id == ranked.c.tippee_id)
+        sa.select(ranked, tipper.c.display_name.label("tipper_name"),
+                  sa.func.coalesce(tippee.c.display_name, projects.c.name).label("tippee_name"))
+        .join(tipper, tipper.c.id == ranked.c.tipper_id).outerjoin(tippee, tippee.c.id == ranked.c.tippee_id)
+        .outerjoin(projects, projects.c.id == ranked.c.tippee_id)  # a tip to a project waits too
         .where(ranked.c.position == 1).order_by(ranked.c.tipper_id)
     )
     if limit is not None:

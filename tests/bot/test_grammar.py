@@ -77,7 +77,7 @@ def test_parses(text: str, command: c.Command) -> None:
 
 
 @pytest.mark.parametrize("text, error, fragment", [
-    ("frobnicate", InvalidRequest, "I don't know the command `frobnicate`"),
+    ("Frob!nicate", InvalidRequest, "I don't know the command `Frob!nicate`"),
     ("5 @bob", InvalidRequest, "Name the member first"),
     ("@bob", InvalidRequest, "How much?"),
     ("@bob @carol", InvalidRequest, "How much?"),
@@ -159,3 +159,34 @@ def test_never_raises_anything_but_a_refusal(text: str) -> None:
         assert refusal.message.strip()
     else:
         assert isinstance(command, c.Command.__args__)  # type: ignore[attr-defined]
+
+
+def test_project_commands_parse_and_a_bare_word_names_a_project() -> None:
+    from bot import project_commands as pc
+    from bot.invocation import UserRef
+
+    assert parse("projects") == pc.ListProjects()
+    assert parse("project Pillow") == pc.ShowProject("pillow")
+    assert parse("project add pillow @bob @carol") == pc.AddProject(
+        "pillow", (UserRef("bob", "bob", bare=True), UserRef("carol", "carol", bare=True)))
+    assert parse("project remove pillow <@U1|bob>") == pc.RemoveMaintainer("pillow", UserRef("U1", "bob"))
+    assert parse("project pillow packages pypi:pillow npm:left-pad") == pc.SetPackages(
+        "pillow", ("pypi:pillow", "npm:left-pad"))
+    assert parse("take pillow 1.50") == pc.SetTake("pillow", "1.50")
+    assert parse("stack 10 pillow pypi:requests") == pc.Stack("10", ("pillow", "pypi:requests"))
+    assert parse("pillow 5 once thanks") == pc.TipProject("pillow", "5", once=True, note="thanks")
+    assert parse("pillow 40 confirm") == pc.TipProject("pillow", "40", confirmed=True)
+    assert parse("frobnicate") == pc.TipProject("frobnicate", None)  # the handler says it knows no such command
+    assert parse("admin spotlight on") == pc.AdminSpotlight(on=True)
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("project", "Project commands"), ("project add @bob", "Which project?"),
+    ("project remove pillow", "Name one maintainer"), ("project add pillow bob", "Mention maintainers"),
+    ("take pillow", "How much?"), ("stack 10", "Name the projects"), ("stack 10 @bob", "not members"),
+    ("project add balance", "command word"), ("admin spotlight maybe", "spotlight on"),
+])
+def test_project_commands_refuse_with_a_helpful_message(text: str, fragment: str) -> None:
+    with pytest.raises(Refusal) as raised:
+        parse(text)
+    assert fragment in raised.value.message

@@ -58,9 +58,49 @@ def test_upgrading_marks_the_newest_version_of_each_pair_current(empty_url: str)
         engine.dispose()
 
 
+def test_upgrading_to_projects_keeps_accounts_transfers_and_tips(empty_url: str) -> None:
+    """0011_projects rebuilds accounts, transfers and tips on SQLite (new CHECKs, a new foreign
+    key): every row survives, foreign keys hold, and the new rules apply."""
+    engine = db.make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(db.alembic_config(connection), "0007_current_tips")
+            run = connection.exec_driver_sql
+            run("INSERT INTO communities (id, name, currency) VALUES (1, 'c', 'USD')")
+            run("INSERT INTO accounts (id, community_id, currency, kind, balance_minor) VALUES (9, 1, 'USD', 'manual', -500)")
+            for member_id, balance in ((1, 400), (2, 100)):
+                run(f"INSERT INTO accounts (id, community_id, currency, kind, balance_minor) "
+                    f"VALUES ({member_id}, 1, 'USD', 'member', {balance})")
+                run(f"INSERT INTO members (id, community_id, display_name) VALUES ({member_id}, 1, 'm{member_id}')")
+            run("INSERT INTO transfers (id, community_id, currency, from_account_id, to_account_id, amount_minor, kind) "
+                "VALUES (1, 1, 'USD', 9, 1, 500, 'credit'), (2, 1, 'USD', 1, 2, 100, 'once')")
+            run("INSERT INTO tips (id, community_id, tipper_id, tippee_id, weekly_amount_minor, ctime, mtime) "
+                "VALUES (1, 1, 1, 2, 100, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+        db.upgrade(engine)
+        with engine.begin() as connection:
+            run = connection.exec_driver_sql
+            assert run("SELECT id, kind, balance_minor FROM accounts ORDER BY id").all() == [
+                (1, "member", 400), (2, "member", 100), (9, "manual", -500)]
+            assert run("SELECT id, amount_minor FROM transfers ORDER BY id").all() == [(1, 500), (2, 100)]
+            assert [tuple(r) for r in run("SELECT id, tippee_id, is_current FROM tips").all()] == [(1, 2, True)]
+            run("INSERT INTO accounts (id, community_id, currency, kind) VALUES (10, 1, 'USD', 'project'), "
+                "(11, 1, 'USD', 'project')")  # many project accounts per community
+            run("INSERT INTO tips (id, community_id, tipper_id, tippee_id, weekly_amount_minor, ctime, mtime) "
+                "VALUES (2, 1, 1, 10, 100, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")  # a tip to a project account
+        for statement in ("UPDATE accounts SET balance_minor = -1 WHERE id = 10",
+                          "INSERT INTO accounts (community_id, currency, kind) VALUES (1, 'USD', 'manual')",
+                          "INSERT INTO tips (id, community_id, tipper_id, tippee_id, weekly_amount_minor, ctime, mtime)"
+                          " VALUES (3, 1, 1, 77, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"):
+            with pytest.raises(sa.exc.IntegrityError):
+                with engine.begin() as connection:
+                    connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
 def test_the_history_has_one_head() -> None:
     """New revisions chain after the newest (docs/architecture.md, "Migrations"); a second
     head means a revision was based on an old one."""
     from alembic.script import ScriptDirectory
 
-    assert ScriptDirectory(str(db.MIGRATIONS)).get_heads() == ["0010_merge"]
+    assert ScriptDirectory(str(db.MIGRATIONS)).get_heads() == ["0011_projects"]

@@ -71,7 +71,7 @@ def test_interrupted_at_every_recorded_step_then_rerun_equals_uninterrupted(requ
     expected = book_state(reference)
     reference.dispose()
     assert "snapshotted" in recorder.points and "round 3" in recorder.points and "done" in recorder.points
-    assert len(recorder.points) == 14  # 7 stages, each before and after its commit
+    assert len(recorder.points) == 16  # 8 stages (the split included), each before and after its commit
 
     for point in recorder.points:
         ledger = fresh_ledger(request, backend, tmp_path)
