@@ -19,14 +19,14 @@ from typing import Any
 from bot.app import TipBot
 from bot.config import Settings
 from bot.funding import FundingAdapter
-from bot.handlers import CommandTable, admin, funding, info, linking, payday, tips
+from bot.handlers import CommandTable, admin, chat, funding, info, linking, payday, tips
 from bot.platform import Platform
 from bot.runtime import Clock, Runtime, RouteProvider, utcnow
 from ledger.api import Ledger
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (tips, info, admin, payday, linking, funding)
+HANDLER_MODULES = (tips, info, admin, payday, linking, funding, chat)
 
 
 def installed(group: str, settings: Settings) -> dict[str, Any]:

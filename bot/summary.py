@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from matplotlib.figure import Figure  # no pyplot: no GUI backend, safe in any thread
 
+from bot.names import shown_name
 from bot.reply import Summary
 from ledger.money import exponent, format_money
 from ledger.notices import mark_sent, unsent_notices
@@ -180,7 +181,7 @@ def receipt_text(receipt: Receipt, result: PaydayResult) -> str:
         if not side:
             continue
         lines.append(f"{heading} {money(total)}:")
-        lines += [f"  {line.other_name}: {money(line.amount_minor)}" for line in side]
+        lines += [f"  {shown_name(line.other_name)}: {money(line.amount_minor)}" for line in side]
         if unlisted:
             lines.append(f"  and {_n(unlisted, 'other member')}")
     lines.append(f"Your balance is now {money(receipt.balance_minor)}.")

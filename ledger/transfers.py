@@ -82,7 +82,8 @@ class Transfers:
 
     def _move_locked(self, community_id: int, currency: str, moves: Sequence[tuple[int, int, int]],
                      locked: dict[int, int], *,
-                     kind: str, note: str | None, payday_id: int | None, overdraw: frozenset[int]) -> list[int]:
+                     kind: str, note: str | None, payday_id: int | None, overdraw: frozenset[int],
+                     anonymous: bool = False) -> list[int]:
         """Apply `moves` to accounts whose rows this transaction holds locked (`locked`:
         id -> balance). The lock makes the balance check and the update one step:
         nobody can change a locked balance in between. The schema's
@@ -116,15 +117,19 @@ class Transfers:
             raise RuntimeError(f"updated {updated} of {len(changes)} locked accounts")
         rows = [
             {"community_id": community_id, "currency": currency, "from_account_id": f,
-             "to_account_id": t, "amount_minor": a, "kind": kind, "note": note, "payday_id": payday_id}
+             "to_account_id": t, "amount_minor": a, "kind": kind, "note": note, "payday_id": payday_id,
+             "anonymous": anonymous}
             for f, t, a in moves
         ]
         if len(rows) == 1:
             return [self.conn.execute(_insert_transfer, rows[0]).scalar_one()]
         return list(self.conn.execute(_insert_transfers, rows).scalars())
 
-    def tip_once(self, tipper_id: int, gifts: Sequence[tuple[int, Money]], *, note: str | None = None) -> dict[str, Any]:
-        """A one-off tip to one or several members, paid now from the tipper's balance: all or nothing."""
+    def tip_once(self, tipper_id: int, gifts: Sequence[tuple[int, Money]], *, note: str | None = None,
+                 anonymous: bool = False) -> dict[str, Any]:
+        """A one-off tip to one or several members, paid now from the tipper's balance: all or nothing.
+
+        `anonymous`: the transfers say so, and nothing the tippees see names the tipper."""
         if not gifts:
             raise InvalidRequest("Name at least one member to tip.")
         if len(gifts) > MAX_RECIPIENTS:
@@ -157,7 +162,7 @@ class Transfers:
             moves.append((tipper_id, tippee_id, amount.amount_minor))
         locked = {member_id: row.balance_minor for member_id, row in found.items()}
         transfer_ids = self._move_locked(community_id, currency, moves, locked, kind="once", note=_note(note),
-                                         payday_id=None, overdraw=frozenset())
+                                         payday_id=None, overdraw=frozenset(), anonymous=anonymous)
         return {
             "transfer_ids": transfer_ids,
             "total_minor": sum(m[2] for m in moves),
