@@ -18,6 +18,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.reactions import tell_reaction_authors
 from bot.summary import Announcement, announce
 from ledger.payday.engine import run_payday
 from ledger.payday.run import PaydayResult
@@ -88,6 +89,7 @@ async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = Non
         while not stop_event.is_set():
             try:
                 await run_due_paydays(runtime, clock())
+                await tell_reaction_authors(runtime, clock())
                 delay = await asyncio.to_thread(seconds_until_next, runtime, clock())
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("payday scheduler tick failed")

@@ -159,7 +159,7 @@ async def announce(runtime: Runtime, result: PaydayResult) -> Announcement:
         log.warning("payday %s: only the first %s unfunded tippers get a direct message", result.payday_id,
                     MAX_NOTICES)
     for notice in notices:
-        if await _tell(runtime, notice.tipper_id, notice_text(notice, result.currency)):
+        if await tell(runtime, notice.tipper_id, notice_text(notice, result.currency)):
             outcome.notified += 1
         else:
             outcome.not_notified.append(notice.tipper_name)
@@ -204,7 +204,7 @@ async def send_receipts(runtime: Runtime, result: PaydayResult, outcome: Announc
             log.warning("payday %s: only the first %s of %s receipts are sent", payday_id, len(receipts), wanted)
     for receipt in receipts:
         try:
-            sent = await _tell(runtime, receipt.member_id, receipt_text(receipt, result))
+            sent = await tell(runtime, receipt.member_id, receipt_text(receipt, result))
         except Exception:  # a receipt never stops the others, nor the announcement
             log.exception("payday %s: receipt for member %s failed", payday_id, receipt.member_id)
             sent = False
@@ -222,14 +222,14 @@ async def deliver_notices(runtime: Runtime, community_id: int, outcome: Announce
         claimed = await asyncio.to_thread(ledger.run, lambda book, n=notice_id: mark_sent(book, n))
         if not claimed.value:
             continue  # another process is sending it
-        if await _tell(runtime, member_id, text):
+        if await tell(runtime, member_id, text):
             outcome.notified += 1
         else:
             name = await asyncio.to_thread(ledger.read, lambda book, m=member_id: book.member(m).display_name)
             outcome.not_notified.append(name)
 
 
-async def _tell(runtime: Runtime, member_id: int, text: str) -> bool:
+async def tell(runtime: Runtime, member_id: int, text: str) -> bool:
     """A direct message on the first of the member's spaces whose platform can send one."""
     identities = runtime.ledger.read(lambda book: book.identities_of(member_id))
     for space, platform_user_id in identities:

@@ -9,6 +9,7 @@ from bot.commands import AdminReactions, AdminTop, SetProfile, ShowTop
 from bot.context import Context
 from bot.handlers import HandlerSpec
 from bot.handlers.admin import require_admin
+from bot.names import emoji_shown
 from bot.reply import Reply
 from ledger.chat import Leaderboard
 
@@ -80,7 +81,7 @@ def admin_reactions(ctx: Context, cmd: AdminReactions) -> Reply:
         ctx.book.set_reaction_cap(ctx.community, cap)
         return Reply(text=f"Each member's reactions now tip at most {cap.format()} a day (UTC).")
     assert cmd.emoji is not None
-    shown = _emoji(cmd.emoji)
+    shown = emoji_shown(cmd.emoji)
     if cmd.remove:
         old = ctx.book.unmap_reaction(ctx.community.id, cmd.emoji)
         return Reply(text=f"{shown} no longer tips (it tipped {ctx.fmt(old)}). Tips already given stay given.")
@@ -98,18 +99,9 @@ def _list_reactions(ctx: Context) -> Reply:
         return Reply(text=f"No reaction tips here yet. An admin maps one with `/tip admin reactions :taco: 0.50`. "
                           f"Daily cap per member: {cap}.")
     lines = ["Reacting to a member's message with these tips its author once, from your balance:"]
-    lines += [f"  {_emoji(emoji)} {ctx.fmt(amount)}" for emoji, amount in mapped]
+    lines += [f"  {emoji_shown(emoji)} {ctx.fmt(amount)}" for emoji, amount in mapped]
     lines.append(f"At most {cap} a day per member; removing a reaction does not refund.")
     return Reply(text="\n".join(lines))
-
-
-def _emoji(key: str) -> str:
-    """An emoji as chat shows it: `taco` -> `:taco:`, a Discord custom `name:123` -> `<:name:123>`."""
-    if ":" in key:
-        return f"<:{key}>"
-    if key.isascii():
-        return f":{key}:"
-    return key
 
 
 def _n(count: int, word: str) -> str:
