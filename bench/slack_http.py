@@ -146,10 +146,14 @@ async def load(args: argparse.Namespace, mock: MockSlack, base: str) -> int:
         start = time.perf_counter()
         try:
             async with session.post(f"{base}/slack/events", data=body.encode(), headers=sign(body)) as response:
-                await response.read()
+                answer = await response.read()
                 acked = time.perf_counter()
                 if response.status != 200:
                     failures.append(f"HTTP {response.status}")
+                    return
+                if b"busy" in answer:  # the command queue was full (TIPBOT_SLACK_COMMAND_QUEUE)
+                    failures.append("busy")
+                    mock.waiters.pop(key, None)
                     return
             await asyncio.wait_for(waiter, 10)
         except Exception as error:  # noqa: BLE001 - counted and shown

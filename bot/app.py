@@ -79,7 +79,8 @@ class TipBot:
             community, known = book.community(space.community_id), {}
         else:
             space, community, known = found
-        member = known.get(user.platform_user_id) or book.ensure_member(space, user.platform_user_id, user.name)
+        member = known.get(user.platform_user_id) or book.ensure_member(
+            space, user.platform_user_id, user.name, refuse_lookalikes=invocation.typed_names)
         return Context(self.runtime, invocation, book, space, community, member, known_members=known)
 
     def whoami(self, invocation: Invocation) -> tuple[Community, Member]:

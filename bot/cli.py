@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from bot import cli_ops, cli_payday, cli_run
 from bot.compose import installed_funding, installed_platforms
@@ -40,7 +44,34 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except (NoSuchModuleError, ArgumentError) as error:  # `foo://...`, or no URL shape at all
+        logging.getLogger(__name__).debug("bad database URL", exc_info=True)
+        print(f"tipbot: {_database_shown(args)} is not a database URL Tipbot can use ({_first_line(error)}); "
+              f"use postgresql://USER@HOST/DB or sqlite:///PATH.", file=sys.stderr)
+        return 2
+    except DBAPIError as error:  # unreachable, refused, no such database, no permission...
+        logging.getLogger(__name__).debug("database error", exc_info=True)
+        print(f"tipbot: can't use the database {_database_shown(args)}: {_first_line(error.orig or error)}",
+              file=sys.stderr)
+        return 2
+
+
+def _database_shown(args: argparse.Namespace) -> str:
+    """The database URL the command used, without its password."""
+    url = getattr(args, "database", None) or os.environ.get("TIPBOT_DATABASE_URL")
+    if not url:
+        return "(the default SQLite file)"
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return repr(url.split("@")[-1])  # unparseable: at least no credentials
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from bot.cli_options import add_database_option, open_runtime
+from bot.config import Settings
 from bot.runtime import Runtime
 from bot.scheduler import run_scheduler
 
@@ -82,6 +83,22 @@ def _web_server(config: uvicorn.Config) -> uvicorn.Server:
     return Server(config)
 
 
+def uvicorn_limits(settings: Settings) -> dict[str, Any]:
+    """uvicorn's own limits from the settings, and the header deadline it lacks (bot.edge)."""
+    limits: dict[str, Any] = {"timeout_keep_alive": settings.http_keep_alive_seconds,
+                              "limit_concurrency": settings.http_max_connections,
+                              "h11_max_incomplete_event_size": settings.http_max_header_bytes}
+    try:
+        import httptools  # noqa: F401 - the `web` extra brings it; without it uvicorn uses h11
+    except ImportError:
+        log.warning("httptools is not installed: no deadline for request headers (pip install 'tipbot[web]')")
+        return limits
+    from bot.edge import header_timeout_protocol
+
+    limits["http"] = header_timeout_protocol(settings.http_header_timeout_seconds, settings.http_max_header_bytes)
+    return limits
+
+
 async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
                 started: Callable[[int], None] | None = None) -> int:
     """Run until `stop` is set (or SIGINT/SIGTERM); returns the process exit code.
@@ -103,7 +120,8 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
     signals = _install_signal_handlers(loop, stop)
     config = uvicorn.Config(build_app(runtime), host=settings.host, port=settings.port, lifespan="off",
                             log_level="info" if log.isEnabledFor(logging.INFO) else "warning",
-                            access_log=log.isEnabledFor(logging.DEBUG), server_header=False)
+                            access_log=log.isEnabledFor(logging.DEBUG), server_header=False,
+                            **uvicorn_limits(settings))
     server = _web_server(config)
     tasks: dict[str, asyncio.Task] = {"web": asyncio.create_task(server.serve(), name="web")}
     started_platforms = []

@@ -50,6 +50,25 @@ class Settings(FileSettings):
     port: int = 8000
     confirm_weekly_over_minor: int = Field(2500, description="weekly tips above this ask for confirmation")
     scheduler: bool = Field(True, description="run the payday scheduler in `tipbot run`")
+    operations_retention_days: int = Field(
+        7, ge=3, description="keep idempotency records this many days (at least Stripe's 3 days of retries)")
+
+    # The HTTP edge (bot/web.py, bot/cli_run.py): refuse junk before it costs memory or a connection.
+    max_body_bytes: int = Field(64 * 1024, gt=0, description="largest request body on routes without their own limit")
+    slack_max_body_bytes: int = Field(1024 * 1024, gt=0, description="largest body to /slack/*")
+    stripe_max_body_bytes: int = Field(512 * 1024, gt=0, description="largest body to /stripe/webhook")
+    http_header_timeout_seconds: float = Field(
+        10.0, gt=0, description="a request line and headers must arrive within this of its first byte "
+                                "(or of the connection opening)")
+    http_body_timeout_seconds: float = Field(10.0, gt=0, description="a request body must arrive whole within this")
+    http_keep_alive_seconds: float = Field(5.0, gt=0, description="an idle keep-alive connection is closed after this")
+    http_max_header_bytes: int = Field(32 * 1024, gt=0, description="largest request line plus headers")
+    http_max_connections: int | None = Field(
+        10000, gt=0, description="open connections (or requests) beyond this are answered 503 (uvicorn's "
+                                 "limit_concurrency)")
+    slack_command_queue: int = Field(
+        200, gt=0, description="Slack commands taken but not yet through the ledger; past it a command is "
+                               "answered \"busy, try again\" and nothing is recorded")
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN", "slack_bot_token"))
     slack_signing_secret: SecretStr | None = Field(

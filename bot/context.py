@@ -56,4 +56,5 @@ class Context:
         known = self.known_members.get(user.platform_user_id)
         if known is not None:
             return known
-        return self.book.ensure_member(self.space, user.platform_user_id, user.name)
+        return self.book.ensure_member(self.space, user.platform_user_id, user.name,
+                                       refuse_lookalikes=self.invocation.typed_names)

@@ -34,6 +34,14 @@ _NUMBER = re.compile(r"[0-9]{1,6}\Z")
 _CODE = re.compile(r"[A-Za-z0-9_\-]{1,%d}\Z" % MAX_CODE)
 _AMOUNT_START = re.compile(r"[$€£¥₹]?[0-9]")
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+# Bidirectional formatting characters (UAX #9) that reorder how the text around them is
+# shown ("Trojan Source"): embeddings, overrides and isolates, refused anywhere in a
+# command; with the marks (LRM, RLM, ALM), escaped wherever the console prints them.
+BIDI_OVERRIDES = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+BIDI_CONTROLS = BIDI_OVERRIDES | {"\u200e", "\u200f", "\u061c"}
+# Invisible format characters a note may keep: joiners (emoji sequences, Persian) and
+# tag characters (subdivision flags such as Scotland's).
+_NOTE_FORMAT_ALLOWED = frozenset({"\u200c", "\u200d", *(chr(c) for c in range(0xE0020, 0xE0080))})
 
 
 def parse(text: str) -> c.Command:
@@ -74,6 +82,25 @@ def check_text(text: str) -> None:
         category = unicodedata.category(char)
         if category == "Cc" and char not in _ALLOWED_CONTROLS or category == "Cs":
             raise InvalidRequest("That command contains control characters; type it again as plain text.")
+        if char in BIDI_OVERRIDES:
+            raise InvalidRequest(_invisible_refusal(char))
+
+
+def check_note(note: str) -> None:
+    """Refuse a note that could show other than it reads: everything `check_text` refuses,
+    plus direction marks and other invisible format characters (zero-width space, BOM...).
+    Every platform's note passes here, typed (Discord) or parsed from text (Slack, console)."""
+    check_text(note)
+    for char in note:
+        if char in BIDI_CONTROLS or (unicodedata.category(char) in ("Cf", "Zl", "Zp")
+                                     and char not in _NOTE_FORMAT_ALLOWED):
+            raise InvalidRequest(_invisible_refusal(char))
+
+
+def _invisible_refusal(char: str) -> str:
+    name = unicodedata.name(char, "a format character")
+    return (f"That contains an invisible character that can change how text is shown (U+{ord(char):04X} {name}); "
+            f"type it again without it.")
 
 
 def _shown(token: str) -> str:

@@ -25,6 +25,8 @@ class Invocation:
     from `bot.commands`; the bot validates it the same way.
     `request_id` is the idempotency key the platform repeats on a retry (Slack:
     team + trigger id; Discord: interaction id). None means "not repeatable".
+    `typed_names`: user ids are names people type (the console), so a new one that looks
+    like an existing member's name (same Unicode skeleton) is refused.
     """
 
     platform: str  # "slack" | "discord" | "console"
@@ -36,6 +38,7 @@ class Invocation:
     is_admin: bool = False
     space_name: str | None = None
     channel_id: str | None = None
+    typed_names: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ minute (or at the next scheduled payday, whichever is sooner) it calls
 (`ledger.payday.run_payday`: exactly once per community and week, resumed after a
 crash) and announces it (`bot.summary.announce`: once, whoever ran it).
 Schedules are cron expressions per community (`communities.payday_cron`,
-default `0 12 * * 4`: Thursday 12:00 UTC).
+default `0 12 * * 4`: Thursday 12:00 UTC). Each tick also prunes idempotency
+records older than the retention window (`prune_expired`, ledger.retention).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.summary import Announcement, announce
 from ledger.payday.engine import run_payday
 from ledger.payday.run import PaydayResult
 from ledger.payday.schedule import BadSchedule, due_paydays, next_scheduled
+from ledger.retention import prune_operations
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -64,6 +66,15 @@ async def run_due_paydays(runtime: Runtime, now: dt.datetime | None = None) -> l
     return runs
 
 
+def prune_expired(runtime: Runtime, now: dt.datetime) -> int:
+    """Delete idempotency records older than the configured window; returns how many."""
+    keep = dt.timedelta(days=runtime.settings.operations_retention_days)
+    pruned = prune_operations(runtime.ledger, now=now, keep=keep)
+    if pruned:
+        log.info("pruned %d idempotency records older than %d days", pruned, keep.days)
+    return pruned
+
+
 def seconds_until_next(runtime: Runtime, now: dt.datetime) -> float:
     """Until the soonest scheduled payday of any community, at most POLL_SECONDS."""
     soonest = POLL_SECONDS
@@ -90,6 +101,7 @@ async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = Non
             try:
                 await run_due_paydays(runtime, clock())
                 await tell_reaction_authors(runtime, clock())
+                await asyncio.to_thread(prune_expired, runtime, clock())
                 delay = await asyncio.to_thread(seconds_until_next, runtime, clock())
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("payday scheduler tick failed")

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ledger.errors import InvalidRequest, NotAdmin, UnknownMember
+from ledger.errors import InvalidRequest, LookalikeName, NotAdmin, UnknownMember
 from ledger.models import FUNDING_MODES, accounts, communities, identities, members, spaces
 from ledger.money import Money, exponent
+from ledger.names import lookalike
 from ledger.records import Community, Member, Space
 
 DEFAULT_CURRENCY = "USD"
@@ -170,13 +171,19 @@ class Directory:
         ).first()
         return None if row is None else Member(*row)
 
-    def ensure_member(self, space: Space, platform_user_id: str, display_name: str | None = None) -> Member:
-        """The member behind this identity, created (with an empty account) on first sight."""
+    def ensure_member(self, space: Space, platform_user_id: str, display_name: str | None = None, *,
+                      refuse_lookalikes: bool = False) -> Member:
+        """The member behind this identity, created (with an empty account) on first sight.
+
+        With `refuse_lookalikes` (names people type, as on the console), a new name whose
+        Unicode skeleton (UTS #39) is an existing member's is refused: one can't pose as another."""
         found = self.find_member(space, platform_user_id)
         if found is not None:
             return found
         community = self.community(space.community_id)
         name = (display_name or platform_user_id)[:200]
+        if refuse_lookalikes:
+            self._refuse_lookalike(community.id, name)
         try:
             with self.conn.begin_nested():
                 member_id = self.conn.execute(
@@ -191,6 +198,14 @@ class Directory:
         found = self.find_member(space, platform_user_id)
         assert found is not None
         return found
+
+    def _refuse_lookalike(self, community_id: int, name: str) -> None:
+        names = self.conn.execute(sa.select(members.c.display_name).where(
+            members.c.community_id == community_id, members.c.display_name != name)).scalars()
+        twin = lookalike(name, names)
+        if twin is not None:
+            raise LookalikeName(f"`{name}` looks like the name of the member `{twin}`, so it can't be a new member. "
+                                f"Pick a name that looks different, or write `@{twin}` if you meant them.")
 
     def set_receiving(self, member_id: int, on: bool) -> bool:
         """Opt in or out of receiving; returns whether anything changed."""

@@ -51,3 +51,9 @@ class InvalidRequest(Refusal):
     """Anything else a member got wrong (bad code, bad setting, unknown command)."""
 
     code = "invalid"
+
+
+class LookalikeName(InvalidRequest):
+    """A new name confusable with an existing member's (same Unicode skeleton)."""
+
+    code = "lookalike_name"

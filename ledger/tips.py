@@ -14,7 +14,7 @@ from ledger.errors import InvalidRequest, SelfTip, UnknownMember
 from ledger.models import accounts, members, tips
 from ledger.money import Money
 from ledger.records import Community, Member, TipChange, TipLine
-from ledger.transfers import _check_amount, _note
+from ledger.transfers import check_amount, clean_note
 
 
 def utcnow() -> dt.datetime:
@@ -67,7 +67,7 @@ class Tips:
             if old == 0:
                 raise InvalidRequest(f"You have no weekly tip to {tippee.display_name} to end.")
         else:
-            _check_amount(weekly, community.currency, community.max_weekly_minor, "weekly tip")
+            check_amount(weekly, community.currency, community.max_weekly_minor, "weekly tip")
         pledge = not tippee.receiving
         was_anonymous = bool(previous.anonymous) if previous is not None and old > 0 else False
         hidden = was_anonymous if anonymous is None else anonymous
@@ -80,7 +80,7 @@ class Tips:
             self.conn.execute(_SUPERSEDE_TIP, {"previous_id": previous.id})
         self.conn.execute(_INSERT_TIP, {
             "community_id": community.id, "tipper_id": tipper_id, "tippee_id": tippee_id,
-            "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": _note(note),
+            "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": clean_note(note),
             "anonymous": hidden})
         notify = False
         if pledge and weekly.amount_minor > 0:

@@ -14,10 +14,10 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ProgrammingError
 
 from adapters.console.interactive import interactive
-from adapters.console.render import render, to_json
+from adapters.console.render import escape_controls, render, to_json
 from adapters.console.session import ConsoleSession, Result, valid_name
 from bot.cli_options import add_database_option, open_runtime
 
@@ -70,7 +70,8 @@ def main(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO |
     stdout = stdout or sys.stdout
     try:
         session = open_session(args)
-    except SQLAlchemyError as error:  # e.g. PostgreSQL without the schema: say what to do
+    except ProgrammingError as error:  # PostgreSQL without the schema: say what to do
+        # (anything else, an unreachable server or an unknown driver, `tipbot` says in one line)
         print(f"tipbot console: can't use the database ({type(error).__name__}). For PostgreSQL, create the "
               f"schema first with `tipbot db upgrade --database URL`.", file=sys.stderr)
         return 2
@@ -101,4 +102,4 @@ def format_result(result: Result, *, as_json: bool) -> str:
         return json.dumps(data) + "\n"
     body = "\n".join([render(result.reply), *result.summaries])
     indented = "\n".join(f"  {line}" if line else "" for line in body.splitlines())
-    return f"{result.line}\n{indented}\n\n"
+    return f"{escape_controls(result.line)}\n{indented}\n\n"

@@ -1,7 +1,8 @@
 """One console conversation: lines like `alice: /tip @bob 1` in, replies out.
 
 Every name is a member of the console community, created on first use (speaking or
-being mentioned). Console lines carry no request id: a line is never a platform
+being mentioned); a new name that looks like an existing member's (`аlice` with a
+Cyrillic `а`, `Bob` beside `bob`) is refused with a hint. Console lines carry no request id: a line is never a platform
 retry, so typing a command twice runs it twice (a weekly tip set twice is unchanged).
 """
 
@@ -65,7 +66,7 @@ class ConsoleSession:
         try:
             invocation = Invocation(
                 platform=PLATFORM, space_id=self.community, user=UserRef(user, user), text=text,
-                is_admin=user in self.admins, space_name=self.community,
+                is_admin=user in self.admins, space_name=self.community, typed_names=True,
             )
             reply = self.runtime.bot.handle(invocation)
         finally:

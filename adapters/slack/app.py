@@ -60,6 +60,7 @@ RATE_LIMIT_RETRIES = 3
 # processes.
 COMMAND_THREADS = 2
 SORRY = "Something went wrong on our side; nothing was changed. Please try again."
+BUSY = "Tipbot is busy right now, so nothing was changed. Please try again in a minute."
 
 
 class _ClientGivenFilter(logging.Filter):
@@ -101,6 +102,7 @@ class SlackApp:
         self._answering_now = 0  # listeners still answering: close() waits for them
         self._idle: asyncio.Event | None = None
         self._closing = False
+        self.queued = 0  # commands taken and not yet through the ledger (bounded by slack_command_queue)
         self.executor = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix="slack-command")
         self.installation_store: ThreadedInstallationStore | None = None
         engine = runtime.ledger.engine
@@ -185,6 +187,28 @@ class SlackApp:
         """Run synchronous ledger work on the command threads, keeping the event loop free."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, functools.partial(fn, *args))
 
+    def has_room(self) -> bool:
+        return self.queued < self.settings.slack_command_queue
+
+    @staticmethod
+    def busy_message() -> dict[str, Any]:
+        """The ack that turns a command away: only the member sees it."""
+        return {"response_type": "ephemeral", "text": BUSY}
+
+    def take(self) -> bool:
+        """Take a command into the queue for the command threads, unless it is full.
+
+        Beyond capacity a member gets "busy, try again" at once rather than an ack Slack
+        gives up on after 3 s; nothing of a refused command is recorded, so trying again
+        (the same request, or a new one) works once the queue drains."""
+        if not self.has_room():
+            return False
+        self.queued += 1
+        return True
+
+    def done(self) -> None:
+        self.queued -= 1
+
     @contextlib.asynccontextmanager
     async def answering(self) -> AsyncIterator[None]:
         """Count a listener at work, so close() can wait for its reply to go out."""
@@ -199,16 +223,22 @@ class SlackApp:
     # -- listeners ---------------------------------------------------------------
 
     async def on_tip(self, ack, command: dict[str, Any], client: AsyncWebClient) -> None:
+        if not self.take():
+            await ack(**self.busy_message())
+            return
         async with self.answering():
-            await ack()
-            client = self._use_session(client)
-            team_id, user_id = command["team_id"], command["user_id"]
             try:
-                invocation = await self.invocation(command, client)
-                reply = await self.in_thread(self.runtime.bot.handle, invocation)
-            except Exception:  # the ledger rolled back; tell the member rather than go silent
-                log.exception("/tip failed in %s", team_id)
-                reply = Reply(text=SORRY, ok=False, code="error")
+                await ack()
+                client = self._use_session(client)
+                team_id, user_id = command["team_id"], command["user_id"]
+                try:
+                    invocation = await self.invocation(command, client)
+                    reply = await self.in_thread(self.runtime.bot.handle, invocation)
+                except Exception:  # the ledger rolled back; tell the member rather than go silent
+                    log.exception("/tip failed in %s", team_id)
+                    reply = Reply(text=SORRY, ok=False, code="error")
+            finally:
+                self.done()
             await self.deliver(reply, client=client, respond=self.responder(command.get("response_url")),
                                user_id=user_id, channel_id=command.get("channel_id"))
 
@@ -241,6 +271,11 @@ class SlackApp:
             # One click per button per message: a double click or a retry carries the same key.
             message_ts = container.get("message_ts")
             request_id = f"{message_ts}:{action['action_id']}" if message_ts else body.get("trigger_id")
+            if not self.take():  # a click's ack carries no message: say it through the response URL
+                await self.respond_or_post(self.responder(body.get("response_url")), client,
+                                           render.reply_message(Reply(text=BUSY, ok=False, code="busy")),
+                                           user_id=user_id, channel_id=container.get("channel_id"))
+                return
             try:
                 me = await self.users.get(client, team_id, user_id)
                 clicked = Action(platform=PLATFORM, space_id=team_id,
@@ -251,15 +286,22 @@ class SlackApp:
             except Exception:
                 log.exception("button %s failed in %s", action.get("action_id"), team_id)
                 reply = Reply(text=SORRY, ok=False, code="error")
+            finally:
+                self.done()
             await self.deliver(reply, client=client, respond=self.responder(body.get("response_url")),
                                user_id=user_id, channel_id=container.get("channel_id"), replace_original=True)
 
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return
+        if not self.take():  # the Home tab keeps its last view; the next visit refreshes it
+            return
         async with self.answering():
             team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
-            reply = await self.in_thread(home_reply, self.runtime, PLATFORM, team_id, event["user"])
+            try:
+                reply = await self.in_thread(home_reply, self.runtime, PLATFORM, team_id, event["user"])
+            finally:
+                self.done()
             await self._use_session(client).views_publish(user_id=event["user"], view=render.home_view(reply))
 
     async def on_reaction_added(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:

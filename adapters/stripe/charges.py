@@ -27,12 +27,11 @@ import stripe
 from ledger.api import Ledger
 from ledger.book import Book
 from ledger.models import transfers
-from ledger.payday.tables import payday_tips
 from ledger.money import format_money
 from adapters.stripe.client import StripeConfig, call
 from adapters.stripe.concurrent import send_all
 from adapters.stripe.dues import PAUSE_AFTER_DECLINES, payable_members
-from ledger.payday.funding import forget_running_sums, recompute_running_sums
+from ledger.payday.funding import defer_tippers, set_amounts_due
 from adapters.stripe.fees import plan_charge, split_pro_rata
 from adapters.stripe.keys import key, namespace
 from adapters.stripe.tables import (
@@ -63,7 +62,7 @@ def fees_paid_by(book: Book, community_id: int, default: str) -> str:
     return chosen or default
 
 
-def _now() -> sa.sql.functions.Function:
+def sql_now() -> sa.sql.functions.Function:
     return sa.func.current_timestamp()
 
 
@@ -120,7 +119,7 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
              "amount_minor": paid[line.tippee_id]}
             for line in lines if paid[line.tippee_id] > 0
         ]))
-    _defer(book, payday_id, deferred)
+    defer_tippers(book, payday_id, deferred)
     if not planned:
         return notices
     ids = book.conn.execute(
@@ -131,7 +130,10 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
              for line in charge_lines]
     if lines:
         book.conn.execute(stripe_transfers.insert(), lines)
-    _settle_these_amounts(book, payday_id, planned)
+    # Settlement pays each charged pair its accumulated dues (less its share of the fee
+    # when recipients bear it), not just one week's tip.
+    set_amounts_due(book, payday_id, {(charge["member_id"], line["recipient_id"]): line["amount_minor"]
+                                      for charge, charge_lines in planned for line in charge_lines})
     # The dues these charges settle leave stripe_dues (they come back on a decline).
     book.conn.execute(
         stripe_dues.update()
@@ -141,54 +143,6 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
          for charge, charge_lines in planned for line in charge_lines],
     )
     return notices
-
-
-def _defer(book: Book, payday_id: int, tippers: set[int]) -> None:
-    """Tips whose dues wait for the minimum charge are not due this payday: settlement
-    must neither pay them from a balance nor report them unfunded every week."""
-    if not tippers:
-        return
-    forget_running_sums(book, payday_id, tippers)
-    book.conn.execute(payday_tips.update().where(payday_tips.c.payday_id == payday_id,
-                                                 payday_tips.c.tipper_id.in_(sorted(tippers))).values(due=False))
-    recompute_running_sums(book, payday_id, tippers)
-
-
-def _settle_these_amounts(book: Book, payday_id: int, planned: list[tuple[dict, list[dict]]]) -> None:
-    """Tell settlement what each charged pair is paid this payday: its accumulated dues
-    (less its share of the fee when recipients bear it), not just one week's tip."""
-    charged = {charge["member_id"] for charge, _ in planned}
-    forget_running_sums(book, payday_id, charged)
-    snapshot = {
-        (r.tipper_id, r.tippee_id)
-        for r in book.conn.execute(sa.select(payday_tips.c.tipper_id, payday_tips.c.tippee_id)
-                                   .where(payday_tips.c.payday_id == payday_id))
-        if r.tipper_id in charged
-    }
-    paid = {(charge["member_id"], line["recipient_id"]): line["amount_minor"]
-            for charge, lines in planned for line in lines}
-    updates = [{"t": t, "e": e, "a": amount} for (t, e), amount in paid.items() if (t, e) in snapshot]
-    if updates:
-        book.conn.execute(
-            payday_tips.update().where(payday_tips.c.payday_id == payday_id,
-                                       payday_tips.c.tipper_id == sa.bindparam("t"),
-                                       payday_tips.c.tippee_id == sa.bindparam("e"))
-            .values(amount_minor=sa.bindparam("a"), due=True), updates)
-    for (tipper, tippee), amount in paid.items():
-        if (tipper, tippee) in snapshot:
-            continue
-        tip = book.current_tip(tipper, tippee)  # dues only ever come from a tip, so there is one
-        book.conn.execute(payday_tips.insert().values(
-            payday_id=payday_id, tipper_id=tipper, tippee_id=tippee, tip_id=tip.id, amount_minor=amount,
-            ctime=tip.ctime, due=True))
-    unpaid = [{"t": t, "e": e} for t, e in snapshot if (t, e) not in paid]  # not payable, or eaten by the fee
-    if unpaid:
-        book.conn.execute(
-            payday_tips.update().where(payday_tips.c.payday_id == payday_id,
-                                       payday_tips.c.tipper_id == sa.bindparam("t"),
-                                       payday_tips.c.tippee_id == sa.bindparam("e"))
-            .values(due=False), unpaid)
-    recompute_running_sums(book, payday_id, charged)
 
 
 def _free_payday(book: Book, payday_id: int | None, from_id: int, to_id: int) -> int | None:
@@ -210,7 +164,7 @@ def complete_charge(book: Book, charge_row_id: int, payment_intent_id: str, char
         stripe_charges.update()
         .where(stripe_charges.c.id == charge_row_id, stripe_charges.c.status == "pending")
         .values(status="succeeded", payment_intent_id=payment_intent_id, charge_id=charge_id,
-                failure_code=None, failure_message=None, updated_at=_now())
+                failure_code=None, failure_message=None, updated_at=sql_now())
     ).rowcount == 1
     if not done:
         return False
@@ -226,7 +180,7 @@ def complete_charge(book: Book, charge_row_id: int, payment_intent_id: str, char
         book.apply_moves(community, [(tipper, fees, row.fee_minor)], kind="fee", note=note,
                          payday_id=_free_payday(book, row.payday_id, tipper, fees))
     book.conn.execute(stripe_customers.update().where(stripe_customers.c.member_id == tipper)
-                      .values(declines=0, updated_at=_now()))
+                      .values(declines=0, updated_at=sql_now()))
     return True
 
 
@@ -238,7 +192,7 @@ def decline_charge(book: Book, charge_row_id: int, *, code: str | None, message:
         stripe_charges.update()
         .where(stripe_charges.c.id == charge_row_id, stripe_charges.c.status == "pending")
         .values(status="failed", failure_code=(code or "declined")[:100], failure_message=(message or "")[:500],
-                payment_intent_id=payment_intent_id, updated_at=_now())
+                payment_intent_id=payment_intent_id, updated_at=sql_now())
     ).rowcount == 1
     if not done:
         return None
@@ -255,10 +209,10 @@ def decline_charge(book: Book, charge_row_id: int, *, code: str | None, message:
             [{"e": line.recipient_id, "d": line.due_minor} for line in lines],
         )
         book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.charge_row_id == charge_row_id)
-                          .values(status="cancelled", updated_at=_now()))
+                          .values(status="cancelled", updated_at=sql_now()))
     declines = book.conn.execute(
         stripe_customers.update().where(stripe_customers.c.member_id == row.member_id)
-        .values(declines=stripe_customers.c.declines + 1, updated_at=_now())
+        .values(declines=stripe_customers.c.declines + 1, updated_at=sql_now())
         .returning(stripe_customers.c.declines)
     ).scalar()
     due = format_money(row.dues_minor, row.currency)
@@ -270,7 +224,7 @@ def decline_charge(book: Book, charge_row_id: int, *, code: str | None, message:
     return text
 
 
-def _latest_charge_id(intent) -> str | None:
+def latest_charge_id(intent) -> str | None:
     if hasattr(intent, "to_dict"):
         intent = intent.to_dict()
     latest = intent.get("latest_charge")
@@ -307,7 +261,7 @@ def send_charge(client: stripe.StripeClient, config: StripeConfig, row, space: s
         return ChargeAnswer("declined", declined.get("id") if isinstance(declined, dict) else declined,
                             code=error.code, message=error.user_message or str(error))
     if intent.status == "succeeded":
-        return ChargeAnswer("succeeded", intent.id, _latest_charge_id(intent))
+        return ChargeAnswer("succeeded", intent.id, latest_charge_id(intent))
     if intent.status in ("processing", "requires_capture"):
         return ChargeAnswer("pending", intent.id)  # the payment_intent.succeeded webhook completes it
     return ChargeAnswer("declined", intent.id, code=intent.status,
@@ -330,7 +284,7 @@ def complete_charges(book: Book, done: list) -> set[int]:
     book.conn.execute(
         stripe_charges.update().where(stripe_charges.c.id == sa.bindparam("row_id"))
         .values(status="succeeded", payment_intent_id=sa.bindparam("intent"), charge_id=sa.bindparam("charge"),
-                failure_code=None, failure_message=None, updated_at=_now()),
+                failure_code=None, failure_message=None, updated_at=sql_now()),
         [{"row_id": row.id, "intent": answer.payment_intent_id, "charge": answer.charge_id} for row, answer in todo])
     groups: dict[tuple[int, int | None], list] = defaultdict(list)
     for row, _ in todo:
@@ -345,7 +299,7 @@ def complete_charges(book: Book, done: list) -> set[int]:
         if fee_moves:
             book.apply_moves(community, fee_moves, kind="fee", note="card fee", payday_id=payday_id)
     book.conn.execute(stripe_customers.update().where(stripe_customers.c.member_id.in_(
-        sorted({row.member_id for row, _ in todo}))).values(declines=0, updated_at=_now()))
+        sorted({row.member_id for row, _ in todo}))).values(declines=0, updated_at=sql_now()))
     return {row.id for row, _ in todo}
 
 

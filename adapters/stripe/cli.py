@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from adapters.stripe.reconcile import reconcile
+from adapters.stripe.reconcile import reconcile, unknown_events
 from adapters.stripe.settings import set_fees_paid_by
 from bot.cli_options import add_database_option, open_runtime
 from ledger.api import Ledger
@@ -39,15 +39,22 @@ def cmd_reconcile(args: argparse.Namespace, funding: StripeFunding) -> int:
     if config is None:
         print("STRIPE_SECRET_KEY is not set: nothing to reconcile against.", file=sys.stderr)
         return 2
-    differences = reconcile(_ledger(args), funding.client(config), payday_id=args.payday)
+    ledger = _ledger(args)
+    differences = reconcile(ledger, funding.client(config), payday_id=args.payday)
     scope = f"payday {args.payday}" if args.payday is not None else "every payday"
     if not differences:
         print(f"Stripe reconcile ({scope}): every charge and transfer matches Stripe.")
-        return 0
-    print(f"Stripe reconcile ({scope}): {len(differences)} difference(s):")
-    for difference in differences:
-        print(f"  - {difference}")
-    return 1
+    else:
+        print(f"Stripe reconcile ({scope}): {len(differences)} difference(s):")
+        for difference in differences:
+            print(f"  - {difference}")
+    unknown = [event for event in unknown_events(ledger) if event.charge_row_id is None]
+    if unknown:  # not differences: nothing of Tipbot's is wrong, but an operator should see them
+        print(f"{len(unknown)} Stripe event(s) about charges Tipbot has no record of (answered 200, not applied; "
+              f"another product on this Stripe account, or charges missing from this database):")
+        for event in unknown:
+            print(f"  - {event}")
+    return 1 if differences else 0
 
 
 def cmd_fees(args: argparse.Namespace) -> int:

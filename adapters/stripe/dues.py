@@ -14,8 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.book import Book
 from ledger.models import members, transfers
-from ledger.payday.tables import payday_tips
-from ledger.payday.funding import forget_running_sums, recompute_running_sums
+from ledger.payday.funding import due_tips, pledge_tips_to
 from adapters.stripe.tables import stripe_accounts, stripe_accruals, stripe_charges, stripe_customers, stripe_dues
 
 PAUSE_AFTER_DECLINES = 3
@@ -38,27 +37,16 @@ def accrue(book: Book, community_id: int, payday_id: int) -> int | None:
     """Once per payday: make the snapshot's receiving test Stripe's, then add the due tips to the dues.
 
     In Stripe mode a tippee receives only once their connected account can be paid,
-    so the payday's snapshot (ledger.payday.tables.payday_tips) marks tips to anyone
-    else as pledges. Returns the pairs accrued, or None when this payday already accrued.
+    so tips to anyone else become pledges in the payday's snapshot (ledger/payday/funding.py).
+    Returns the pairs accrued, or None when this payday already accrued.
     """
     try:
         with book.conn.begin_nested():
             book.conn.execute(stripe_accruals.insert().values(payday_id=payday_id, tippers=0))
     except IntegrityError:
         return None
-    forget_running_sums(book, payday_id)
-    book.conn.execute(
-        payday_tips.update()
-        .where(payday_tips.c.payday_id == payday_id, payday_tips.c.due.is_(True),
-               payday_tips.c.tippee_id.not_in(payable_members()))
-        .values(due=False)
-    )
-    recompute_running_sums(book, payday_id)
-    rows = book.conn.execute(
-        sa.select(payday_tips.c.tipper_id, payday_tips.c.tippee_id, payday_tips.c.amount_minor)
-        .where(payday_tips.c.payday_id == payday_id, payday_tips.c.due.is_(True),
-               payday_tips.c.tipper_id.not_in(paused_members()))
-    ).all()
+    pledge_tips_to(book, payday_id, not_in=payable_members())
+    rows = due_tips(book, payday_id, tippers_not_in=paused_members())
     if not rows:
         return 0
     existing = {

@@ -5,6 +5,10 @@ currency, customer and charge, and refunds against the reversals recorded. For e
 local transfer line: the Transfer's amount, destination, group and source charge.
 For each payday in scope: Transfers Stripe has in the payday's transfer group that
 Tipbot never recorded. Rows still pending are reported with what to do.
+
+Webhook events about charges Tipbot had no row for (answered 200, recorded, not
+applied: see adapters.stripe.webhooks) are listed by `unknown_events`; one whose charge
+Tipbot knows by now is a difference, since its refund or dispute was never applied.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import stripe
 
 from ledger.api import Ledger
 from adapters.stripe.payouts import transfer_group
-from adapters.stripe.tables import stripe_charges, stripe_reversals, stripe_transfers
+from adapters.stripe.tables import stripe_charges, stripe_events, stripe_reversals, stripe_transfers
+from adapters.stripe.webhooks import UNKNOWN_CHARGE, unknown_charge_ref
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,41 @@ class Difference:
 
     def __str__(self) -> str:
         return f"{self.subject}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class UnknownEvent:
+    """A refund or dispute event about a charge Tipbot had no row for when it arrived."""
+
+    event_id: str
+    type: str
+    charge_ref: str | None
+    charge_row_id: int | None  # the charge's row if Tipbot knows it by now
+
+    def __str__(self) -> str:
+        return f"Stripe event {self.event_id} ({self.type}) about charge {self.charge_ref}"
+
+
+def unknown_events(ledger: Ledger) -> list[UnknownEvent]:
+    """Every event recorded as about an unknown charge, with the charge's row if it exists now."""
+    def load(book):
+        events = book.conn.execute(
+            sa.select(stripe_events.c.event_id, stripe_events.c.type, stripe_events.c.outcome)
+            .where(stripe_events.c.outcome.startswith(UNKNOWN_CHARGE))
+            .order_by(stripe_events.c.received_at, stripe_events.c.event_id)).all()
+        refs = {event.event_id: unknown_charge_ref(event.outcome) for event in events}
+        wanted = sorted({ref for ref in refs.values() if ref})
+        rows = {}
+        if wanted:
+            for row in book.conn.execute(sa.select(stripe_charges.c.id, stripe_charges.c.charge_id,
+                                                   stripe_charges.c.payment_intent_id)
+                                         .where(sa.or_(stripe_charges.c.charge_id.in_(wanted),
+                                                       stripe_charges.c.payment_intent_id.in_(wanted)))):
+                rows.update({ref: row.id for ref in (row.charge_id, row.payment_intent_id) if ref})
+        return [UnknownEvent(event.event_id, event.type, refs[event.event_id],
+                             rows.get(refs[event.event_id] or "")) for event in events]
+
+    return ledger.read(load)
 
 
 def _status_of(intent: dict) -> str:
@@ -130,4 +170,9 @@ def reconcile(ledger: Ledger, client: stripe.StripeClient, *, payday_id: int | N
                 found.append(Difference(f"Stripe transfer {transfer.id}",
                                         f"in payday {payday}'s group at Stripe ({transfer.amount} to "
                                         f"{transfer.destination}), not recorded in Tipbot"))
+    for unknown in unknown_events(ledger):
+        if unknown.charge_row_id is not None and (payday_id is None or unknown.charge_row_id in {c.id for c in charges}):
+            found.append(Difference(str(unknown), f"arrived before Tipbot recorded the charge (now charge "
+                                                  f"{unknown.charge_row_id}) and was not applied: resend the event "
+                                                  f"from Stripe's dashboard and Tipbot applies it"))
     return found

@@ -1,9 +1,12 @@
 """Stripe's HTTP endpoints in the web app: the webhook and the page people return to.
 
-POST /stripe/webhook verifies Stripe's signature (bad or missing: 400, nothing is
-recorded), then applies the event once (adapters/stripe/webhooks.py `process`) in a worker
-thread. An event about something not recorded yet answers 503, so Stripe sends it
-again later; any other failure answers 500 for the same reason.
+POST /stripe/webhook verifies Stripe's signature (bad, missing, or dated more than
+the tolerance in the past or the future: 400, nothing is recorded), then applies the
+event once (adapters/stripe/webhooks.py `process`) in a worker thread. An event about a
+row still pending answers 503, so Stripe sends it again later; any other failure answers
+500 for the same reason. A refund or dispute of a charge Tipbot has no row for answers
+200 and is recorded as such (retrying would never help): `tipbot stripe reconcile`
+lists it.
 """
 
 from __future__ import annotations

@@ -4,8 +4,18 @@ An event's effect and its `stripe_events` row are written in one transaction, so
 duplicate delivery finds the row and changes nothing. Order doesn't matter: state
 set from an object (a saved card, an account's payability) only moves forward by
 the event's `created` time; money events are idempotent per Stripe object (a charge
-completes once, a refund or dispute reverses once). An event about a charge Tipbot
-has not recorded yet raises `NotYet`: it is not stored, Stripe delivers it again later.
+completes once, a refund or dispute reverses once).
+
+A refund or dispute of a charge whose row is still `pending` (a payday between its
+Stripe call and its local write) raises `NotYet`: nothing is stored, the answer is 5xx
+and Stripe delivers it again; the next payday tick completes the row meanwhile. A
+refund or dispute of a charge Tipbot has no row for at all (another product on the
+same Stripe account, a charge from before a database restore) is answered 200 and
+recorded with the outcome "unknown charge ...", nothing applied: retrying would never
+help, and Stripe disables endpoints that keep failing. Such an event is never treated
+as a duplicate: delivered again (Stripe's dashboard can resend it) once the charge is
+known, it is applied then. `tipbot stripe reconcile` lists every one, and reports as a
+difference those whose charge Tipbot knows by now.
 """
 
 from __future__ import annotations
@@ -13,28 +23,59 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import re
+import time
+
 import sqlalchemy as sa
 import stripe
 from sqlalchemy.exc import IntegrityError
 
 from ledger.api import Ledger
 from ledger.book import Book
-from ledger.models import members
-from adapters.stripe.charges import _latest_charge_id, _now, complete_charge, decline_charge
+from adapters.stripe.charges import latest_charge_id, sql_now, complete_charge, decline_charge
 from adapters.stripe.onboarding import account_payable
 from adapters.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_events, stripe_reversals
+
+TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE  # 300: how far a signature's time may be from ours
+UNKNOWN_CHARGE = "unknown charge"  # the outcome's start for events about charges Tipbot has no row for
+_UNKNOWN_OUTCOME = re.compile(rf"{UNKNOWN_CHARGE} (\S+): ")
+
 
 class NotYet(Exception):
     """The event refers to something not recorded yet: answer 5xx so Stripe retries."""
 
 
-def verify(payload: bytes, signature: str | None, secret: str) -> dict[str, Any]:
-    """The event, if `signature` is Stripe's for `payload`; raises ValueError otherwise."""
+class UnknownCharge(Exception):
+    """The event is about a charge Tipbot has no row for: recorded, not applied."""
+
+    def __init__(self, charge_ref: str) -> None:
+        super().__init__(charge_ref)
+        self.charge_ref = charge_ref
+
+
+def verify(payload: bytes, signature: str | None, secret: str, *, now: float | None = None,
+           tolerance_seconds: int = TOLERANCE_SECONDS) -> dict[str, Any]:
+    """The event, if `signature` is Stripe's for `payload` and was made within the tolerance
+    of `now`, before or after (Stripe's library checks only the past: a signature dated in
+    the future would stay replayable until then); raises ValueError otherwise."""
     try:
-        event = stripe.Webhook.construct_event(payload, signature or "", secret)
-    except stripe.SignatureVerificationError as error:
+        event = stripe.Webhook.construct_event(payload, signature or "", secret, tolerance=None)
+    except (stripe.SignatureVerificationError, ValueError) as error:
         raise ValueError("bad signature") from error
+    signed_at = _signed_at(signature or "")
+    now = time.time() if now is None else now
+    if signed_at is None or abs(signed_at - now) > tolerance_seconds:
+        raise ValueError("signature timestamp outside the tolerance")
     return event.to_dict()
+
+
+def _signed_at(header: str) -> int | None:
+    """The `t=` of a Stripe-Signature header (already verified, so well formed)."""
+    for item in header.split(","):
+        name, _, value = item.strip().partition("=")
+        if name == "t" and value.isdigit():
+            return int(value)
+    return None
 
 
 def _id(value: Any) -> str | None:
@@ -71,7 +112,7 @@ def _save_card(book: Book, *, customer_id: str | None, member_id: int | None, pa
         .where(stripe_customers.c.member_id == row.member_id,
                sa.or_(stripe_customers.c.payment_method_at.is_(None), stripe_customers.c.payment_method_at <= created))
         .values(payment_method_id=pm_id, card_label=label, payment_method_at=created, declines=0,
-                customer_id=sa.func.coalesce(stripe_customers.c.customer_id, customer_id), updated_at=_now())
+                customer_id=sa.func.coalesce(stripe_customers.c.customer_id, customer_id), updated_at=sql_now())
     ).rowcount
     return "card saved" if changed else "ignored: a newer card is saved"
 
@@ -108,12 +149,12 @@ def on_account_updated(book: Book, obj: dict, created: int) -> str:
         stripe_accounts.update()
         .where(stripe_accounts.c.member_id == row.member_id,
                sa.or_(stripe_accounts.c.status_at.is_(None), stripe_accounts.c.status_at <= created))
-        .values(payable=payable, status_at=created, account_id=account_id, updated_at=_now())
+        .values(payable=payable, status_at=created, account_id=account_id, updated_at=sql_now())
     ).rowcount
     if not changed:
         return "ignored: a newer account status is recorded"
     if payable:  # connecting an account to be paid is opting in to receive
-        book.conn.execute(members.update().where(members.c.id == row.member_id).values(receiving=True))
+        book.set_receiving(row.member_id, True)
     return "account payable" if payable else "account not payable"
 
 
@@ -151,7 +192,7 @@ def on_payment_intent_succeeded(book: Book, obj: dict, created: int) -> str:
     row = _intent_row(book, obj)
     if row is None:
         return "ignored: not a Tipbot charge"
-    if complete_charge(book, row.id, obj["id"], _latest_charge_id(obj)):
+    if complete_charge(book, row.id, obj["id"], latest_charge_id(obj)):
         return "charge completed"
     return f"charge already {row.status}"
 
@@ -187,7 +228,7 @@ def reverse(book: Book, row, *, kind: str, source_id: str, amount_minor: int) ->
     community = book.community(row.community_id)
     clearing = book.outside_account(community, "stripe")
     losses = book.outside_account(community, "stripe_fees")
-    from_tipper = min(amount, book.balance(row.member_id).amount_minor)
+    from_tipper = min(amount, book.spendable(row.member_id).amount_minor)  # never a payday's reservation
     note = f"{kind} of card charge {row.charge_id}"
     if from_tipper:
         book.apply_moves(community, [(row.member_id, clearing, from_tipper)], kind=kind, note=note)
@@ -195,13 +236,15 @@ def reverse(book: Book, row, *, kind: str, source_id: str, amount_minor: int) ->
         book.apply_moves(community, [(losses, clearing, amount - from_tipper)], kind=kind, note=note,
                          overdraw=frozenset({losses}))
     book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == row.id)
-                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=_now()))
+                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=sql_now()))
     return f"{kind} recorded"
 
 
 def _settled_charge(book: Book, charge_id: str, payment_intent_id: str | None):
     row = _charge_row(book, charge_id=charge_id, payment_intent_id=payment_intent_id)
-    if row is None or row.status == "pending":
+    if row is None:
+        raise UnknownCharge(charge_id or payment_intent_id or "")
+    if row.status == "pending":
         raise NotYet(f"charge {charge_id} is not recorded as succeeded yet")
     return row
 
@@ -247,12 +290,30 @@ def prepare(event: dict[str, Any], client: stripe.StripeClient | None) -> dict[s
     return event
 
 
+def unknown_charge_outcome(charge_ref: str) -> str:
+    return f"{UNKNOWN_CHARGE} {charge_ref}: not applied (another product's, or missing from this database)"
+
+
+def unknown_charge_ref(outcome: str) -> str | None:
+    """The charge an event recorded with `unknown_charge_outcome` was about (None for other outcomes)."""
+    m = _UNKNOWN_OUTCOME.match(outcome)
+    return m[1] if m else None
+
+
+def _recorded_outcome(book: Book, event_id: str, *, lock: bool = False) -> str | None:
+    query = sa.select(stripe_events.c.outcome).where(stripe_events.c.event_id == event_id)
+    return book.conn.execute(query.with_for_update() if lock else query).scalar()
+
+
 def process(ledger: Ledger, event: dict[str, Any], client: stripe.StripeClient | None = None) -> str:
-    """Apply one verified event, once. Returns what happened (for logs and the HTTP answer)."""
+    """Apply one verified event, once. Returns what happened (for logs and the HTTP answer).
+
+    An event recorded earlier as about an unknown charge is not a duplicate: it is
+    tried again, and applied if the charge is known by now."""
     event_id, kind = event["id"], event["type"]
     handler = HANDLERS.get(kind)
-    if ledger.read(lambda book: book.conn.execute(
-            sa.select(stripe_events.c.event_id).where(stripe_events.c.event_id == event_id)).first()):
+    recorded = ledger.read(lambda book: _recorded_outcome(book, event_id))
+    if recorded is not None and not recorded.startswith(UNKNOWN_CHARGE):
         return "duplicate"
     if handler is not None:
         event = prepare(event, client)
@@ -265,8 +326,14 @@ def process(ledger: Ledger, event: dict[str, Any], client: stripe.StripeClient |
                 book.conn.execute(stripe_events.insert().values(
                     event_id=event_id, type=kind[:100], object_id=_id(obj), outcome="processing"))
         except IntegrityError:
-            return "duplicate"
-        outcome = handler(book, obj, created) if handler is not None else "ignored: not an event Tipbot uses"
+            earlier = _recorded_outcome(book, event_id, lock=True)
+            if earlier is None or not earlier.startswith(UNKNOWN_CHARGE):
+                return "duplicate"
+        try:
+            with book.conn.begin_nested():  # an unknown charge rolls back only the handler's work
+                outcome = handler(book, obj, created) if handler is not None else "ignored: not an event Tipbot uses"
+        except UnknownCharge as unknown:
+            outcome = unknown_charge_outcome(unknown.charge_ref)
         book.conn.execute(stripe_events.update().where(stripe_events.c.event_id == event_id)
                           .values(outcome=outcome[:200]))
         return outcome

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands import AdminChannel, AdminCredit, AdminDebit, AdminLimits
 from bot.context import Context
-from bot.grammar import check_text
+from bot.grammar import check_note
 from bot.handlers.members import resolve, who
 from bot.handlers import HandlerSpec
 from bot.reply import DirectMessage, Reply
@@ -32,7 +32,7 @@ def _record_manual(ctx: Context, cmd: AdminCredit | AdminDebit, *, incoming: boo
     """Record money a member paid in (credit) or was paid out (debit), and tell them."""
     require_admin(ctx, "credit balances" if incoming else "debit balances")
     if cmd.note:
-        check_text(cmd.note)
+        check_note(cmd.note)
     member = resolve(ctx, cmd.user)
     amount = ctx.money(cmd.amount_text)
     record = ctx.book.credit if incoming else ctx.book.debit

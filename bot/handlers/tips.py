@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.commands import Tip
 from bot.context import Context
-from bot.grammar import check_text, parse
+from bot.grammar import check_note, parse
 from bot.handlers.members import resolve, who
 from bot.handlers import HandlerSpec
 from bot.invocation import Action, Invocation, UserRef
@@ -30,7 +30,7 @@ def cost(ctx: Context, weekly_minor: int) -> str:
 
 def tip(ctx: Context, cmd: Tip) -> Reply:
     if cmd.note:
-        check_text(cmd.note)
+        check_note(cmd.note)
     amount = ctx.money(cmd.amount_text)
     targets = [(ref, resolve(ctx, ref)) for ref in cmd.recipients]
     if not targets:

@@ -56,3 +56,11 @@ def test_upgrading_marks_the_newest_version_of_each_pair_current(empty_url: str)
             (1, False), (2, True), (3, False), (4, True), (5, True)]
     finally:
         engine.dispose()
+
+
+def test_the_history_has_one_head() -> None:
+    """New revisions chain after the newest (docs/architecture.md, "Migrations"); a second
+    head means a revision was based on an old one."""
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory(str(db.MIGRATIONS)).get_heads() == ["0010_merge"]

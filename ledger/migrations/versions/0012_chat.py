@@ -1,13 +1,13 @@
 """chat: public profiles, anonymous tips, leaderboard setting, reaction tips
 
 Revision ID: 0012_chat
-Revises: 0001_core
+Revises: 0010_merge
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0012_chat"
-down_revision = "0001_core"
+down_revision = "0010_merge"
 branch_labels = None
 depends_on = None
 

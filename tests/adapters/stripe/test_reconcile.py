@@ -76,3 +76,19 @@ def test_fees_choice_per_community(ledger, client, config, fake, cli):
     [row] = t.rows(stripe_settings)
     assert row.fees_paid_by == "tipper"
     assert cli("fees", "nowhere", "tipper")[0] == 2
+
+
+def test_events_about_charges_tipbot_never_made_are_listed_but_are_no_difference(ledger, client, config, fake, cli,
+                                                                                  web):
+    from tests.adapters.stripe.helpers import event, signed
+
+    paid(ledger, client, config, fake)
+    refund = event("charge.refunded", {"id": "ch_other_product", "object": "charge", "amount_refunded": 500})
+    body, headers = signed(refund)
+    assert web.post("/stripe/webhook", body, headers).status_code == 200
+
+    code, out = cli("reconcile")
+
+    assert code == 0 and "every charge and transfer matches Stripe" in out
+    assert "1 Stripe event(s) about charges Tipbot has no record of" in out
+    assert f"Stripe event {refund['id']} (charge.refunded) about charge ch_other_product" in out

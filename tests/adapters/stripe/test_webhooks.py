@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from adapters.stripe.tables import stripe_charges, stripe_events, stripe_reversals
+from adapters.stripe.webhooks import unknown_charge_ref
 from tests.dbs import dump_tables
 from tests.adapters.stripe.conftest import WEBHOOK_SECRET
 from tests.adapters.stripe.helpers import StripeTown, event, signed
@@ -136,16 +137,103 @@ def test_a_dispute_becomes_a_reversing_transfer_once(t, web):
     t.check()
 
 
-def test_an_event_about_a_charge_not_recorded_yet_is_refused_for_a_retry(t, web, ledger):
+def test_a_refund_or_dispute_of_a_charge_tipbot_never_made_gets_200_and_is_recorded(t, web, ledger):
+    paid_town(t)  # a real charge exists; the events below are about another product's
+    books = {name: dump_tables(ledger.engine)[name] for name in ("transfers", "accounts", "stripe_charges")}
+    refund = event("charge.refunded", {"id": "ch_other_product", "object": "charge", "amount_refunded": 500,
+                                       "payment_intent": "pi_other_product"})
+    dispute = event("charge.dispute.created", {"id": "dp_other", "object": "dispute", "charge": "ch_other_product",
+                                               "amount": 500, "currency": "usd"})
+
+    answers = [deliver(web, refund), deliver(web, dispute), deliver(web, refund)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]  # Stripe stops retrying
+    assert all(a.json()["outcome"].startswith("unknown charge ch_other_product") for a in answers)
+    recorded = t.rows(stripe_events, stripe_events.c.outcome.startswith("unknown charge"))
+    assert sorted((e.event_id, unknown_charge_ref(e.outcome)) for e in recorded) == sorted(
+        [(refund["id"], "ch_other_product"), (dispute["id"], "ch_other_product")])
+    assert {name: dump_tables(ledger.engine)[name] for name in books} == books  # nothing applied
+    t.check()
+
+
+def test_a_refund_of_a_charge_still_pending_is_refused_for_a_retry(t, web, ledger):
+    from tests.adapters.stripe.test_crashes import Crash, crash_at
+
     t.card("alice")
     t.recipient("bob")
     t.tip("alice", "bob", 1000)
-    charge_id = "ch_not_recorded"
+    with pytest.raises(Crash):
+        t.payday(crash=crash_at("stripe:charge:"))
+    [row] = t.charges()
+    ledger.run(lambda book: book.conn.execute(  # its PaymentIntent known, not yet succeeded
+        stripe_charges.update().where(stripe_charges.c.id == row.id).values(payment_intent_id="pi_pending")))
     before = dump_tables(ledger.engine)
 
-    answer = deliver(web, event("charge.refunded", {"id": charge_id, "object": "charge", "amount_refunded": 10}))
+    answer = deliver(web, event("charge.refunded", {"id": "ch_pending", "object": "charge", "amount_refunded": 10,
+                                                     "payment_intent": "pi_pending"}))
 
     assert answer.status_code == 503 and dump_tables(ledger.engine) == before
+
+
+def test_an_event_that_came_before_its_charge_was_recorded_is_applied_when_delivered_again(t, web, ledger):
+    """A payday dies between Stripe's charge and its local write; the refund's event comes
+    meanwhile and is recorded as unknown. Once the payday resumes, reconcile points at it,
+    and delivering it again (Stripe's dashboard resends) applies it, once."""
+    from tests.adapters.stripe.test_crashes import Crash, crash_at
+
+    t.card("alice")
+    t.recipient("bob")
+    t.tip("alice", "bob", 1000)
+    with pytest.raises(Crash):
+        t.payday(crash=crash_at("stripe:charge:"))
+    [charge_at_stripe] = t.client.v1.charges.list(params={"customer": t.customer("alice").customer_id}).data
+    t.client.v1.refunds.create(params={"charge": charge_at_stripe.id})
+    refunded = event("charge.refunded", t.client.v1.charges.retrieve(charge_at_stripe.id).to_dict())
+
+    first = deliver(web, refunded)
+    assert first.status_code == 200 and first.json()["outcome"].startswith(f"unknown charge {charge_at_stripe.id}")
+
+    t.payday()  # resumed: the charge row completes, bob is paid
+    [row] = t.charges()
+    assert row.status == "succeeded" and row.charge_id == charge_at_stripe.id and row.reversed_minor == 0
+    from adapters.stripe.reconcile import reconcile
+
+    differences = [str(d) for d in reconcile(ledger, t.client)]
+    assert any(refunded["id"] in d and "not applied" in d for d in differences)
+
+    again = deliver(web, refunded)
+
+    assert again.json()["outcome"] == "refund recorded"
+    assert deliver(web, refunded).json()["outcome"] == "duplicate"
+    assert t.rows(stripe_charges)[0].reversed_minor == row.amount_minor
+    assert [r.amount_minor for r in t.transfers_of_kind("refund")] == [row.amount_minor]
+    assert reconcile(ledger, t.client) == []
+    t.check()
+
+
+def test_a_correctly_signed_event_dated_in_the_future_gets_400_and_changes_nothing(t, web, ledger):
+    intent = setup_intent(t, "alice")
+    evt = event("setup_intent.succeeded", intent)
+    before = dump_tables(ledger.engine)
+
+    answer = deliver(web, evt, timestamp=4_102_444_800)  # 2100-01-01: beyond any tolerance, any day CI runs
+
+    assert answer.status_code == 400 and dump_tables(ledger.engine) == before
+
+
+def test_the_signature_tolerance_holds_both_ways():
+    from adapters.stripe.webhooks import TOLERANCE_SECONDS, verify
+
+    now = 1_800_000_000
+    evt = event("account.updated", {"id": "acct_1"}, created=now)
+    for offset, accepted in [(-TOLERANCE_SECONDS - 1, False), (-TOLERANCE_SECONDS, True), (0, True),
+                             (TOLERANCE_SECONDS, True), (TOLERANCE_SECONDS + 1, False)]:
+        body, headers = signed(evt, timestamp=now + offset)
+        if accepted:
+            assert verify(body, headers["Stripe-Signature"], WEBHOOK_SECRET, now=now)["id"] == evt["id"]
+        else:
+            with pytest.raises(ValueError):
+                verify(body, headers["Stripe-Signature"], WEBHOOK_SECRET, now=now)
 
 
 def test_localstripe_delivers_payment_intent_succeeded_that_completes_a_crashed_charge(t, web, localstripe_url):
