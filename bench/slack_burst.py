@@ -30,9 +30,8 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -40,7 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import scratch_postgres  # noqa: E402
-from bench.slack_http import SIGNING_SECRET, TEAM, MockSlack, free_port, percentile, sign  # noqa: E402
+from bench.slack_http import (MockSlack, TEAM, free_port, percentile, server_env, sign,  # noqa: E402
+                              slash_command, wait_healthy)
 
 
 def summary(name: str, values: list[float]) -> str:
@@ -79,13 +79,7 @@ async def burst(args: argparse.Namespace, mock: MockSlack, base: str) -> dict[tu
     async def one(n: int, session: aiohttp.ClientSession, tipper: int, tippee: int, amount: int,
                   measure: bool = True) -> None:
         key = f"b{n}"
-        payload = {
-            "token": "x", "team_id": TEAM, "team_domain": "bench", "channel_id": "C1", "channel_name": "general",
-            "user_id": f"U{tipper}", "user_name": f"user{tipper}", "command": "/tip",
-            "text": f"<@U{tippee}|user{tippee}> {amount}", "api_app_id": "A1",
-            "response_url": f"{mock.url}/response/{key}", "trigger_id": f"{n}.{uuid.uuid4().hex}",
-        }
-        body = urlencode(payload)
+        body = slash_command(mock, key, n, tipper, tippee, amount)
         waiter = asyncio.get_running_loop().create_future()
         mock.waiters[key] = waiter
         start = time.perf_counter()
@@ -167,26 +161,13 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     mock = MockSlack()
     await mock.start()
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STRIPE_", "TIPBOT_"))}
-    env.update({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "TIPBOT_SLACK_API_URL": f"{mock.url}/api/", "TIPBOT_DATABASE_URL": database_url})
-    if args.queue is not None:
-        env["TIPBOT_SLACK_COMMAND_QUEUE"] = str(args.queue)
+    queue = {} if args.queue is None else {"TIPBOT_SLACK_COMMAND_QUEUE": str(args.queue)}
+    env = server_env(mock, database_url, **queue)
     server = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--no-scheduler"],
                               env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(200):
-                try:
-                    async with session.get(f"{base}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                if server.poll() is not None:
-                    raise SystemExit("tipbot run exited")
-                await asyncio.sleep(0.05)
+        await wait_healthy(base, server)
         print(f"/tip burst through `tipbot run` on PostgreSQL: {args.commands} commands at once, "
               f"{args.members} members, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
               f"load average before: {os.getloadavg()[0]:.1f}")

@@ -104,6 +104,39 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def slash_command(mock: MockSlack, key: str, n: int, tipper: int, tippee: int, amount: int) -> str:
+    """The form body Slack posts for `/tip @tippee AMOUNT` typed by `tipper` (reply to `key`)."""
+    return urlencode({
+        "token": "x", "team_id": TEAM, "team_domain": "bench", "channel_id": "C1", "channel_name": "general",
+        "user_id": f"U{tipper}", "user_name": f"user{tipper}", "command": "/tip",
+        "text": f"<@U{tippee}|user{tippee}> {amount}", "api_app_id": "A1",
+        "response_url": f"{mock.url}/response/{key}", "trigger_id": f"{n}.{uuid.uuid4().hex}",
+    })
+
+
+def server_env(mock: MockSlack, database_url: str, **extra: str) -> dict[str, str]:
+    """This environment without Tipbot's settings, plus one Slack workspace over `mock`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STRIPE_", "TIPBOT_"))}
+    env.update({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "TIPBOT_SLACK_API_URL": f"{mock.url}/api/", "TIPBOT_DATABASE_URL": database_url, **extra})
+    return env
+
+
+async def wait_healthy(base: str, server: subprocess.Popen) -> None:
+    """Until the server answers /healthz (10 s at most); exits if it died."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):
+            try:
+                async with session.get(f"{base}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if server.poll() is not None:
+                raise SystemExit("tipbot run exited")
+            await asyncio.sleep(0.05)
+
+
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its children (Linux /proc): the cost of the requests."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -134,13 +167,7 @@ async def load(args: argparse.Namespace, mock: MockSlack, base: str) -> int:
 
     async def one(n: int, session: aiohttp.ClientSession, tipper: int, tippee: int) -> None:
         key = f"r{n}"
-        payload = {
-            "token": "x", "team_id": TEAM, "team_domain": "bench", "channel_id": "C1", "channel_name": "general",
-            "user_id": f"U{tipper}", "user_name": f"user{tipper}", "command": "/tip",
-            "text": f"<@U{tippee}|user{tippee}> {rng.randint(1, 20)}", "api_app_id": "A1",
-            "response_url": f"{mock.url}/response/{key}", "trigger_id": f"{n}.{uuid.uuid4().hex}",
-        }
-        body = urlencode(payload)
+        body = slash_command(mock, key, n, tipper, tippee, rng.randint(1, 20))
         waiter = asyncio.get_running_loop().create_future()
         mock.waiters[key] = waiter
         start = time.perf_counter()
@@ -207,9 +234,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     mock = MockSlack()
     await mock.start()
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STRIPE_", "TIPBOT_"))}
-    env.update({"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "TIPBOT_SLACK_API_URL": f"{mock.url}/api/", "TIPBOT_DATABASE_URL": database_url})
+    env = server_env(mock, database_url)
     if args.workers == 1:
         command = ["-m", "bot.cli", "run", "--port", str(port), "--no-scheduler"]
     else:  # the HTTP scale-out: stateless web workers over the same database
@@ -218,17 +243,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     server = subprocess.Popen([sys.executable, *command], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(200):
-                try:
-                    async with session.get(f"{base}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                if server.poll() is not None:
-                    raise SystemExit("tipbot run exited")
-                await asyncio.sleep(0.05)
+        await wait_healthy(base, server)
         served = "`tipbot run`" if args.workers == 1 else f"{args.workers} uvicorn workers"
         print(f"/tip through {served} (uvicorn + Bolt) on PostgreSQL, {args.rate}/s for {args.seconds} s "
               f"after {args.warmup} s warm-up, {args.members} members, Python {sys.version.split()[0]}, "

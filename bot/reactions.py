@@ -69,7 +69,7 @@ def handle_reaction(runtime: Runtime, reaction: Reaction) -> Reply | None:
         ctx = runtime.bot.context(book, invocation, (reaction.author,))
         author = ctx.resolve(reaction.author)
         done = book.tip_by_reaction(ctx.community, ctx.member, author, reaction.emoji, reaction.key,
-                                    now=runtime.clock())
+                                    now=runtime.clock.now())
         return {"tipped": done is not None and not done.repeated}
 
     try:
@@ -100,7 +100,7 @@ async def tell_reaction_authors(runtime: Runtime, now: dt.datetime | None = None
     Returns how many authors were told."""
     from bot.summary import tell  # the payday's way to reach a member on any of their spaces
 
-    now = now or runtime.clock()
+    now = now or runtime.clock.now()
     ledger = runtime.ledger
     due = await asyncio.to_thread(ledger.read, lambda book: book.untold_reaction_tips(now - BATCH))
     told = 0

@@ -21,7 +21,7 @@ import stripe
 from ledger.api import Ledger
 from ledger.book import Book
 from ledger.errors import InsufficientBalance
-from adapters.stripe.charges import AfterCall, sql_now
+from adapters.stripe.charges import AfterCall
 from adapters.stripe.client import StripeConfig, call
 from adapters.stripe.concurrent import BATCH, send_all
 from adapters.stripe.keys import key, namespace
@@ -57,10 +57,10 @@ def reserve(book: Book, line_id: int) -> bool:
                                              kind="payout", note=f"payday {line.payday_id}: Stripe transfer")
     except InsufficientBalance:
         book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.id == line_id).values(
-            status="failed", failure_message="the recipient's balance no longer covers it", updated_at=sql_now()))
+            status="failed", failure_message="the recipient's balance no longer covers it", updated_at=book.clock.now()))
         return False
     book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.id == line_id)
-                      .values(ledger_transfer_id=transfer_id, updated_at=sql_now()))
+                      .values(ledger_transfer_id=transfer_id, updated_at=book.clock.now()))
     return True
 
 
@@ -68,7 +68,7 @@ def complete_transfer(book: Book, line_id: int, transfer_id: str) -> bool:
     return book.conn.execute(
         stripe_transfers.update()
         .where(stripe_transfers.c.id == line_id, stripe_transfers.c.status == "pending")
-        .values(status="succeeded", transfer_id=transfer_id, failure_message=None, updated_at=sql_now())
+        .values(status="succeeded", transfer_id=transfer_id, failure_message=None, updated_at=book.clock.now())
     ).rowcount == 1
 
 
@@ -78,7 +78,7 @@ def fail_transfer(book: Book, line_id: int, message: str) -> bool:
     done = book.conn.execute(
         stripe_transfers.update()
         .where(stripe_transfers.c.id == line_id, stripe_transfers.c.status == "pending")
-        .values(status="failed", failure_message=message[:500], updated_at=sql_now())
+        .values(status="failed", failure_message=message[:500], updated_at=book.clock.now())
     ).rowcount == 1
     if done and line.ledger_transfer_id is not None:
         community = book.community(line.community_id)

@@ -55,7 +55,7 @@ def leaderboard_text(ctx: Context, board: Leaderboard, heading: str) -> str:
 
 
 def show_top(ctx: Context, cmd: ShowTop) -> Reply:
-    now = ctx.runtime.clock()
+    now = ctx.runtime.clock.now()
     board = ctx.book.leaderboard(ctx.community.id, received=cmd.received,
                                  since=period_start(cmd.period, now), until=now + dt.timedelta(microseconds=1))
     side = "Top receivers" if cmd.received else "Top givers"
