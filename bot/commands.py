@@ -25,6 +25,8 @@ class Tip:
     once: bool = False
     note: str | None = None
     confirmed: bool = False  # a large weekly tip, confirmed (button, or `confirm` typed)
+    # `anonymous`: True; `named`: False; None: a running weekly tip keeps what it was (new: named)
+    anonymous: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,41 @@ class AdminJoin:
     code: str
 
 
+@dataclass(frozen=True)
+class SetProfile:
+    """`/tip profile public|private`: whether leaderboards (and pages) name me."""
+
+    public: bool | None = None  # None: say what it is
+
+
+@dataclass(frozen=True)
+class ShowTop:
+    """`/tip top [week|month|year|all] [given|received]`"""
+
+    period: Literal["week", "month", "year", "all"] = "week"
+    received: bool = True
+
+
+@dataclass(frozen=True)
+class AdminTop:
+    """`/tip admin top amounts|counts`: what leaderboards show."""
+
+    shows: str
+
+
+@dataclass(frozen=True)
+class AdminReactions:
+    """`/tip admin reactions [:emoji: AMOUNT | remove :emoji: | cap AMOUNT]`"""
+
+    emoji: str | None = None  # None: list
+    amount_text: str | None = None
+    remove: bool = False
+    cap_text: str | None = None
+
+
 Command = Union[
     Tip, ShowList, ShowBalance, ShowHistory, ShowHelp, SetReceiving, SetReceipts, Fund, Payout, Link,
     AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminInvite, AdminJoin,
     TipProject, ListProjects, ShowProject, AddProject, RemoveMaintainer, SetPackages, SetTake, Stack, AdminSpotlight,
+    SetProfile, ShowTop, AdminTop, AdminReactions,
 ]

@@ -156,7 +156,7 @@ def _amount(tokens: list[str], usage: str) -> tuple[str, list[str]]:
         raise InvalidRequest(f"Put the amount after the members, like `{usage}`.")
     if first.startswith("-"):
         raise MalformedAmount("Amounts cannot be negative. Use 0 to end a weekly tip.")
-    if first.lower() in ("once", "confirm"):
+    if first.lower() in TIP_FLAGS:
         raise InvalidRequest(f"Put `{first.lower()}` after the amount, like `{usage} {first.lower()}`.")
     if not _AMOUNT_START.match(first):
         raise MalformedAmount(f"`{_shown(first)}` is not an amount. For example `{usage}`.")
@@ -174,7 +174,9 @@ def _no_more(tokens: list[str], usage: str) -> None:
         raise InvalidRequest(f"I didn't expect `{_shown(' '.join(tokens))}` there. Usage: `{usage}`.")
 
 
-# /tip @a [@b ...] AMOUNT [once] [confirm] [note]
+# /tip @a [@b ...] AMOUNT [once] [confirm] [anonymous|named] [note]
+
+TIP_FLAGS = ("once", "confirm", "anonymous", "named")
 
 
 def _tip(tokens: list[str]) -> c.Tip:
@@ -191,13 +193,20 @@ def _tip(tokens: list[str]) -> c.Tip:
     first = recipients[0].name or recipients[0].platform_user_id
     amount_text, rest = _amount(tokens[index:], f"/tip @{first} 1")
     once = confirmed = False
-    while rest and rest[0].lower() in ("once", "confirm"):
-        if rest[0].lower() == "once":
+    anonymous: bool | None = None
+    while rest and rest[0].lower() in TIP_FLAGS:
+        flag = rest[0].lower()
+        if flag == "once":
             once = True
-        else:
+        elif flag == "confirm":
             confirmed = True
+        else:
+            if anonymous is not None and anonymous != (flag == "anonymous"):
+                raise InvalidRequest("Say `anonymous` or `named`, not both.")
+            anonymous = flag == "anonymous"
         rest = rest[1:]
-    return c.Tip(tuple(recipients), amount_text, once=once, note=_note(rest), confirmed=confirmed)
+    return c.Tip(tuple(recipients), amount_text, once=once, note=_note(rest), confirmed=confirmed,
+                 anonymous=anonymous)
 
 
 # the other member commands
@@ -262,9 +271,38 @@ def _link(rest: list[str]) -> c.Command:
     return c.Link(code=rest[0])
 
 
+def _profile(rest: list[str]) -> c.Command:
+    if not rest:
+        return c.SetProfile()
+    if len(rest) == 1 and rest[0].lower() in ("public", "private"):
+        return c.SetProfile(public=rest[0].lower() == "public")
+    raise InvalidRequest("Say `/tip profile public` to appear by name on leaderboards, "
+                         "or `/tip profile private` (the default) not to.")
+
+
+TOP_PERIODS = ("week", "month", "year", "all")
+
+
+def _top(rest: list[str]) -> c.Command:
+    usage = "/tip top [week|month|year|all] [given|received]"
+    period, side = "week", "received"
+    seen: set[str] = set()
+    for word in (w.lower() for w in rest):
+        kind = "period" if word in TOP_PERIODS else "side" if word in ("given", "received") else None
+        if kind is None or kind in seen:
+            raise InvalidRequest(f"Usage: `{usage}`.")
+        seen.add(kind)
+        if kind == "period":
+            period = word
+        else:
+            side = word
+    return c.ShowTop(period=period, received=side == "received")  # type: ignore[arg-type]
+
+
 _SIMPLE = {
     "list": _list, "tips": _list, "balance": _balance, "history": _history, "help": _help,
     "receive": _receive, "receipts": _receipts, "fund": _fund, "payout": _payout, "link": _link,
+    "profile": _profile, "top": _top,
 }
 
 
@@ -274,7 +312,8 @@ ADMIN_USAGE = (
     "Admin commands: `admin credit @name AMOUNT [note]`, `admin debit @name AMOUNT [note]`, "
     "`admin channel #channel`, `admin payday [status|dry-run|now]`, "
     "`admin limits [max-weekly AMOUNT] [max-once AMOUNT]`, `admin funding manual|stripe`, "
-    "`admin invite`, `admin join CODE`, `admin spotlight on|off`."
+    "`admin invite`, `admin join CODE`, `admin spotlight on|off`, `admin top amounts|counts`, "
+    "`admin reactions [:emoji: AMOUNT | remove :emoji: | cap AMOUNT]`."
 )
 
 
@@ -316,7 +355,55 @@ def _admin(tokens: list[str]) -> c.Command:
         if len(rest) != 1 or not _CODE.match(rest[0]):
             raise InvalidRequest("Usage: `/tip admin join CODE`, with the code `/tip admin invite` gave you.")
         return c.AdminJoin(code=rest[0])
+    if sub == "top":
+        if len(rest) != 1 or rest[0].lower() not in ("amounts", "counts"):
+            raise InvalidRequest("Usage: `/tip admin top amounts` or `/tip admin top counts`.")
+        return c.AdminTop(shows=rest[0].lower())
+    if sub == "reactions":
+        return _reactions(rest)
     raise InvalidRequest(f"I don't know `admin {_shown(sub)}`. {ADMIN_USAGE}")
+
+
+# :emoji: (Slack, the console, a Discord unicode or custom emoji as the client sends it)
+_EMOJI = re.compile(r":[a-z0-9_+\-']{1,60}:\Z|<a?:[A-Za-z0-9_]{1,40}:[0-9]{1,25}>\Z")
+REACTIONS_USAGE = "/tip admin reactions :taco: 0.50"
+
+
+def emoji_key(token: str) -> str:
+    """The stored name of an emoji: `:taco:` -> `taco`; a Discord custom emoji `<:name:123>` -> `name:123`;
+    a unicode emoji stays itself. Reaction events are matched on the same key."""
+    token = token.strip()
+    if token.startswith("<") and token.endswith(">"):
+        return ":".join(token[1:-1].split(":")[1:])
+    if token.startswith(":") and token.endswith(":") and len(token) > 2:
+        return token[1:-1].lower()
+    return token
+
+
+def _is_emoji(token: str) -> bool:
+    if _EMOJI.match(token):
+        return True
+    return 0 < len(token) <= 16 and all(unicodedata.category(ch) in ("So", "Sk", "Mn", "Cf") or ch == "\u200d"
+                                         for ch in token) and any(unicodedata.category(ch) == "So" for ch in token)
+
+
+def _reactions(rest: list[str]) -> c.AdminReactions:
+    if not rest:
+        return c.AdminReactions()
+    first = rest[0].lower()
+    if first == "remove":
+        if len(rest) != 2 or not _is_emoji(rest[1]):
+            raise InvalidRequest("Usage: `/tip admin reactions remove :taco:`.")
+        return c.AdminReactions(emoji=emoji_key(rest[1]), remove=True)
+    if first == "cap":
+        amount_text, more = _amount(rest[1:], "/tip admin reactions cap 5")
+        _no_more(more, "/tip admin reactions cap AMOUNT")
+        return c.AdminReactions(cap_text=amount_text)
+    if not _is_emoji(rest[0]):
+        raise InvalidRequest(f"`{_shown(rest[0])}` is not an emoji. For example `{REACTIONS_USAGE}`.")
+    amount_text, more = _amount(rest[1:], REACTIONS_USAGE)
+    _no_more(more, "/tip admin reactions :emoji: AMOUNT")
+    return c.AdminReactions(emoji=emoji_key(rest[0]), amount_text=amount_text)
 
 
 def _limits(rest: list[str]) -> c.AdminLimits:

@@ -15,8 +15,11 @@ Tipbot: tip the people who help you, every week or once.
   /tip receive on             opt in to receive tips (until then tips to you are pledges)
   /tip receipts on            a receipt by direct message after each payday (off: stop them)
   /tip projects               the community's projects; back one with `/tip pillow 1`
+  /tip @bob 1 anonymous       a weekly tip bob is never told is yours
+  /tip top                    this week's top receivers (`/tip top month given`, ...)
+  /tip profile public         appear by name on leaderboards (private by default)
 
-More: /tip help TOPIC, where TOPIC is one of: tips, amounts, receiving, funding, link, projects, admin."""
+More: /tip help TOPIC, where TOPIC is one of: tips, amounts, receiving, funding, link, projects, chat, admin."""
 
 TOPICS: dict[str, str] = {
     "tips": """\
@@ -35,7 +38,27 @@ One-off tips are paid right now from your balance, all or nothing:
 A weekly tip to someone who has not opted in is a pledge: recorded and shown, paid once
 they say `/tip receive on`. A one-off tip to them is refused, since it couldn't reach them.
 Large weekly tips ask you to confirm first (on the console: type the same command with
-`confirm` after the amount, e.g. `/tip @bob 40 confirm`).""",
+`confirm` after the amount, e.g. `/tip @bob 40 confirm`).
+
+Anonymous tips: bob's messages, lists, history, receipts and leaderboards say "someone":
+
+  /tip @bob 1 anonymous       weekly, anonymous; changing the amount later keeps it anonymous
+  /tip @bob 5 once anonymous  once, anonymous
+  /tip @bob 1 named           the same tip, no longer anonymous""",
+    "chat": """\
+Leaderboards name members with a public profile; everyone else is counted as "others".
+
+  /tip top                    this week's top receivers
+  /tip top month given        this month's top givers (anonymous tips never count for their giver)
+  /tip top year | all         this year, or since the start (weeks start Monday 00:00 UTC)
+  /tip profile public         appear by name on leaderboards
+  /tip profile private        don't (the default)
+  /tip admin reactions        the emojis that tip when you react with them to a member's message
+
+Reacting with a mapped emoji (say :taco:) to someone's message tips its author that amount once,
+from your balance: once per message and emoji, never yourself or a bot, within a daily cap
+(5.00 unless an admin changes it). Removing the reaction does not refund. Refusals reach
+you privately; the author gets one message summing up their reaction tips every few minutes.""",
     "amounts": """\
 Amounts are in the community's currency, with at most its decimals:
 
@@ -82,7 +105,11 @@ Admin commands (Slack workspace admins, Discord members with Manage Server, and 
   /tip admin funding manual|stripe    how money comes in and goes out
   /tip admin invite                   get a code to join another space to this community
   /tip admin join CODE                on the other space: join it with the code
-  /tip admin spotlight on|off         a weekly "Back the Stack" post after the payday summary""",
+  /tip admin spotlight on|off         a weekly "Back the Stack" post after the payday summary
+  /tip admin top amounts|counts       what leaderboards show (amounts by default)
+  /tip admin reactions :taco: 0.50    reacting with :taco: tips the message's author 0.50, once
+  /tip admin reactions remove :taco:  it no longer does
+  /tip admin reactions cap 5          what one member's reactions may tip per day (UTC)""",
     "projects": """\
 Back the Stack: tip the projects you depend on; their maintainers share what they receive.
 
@@ -108,7 +135,9 @@ ALIASES = {"tip": "tips", "weekly": "tips", "once": "tips", "amount": "amounts",
            "receipts": "receiving", "receipt": "receiving",
            "payout": "funding", "stripe": "funding", "credit": "funding", "debit": "funding",
            "linking": "link", "project": "projects", "stack": "projects", "take": "projects",
-           "takes": "projects", "spotlight": "admin", "admins": "admin", "payday": "admin", "limits": "admin", "channel": "admin"}
+           "takes": "projects", "spotlight": "admin", "top": "chat", "leaderboard": "chat", "profile": "chat",
+           "reactions": "chat", "reaction": "chat", "anonymous": "tips", "admins": "admin", "payday": "admin",
+           "limits": "admin", "channel": "admin"}
 
 
 def help_text(topic: str | None) -> tuple[str, bool]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.handlers.info import payday_text
+from bot.names import shown_name
 from bot.reply import Reply
 from ledger.book import Book
 from ledger.money import format_money
@@ -21,7 +22,7 @@ MAX_LINES = 20
 
 
 def _lines(lines: list[TipLine], currency: str, arrow: str) -> str:
-    shown = [f"{arrow} {line.other_name}: {format_money(line.weekly_amount_minor, currency)} a week"
+    shown = [f"{arrow} {shown_name(line.other_name)}: {format_money(line.weekly_amount_minor, currency)} a week"
              + (" (pledge: not paid until they opt in to receive)" if line.pledge else "")
              for line in lines[:MAX_LINES]]
     if len(lines) > MAX_LINES:

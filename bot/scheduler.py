@@ -26,6 +26,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.reactions import tell_reaction_authors
 from bot.summary import Announcement, announce
 from ledger.payday.engine import run_payday
 from ledger.payday.run import PaydayResult
@@ -164,6 +165,7 @@ async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = Non
         while not stop_event.is_set():
             try:
                 tick = await run_due_tick(runtime, runtime.clock.now())
+                await tell_reaction_authors(runtime, runtime.clock.now())
                 await asyncio.to_thread(prune_expired, runtime, runtime.clock.now())
                 delay = await asyncio.to_thread(seconds_until_next, runtime, runtime.clock.now())
                 if tick.held_elsewhere or tick.failed:  # its claimant may die, or it may succeed now

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.chart import chart_png
+from bot.names import shown_name
 from bot.reply import Summary
 from ledger.money import format_money
 from ledger.notices import mark_sent, unsent_notices
@@ -142,7 +143,7 @@ async def announce(runtime: Runtime, result: PaydayResult, *, takeover: bool = F
         log.warning("payday %s: only the first %s unfunded tippers get a direct message", result.payday_id,
                     MAX_NOTICES)
     for notice in notices:
-        if await _tell(runtime, notice.tipper_id, notice_text(notice, result.currency)):
+        if await tell(runtime, notice.tipper_id, notice_text(notice, result.currency)):
             outcome.notified += 1
         else:
             outcome.not_notified.append(notice.tipper_name)
@@ -164,7 +165,7 @@ def receipt_text(receipt: Receipt, result: PaydayResult) -> str:
         if not side:
             continue
         lines.append(f"{heading} {money(total)}:")
-        lines += [f"  {line.other_name}: {money(line.amount_minor)}" for line in side]
+        lines += [f"  {shown_name(line.other_name)}: {money(line.amount_minor)}" for line in side]
         if unlisted:
             lines.append(f"  and {_n(unlisted, 'other member')}")
     lines.append(f"Your balance is now {money(receipt.balance_minor)}.")
@@ -187,7 +188,7 @@ async def send_receipts(runtime: Runtime, result: PaydayResult, outcome: Announc
             log.warning("payday %s: only the first %s of %s receipts are sent", payday_id, len(receipts), wanted)
     for receipt in receipts:
         try:
-            sent = await _tell(runtime, receipt.member_id, receipt_text(receipt, result))
+            sent = await tell(runtime, receipt.member_id, receipt_text(receipt, result))
         except Exception:  # a receipt never stops the others, nor the announcement
             log.exception("payday %s: receipt for member %s failed", payday_id, receipt.member_id)
             sent = False
@@ -205,14 +206,14 @@ async def deliver_notices(runtime: Runtime, community_id: int, outcome: Announce
         claimed = await asyncio.to_thread(ledger.run, lambda book, n=notice_id: mark_sent(book, n))
         if not claimed.value:
             continue  # another process is sending it
-        if await _tell(runtime, member_id, text):
+        if await tell(runtime, member_id, text):
             outcome.notified += 1
         else:
             name = await asyncio.to_thread(ledger.read, lambda book, m=member_id: book.member(m).display_name)
             outcome.not_notified.append(name)
 
 
-async def _tell(runtime: Runtime, member_id: int, text: str) -> bool:
+async def tell(runtime: Runtime, member_id: int, text: str) -> bool:
     """A direct message on the first of the member's spaces whose platform can send one."""
     identities = await asyncio.to_thread(runtime.ledger.read, lambda book: book.identities_of(member_id))
     for space, platform_user_id in identities:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from ledger.chat import Chat
 from ledger.check import Problem, check_ledger, check_reservations, check_tips
 from ledger.clock import Clock, clock_of
 from ledger.directory import Directory
@@ -13,11 +14,12 @@ from ledger.payday.receipts import Receipt, payday_receipts, receipts_wanted
 from ledger.payday.stats import UnfundedNotice, recent_paydays, unfunded_notices
 from ledger.projects import Projects
 from ledger.queries import Queries
+from ledger.reactions import Reactions
 from ledger.tips import Tips
 from ledger.transfers import Transfers
 
 
-class Book(Directory, Transfers, Tips, Queries, Projects):
+class Book(Directory, Transfers, Tips, Queries, Projects, Chat, Reactions):
     """Obtained from `Ledger.begin()` or `Ledger.run()`; never outlives its transaction."""
 
     def __init__(self, connection: sa.Connection, clock: Clock | None = None) -> None:

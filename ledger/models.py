@@ -73,10 +73,14 @@ communities = sa.Table(
     sa.Column("max_weekly_minor", Minor, nullable=False, server_default="10000"),
     sa.Column("max_once_minor", Minor, nullable=False, server_default="10000"),
     sa.Column("min_charge_minor", Minor, nullable=False, server_default="1000"),
+    sa.Column("leaderboard_shows", sa.String(10), nullable=False, server_default="amounts"),  # or "counts"
+    sa.Column("reaction_daily_cap_minor", Minor, nullable=False, server_default="500"),
     sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
     sa.CheckConstraint(_in("funding_mode", FUNDING_MODES), name="funding_mode"),
     sa.CheckConstraint("max_weekly_minor > 0 AND max_once_minor > 0", name="limits_positive"),
     sa.CheckConstraint("min_charge_minor >= 0", name="min_charge"),
+    sa.CheckConstraint("leaderboard_shows IN ('amounts', 'counts')", name="leaderboard_shows"),
+    sa.CheckConstraint("reaction_daily_cap_minor >= 0", name="reaction_cap"),
 )
 
 spaces = sa.Table(
@@ -126,6 +130,8 @@ members = sa.Table(
     sa.Column("receiving", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("wants_receipts", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("pledge_notified_at", UtcTime()),
+    # Named on leaderboards and pages only when True (`/tip profile public`).
+    sa.Column("profile_public", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
 )
 
@@ -173,6 +179,8 @@ transfers = sa.Table(
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("payday_id", sa.Integer, sa.ForeignKey("paydays.id")),
     sa.Column("note", sa.String(500)),
+    # The payee is never told who paid (an anonymous one-off tip, or a payday paying an anonymous tip).
+    sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
     sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
     sa.CheckConstraint("from_account_id <> to_account_id", name="distinct_accounts"),
@@ -206,6 +214,8 @@ tips = sa.Table(
     # True on the newest version of its pair only: reading current tips costs the current
     # tips, not their history. The partial unique index below allows one per pair.
     sa.Column("is_current", sa.Boolean, nullable=False, server_default=sa.true()),
+    # The tippee is never told who tips them; later versions keep it unless the tipper says otherwise.
+    sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("weekly_amount_minor >= 0", name="amount_nonnegative"),
     sa.CheckConstraint("tipper_id <> tippee_id", name="no_self_tip"),
     sa.Index("ix_tips_pair_newest", "tipper_id", "tippee_id", "id"),

@@ -45,15 +45,17 @@ class Queries:
         mine = sa.or_(transfers.c.from_account_id == member_id, transfers.c.to_account_id == member_id)
         other_id = sa.case((transfers.c.from_account_id == member_id, transfers.c.to_account_id),
                            else_=transfers.c.from_account_id)
+        # An anonymous tip's payee never sees its payer's name.
+        hidden = sa.and_(transfers.c.anonymous, transfers.c.to_account_id == member_id)
         rows = self.conn.execute(
-            sa.select(transfers, other.c.display_name.label("other_name"))
+            sa.select(transfers, sa.case((hidden, None), else_=other.c.display_name).label("other_name"))
             .outerjoin(other, other.c.id == other_id)
             .where(mine).order_by(transfers.c.id.desc()).limit(limit)
         )
         return [
             HistoryLine(r.id, r.created_at, r.kind,
                         -r.amount_minor if r.from_account_id == member_id else r.amount_minor,
-                        r.other_name, r.note)
+                        r.other_name, r.note, anonymous=bool(r.anonymous))
             for r in rows
         ]
 

@@ -56,6 +56,7 @@ class TipChange:
     pledge: bool  # the tippee does not receive yet: recorded, not paid
     notify_pledge: bool  # first pledge to this tippee: tell them once
     unchanged: bool = False
+    anonymous: bool = False  # the tippee is not told who tips them
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,11 +66,12 @@ class TipChange:
 class TipLine:
     """A current weekly tip as members see it."""
 
-    other_id: int
-    other_name: str
+    other_id: int  # 0 for a tip received anonymously
+    other_name: str | None  # None for a tip received anonymously
     weekly_amount_minor: int
     ctime: dt.datetime
     pledge: bool
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,9 @@ class HistoryLine:
     created_at: dt.datetime
     kind: str
     amount_minor: int  # signed, from the member's point of view
-    other_name: str | None
+    other_name: str | None  # None for an anonymous tip received
     note: str | None
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)

@@ -35,19 +35,23 @@ class Tips:
         return self.conn.execute(_CURRENT_TIP, {"tipper_id": tipper_id, "tippee_id": tippee_id}).first()
 
     def set_tip(self, tipper_id: int, tippee_id: int, weekly: Money, *, note: str | None = None,
-                now: dt.datetime | None = None) -> TipChange:
+                now: dt.datetime | None = None, anonymous: bool | None = None) -> TipChange:
         """Set the weekly tip from tipper to tippee (a new version); 0 ends it."""
         if tipper_id == tippee_id:
             raise SelfTip("You can't tip yourself.")
         tipper = self.member(tipper_id)  # type: ignore[attr-defined]
         tippee = self.member(tippee_id)  # type: ignore[attr-defined]
         community = self.community(tipper.community_id)  # type: ignore[attr-defined]
-        return self.set_tip_between(tipper, tippee, community, weekly, note=note, now=now)
+        return self.set_tip_between(tipper, tippee, community, weekly, note=note, now=now, anonymous=anonymous)
 
     def set_tip_between(self, tipper: Member, tippee: Member, community: Community, weekly: Money, *,
-                        note: str | None = None, now: dt.datetime | None = None) -> TipChange:
+                        note: str | None = None, now: dt.datetime | None = None,
+                        anonymous: bool | None = None) -> TipChange:
         """`set_tip` for callers that already read the members and community in this
-        transaction (every chat command does): three statements fewer per tip."""
+        transaction (every chat command does): three statements fewer per tip.
+
+        `anonymous`: True hides the tipper from the tippee, False names them, None keeps
+        what the running tip says (a new tip: named)."""
         tipper_id, tippee_id = tipper.id, tippee.id
         if tipper_id == tippee_id:
             raise SelfTip("You can't tip yourself.")
@@ -64,22 +68,25 @@ class Tips:
         else:
             check_amount(weekly, community.currency, community.max_weekly_minor, "weekly tip")
         pledge = not tippee.receiving
-        if old == weekly.amount_minor:
+        was_anonymous = bool(previous.anonymous) if previous is not None and old > 0 else False
+        hidden = was_anonymous if anonymous is None else anonymous
+        if old == weekly.amount_minor and (hidden == was_anonymous or old == 0):
             return TipChange(tipper_id, tippee_id, tippee.display_name, old, old, community.currency,
-                             pledge=pledge, notify_pledge=False, unchanged=True)
+                             pledge=pledge, notify_pledge=False, unchanged=True, anonymous=was_anonymous)
         now = now or self.clock.now()
         ctime = previous.ctime if previous is not None and old > 0 else now
         if previous is not None:
             self.conn.execute(_SUPERSEDE_TIP, {"previous_id": previous.id})
         self.conn.execute(_INSERT_TIP, {
             "community_id": community.id, "tipper_id": tipper_id, "tippee_id": tippee_id,
-            "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": clean_note(note)})
+            "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": clean_note(note),
+            "anonymous": hidden})
         notify = False
         if pledge and weekly.amount_minor > 0:
             # Tell a non-receiving member once that pledges wait for them.
             notify = self.conn.execute(_NOTE_FIRST_PLEDGE, {"tippee_id": tippee_id, "now": now}).rowcount == 1
         return TipChange(tipper_id, tippee_id, tippee.display_name, old, weekly.amount_minor, community.currency,
-                         pledge=pledge, notify_pledge=notify)
+                         pledge=pledge, notify_pledge=notify, anonymous=hidden)
 
     def given_totals(self, member_id: int) -> tuple[int, int, int]:
         """(weekly total, of which pledged, balance) of a member's current tips given, in
@@ -103,12 +110,14 @@ class Tips:
         other = current.c.tippee_id if given else current.c.tipper_id
         rows = self.conn.execute(
             sa.select(other.label("other_id"), members.c.display_name, current.c.weekly_amount_minor,
-                      current.c.ctime, members.c.receiving)
+                      current.c.ctime, members.c.receiving, current.c.anonymous)
             .join(members, members.c.id == other).order_by(current.c.ctime, current.c.id)
         )
+        # A tippee never learns who tips them anonymously: the line carries no name nor id.
         return [
-            TipLine(r.other_id, r.display_name, r.weekly_amount_minor, r.ctime,
-                    pledge=not (r.receiving if given else me.receiving))
+            TipLine(0 if r.anonymous and not given else r.other_id,
+                    None if r.anonymous and not given else r.display_name, r.weekly_amount_minor, r.ctime,
+                    pledge=not (r.receiving if given else me.receiving), anonymous=bool(r.anonymous))
             for r in rows
         ]
 

@@ -89,7 +89,8 @@ class Transfers:
 
     def _move_locked(self, community_id: int, currency: str, moves: Sequence[tuple[int, int, int]],
                      locked: dict[int, tuple[int, int]], *, kind: str, note: str | None,
-                     payday_id: int | None, overdraw: frozenset[int], yours: bool = False) -> list[int]:
+                     payday_id: int | None, overdraw: frozenset[int], yours: bool = False,
+                     anonymous: bool = False) -> list[int]:
         """Apply `moves` to accounts whose rows this transaction holds locked (`locked`:
         id -> (balance, reserved)). The lock makes the balance check and the update one
         step: nobody can change a locked balance or reservation in between. The schema's
@@ -124,15 +125,18 @@ class Transfers:
         rows = [
             {"community_id": community_id, "currency": currency, "from_account_id": f,
              "to_account_id": t, "amount_minor": a, "kind": kind, "note": note, "payday_id": payday_id,
-             "created_at": now}
+             "anonymous": anonymous, "created_at": now}
             for f, t, a in moves
         ]
         if len(rows) == 1:
             return [self.conn.execute(_insert_transfer, rows[0]).scalar_one()]
         return list(self.conn.execute(_insert_transfers, rows).scalars())
 
-    def tip_once(self, tipper_id: int, gifts: Sequence[tuple[int, Money]], *, note: str | None = None) -> dict[str, Any]:
-        """A one-off tip to one or several members, paid now from the tipper's balance: all or nothing."""
+    def tip_once(self, tipper_id: int, gifts: Sequence[tuple[int, Money]], *, note: str | None = None,
+                 anonymous: bool = False) -> dict[str, Any]:
+        """A one-off tip to one or several members, paid now from the tipper's balance: all or nothing.
+
+        `anonymous`: the transfers say so, and nothing the tippees see names the tipper."""
         if not gifts:
             raise InvalidRequest("Name at least one member to tip.")
         if len(gifts) > MAX_RECIPIENTS:
@@ -165,7 +169,7 @@ class Transfers:
             moves.append((tipper_id, tippee_id, amount.amount_minor))
         locked = {member_id: (row.balance_minor, row.reserved_minor) for member_id, row in found.items()}
         transfer_ids = self._move_locked(community_id, currency, moves, locked, kind="once", note=clean_note(note),
-                                         payday_id=None, overdraw=frozenset(), yours=True)
+                                         payday_id=None, overdraw=frozenset(), yours=True, anonymous=anonymous)
         return {
             "transfer_ids": transfer_ids,
             "total_minor": sum(m[2] for m in moves),

@@ -1,8 +1,9 @@
 """The discord.py client: slash commands, button clicks, servers adding the bot.
 
-Intents: only `guilds` (not privileged). Slash commands and buttons arrive as
-interactions whatever the intents, and Tipbot reads no message content and no
-member lists.
+Intents: `guilds` and `guild_reactions` (neither privileged). Slash commands and
+buttons arrive as interactions whatever the intents; reaction tips need the raw
+MESSAGE_REACTION_ADD events, which carry the message's author (`message_author_id`),
+so Tipbot reads no message content and no member lists.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from discord import app_commands
 from adapters.discord import render
 from adapters.discord.commands import install
 from adapters.discord.respond import DEFER_AFTER_SECONDS, Responder
+from bot.invocation import UserRef
+from bot.reactions import Reaction, handle_reaction
 from bot.spaces import register_space
 
 if TYPE_CHECKING:
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 def intents() -> discord.Intents:
     result = discord.Intents.none()
     result.guilds = True  # on_guild_join, and the guild cache interactions resolve against
+    result.guild_reactions = True  # MESSAGE_REACTION_ADD: reaction tips
     return result
 
 
@@ -95,6 +99,32 @@ class _Tipbot:
         parsed = render.parse_custom_id(str(interaction.data.get("custom_id", "")))
         if parsed is not None:
             await self.responder.action(interaction, *parsed)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """A reaction in a server: a one-off tip to the message's author when the emoji is mapped
+        (bot/reactions.py). A refusal reaches the reactor by DM, never the channel."""
+        author_id = payload.message_author_id
+        if payload.guild_id is None or author_id is None:
+            return
+        member = payload.member
+        if member is not None and member.bot or payload.user_id == getattr(self.user, "id", None):
+            return
+        author = self.get_user(author_id)  # type: ignore[attr-defined]
+        author_is_bot = author_id == getattr(self.user, "id", None) or bool(author is not None and author.bot)
+        emoji = payload.emoji
+        key = f"{emoji.name}:{emoji.id}" if emoji.id else (emoji.name or "")
+        reaction = Reaction(
+            platform="discord", space_id=str(payload.guild_id),
+            reactor=UserRef(str(payload.user_id), member.display_name if member is not None else None),
+            author=UserRef(str(author_id), author.display_name if author is not None else None), emoji=key,
+            message_id=f"{payload.channel_id}:{payload.message_id}", author_is_bot=author_is_bot)
+        try:
+            reply = await asyncio.to_thread(handle_reaction, self.runtime, reaction)
+            if reply is not None:
+                channel = await self.create_dm(discord.Object(id=payload.user_id))  # type: ignore[attr-defined]
+                await channel.send(embed=render.embed(reply))
+        except Exception:
+            log.exception("reaction tip in Discord server %s failed", payload.guild_id)
 
     async def _on_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         if isinstance(error, app_commands.CommandNotFound):

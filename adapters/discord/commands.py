@@ -15,6 +15,7 @@ from discord import app_commands
 
 from adapters.discord.respond import Responder, user_ref
 from bot import commands as c
+from bot.grammar import emoji_key
 
 AMOUNT_HELP = "like 1, 1.50, $1.50 or 1.50 USD"
 NOTE_LENGTH = 500
@@ -41,22 +42,44 @@ class TextChannelOption(app_commands.Transformer):
 
 
 def install(tree: app_commands.CommandTree, responder: Responder) -> None:
-    """Add /tip, /tips, /balance, /history, /receive, /receipts, /fund, /payout, /link and /tipadmin."""
+    """Add /tip, /top, /profile, /tips, /balance, /history, /receive, /receipts, /fund, /payout, /link and /tipadmin."""
     run = responder.run
 
     @tree.command(name="tip", description="Tip a member every week, or once now")
     @app_commands.describe(user="who to tip", amount=f"weekly amount ({AMOUNT_HELP}); 0 ends a weekly tip",
                            note="a note the member sees", once="a one-off tip, paid now from your balance",
-                           confirm="confirm a large weekly tip")
+                           confirm="confirm a large weekly tip",
+                           anonymous="True: they are never told it is you; False: named again; "
+                                     "unset: a running weekly tip stays as it is")
     @app_commands.guild_only()
     async def tip(interaction: discord.Interaction, user: discord.User, amount: app_commands.Range[str, 1, 40],
                   note: app_commands.Range[str, 1, NOTE_LENGTH] | None = None, once: bool = False,
-                  confirm: bool = False) -> None:
+                  confirm: bool = False, anonymous: bool | None = None) -> None:
         if user.bot:
             await responder.refuse(interaction, "Bots can't receive tips; pick a member.")
             return
         await run(interaction, c.Tip(recipients=(user_ref(user),), amount_text=amount.strip(), once=once, note=note,
-                                     confirmed=confirm))
+                                     confirmed=confirm, anonymous=anonymous))
+
+    @tree.command(name="top", description="Leaderboard: members with public profiles who gave or received most")
+    @app_commands.describe(period="week (default), month, year or all", side="received (default) or given")
+    @app_commands.guild_only()
+    async def top(interaction: discord.Interaction, period: Literal["week", "month", "year", "all"] = "week",
+                  side: Literal["received", "given"] = "received") -> None:
+        if period not in ("week", "month", "year", "all") or side not in ("received", "given"):
+            await responder.refuse(interaction, "Choose a period (week, month, year, all) and received or given.")
+            return
+        await run(interaction, c.ShowTop(period=period, received=side == "received"))
+
+    @tree.command(name="profile", description="Whether leaderboards name you (private by default)")
+    @app_commands.describe(visibility="public: appear by name; private: counted among others")
+    @app_commands.guild_only()
+    async def profile(interaction: discord.Interaction,
+                      visibility: Literal["public", "private"] | None = None) -> None:
+        if visibility not in (None, "public", "private"):
+            await responder.refuse(interaction, "Choose public or private.")
+            return
+        await run(interaction, c.SetProfile(public=None if visibility is None else visibility == "public"))
 
     @tree.command(name="tips", description="Your tips given and received, your balance and the next payday")
     @app_commands.guild_only()
@@ -164,6 +187,30 @@ def admin_group(responder: Responder) -> app_commands.Group:
             await responder.refuse(interaction, "Choose manual or stripe.")
             return
         await run(interaction, c.AdminFunding(mode=mode))
+
+    @group.command(name="top", description="What leaderboards show: amounts (default) or numbers of tips")
+    async def top(interaction: discord.Interaction, shows: Literal["amounts", "counts"]) -> None:
+        if shows not in ("amounts", "counts"):
+            await responder.refuse(interaction, "Choose amounts or counts.")
+            return
+        await run(interaction, c.AdminTop(shows=shows))
+
+    @group.command(name="reactions", description="List, map or remove the emojis that tip a message's author")
+    @app_commands.describe(emoji="the emoji (unicode or this server's)", amount=f"what it tips ({AMOUNT_HELP})",
+                           remove="stop this emoji tipping", cap=f"what one member's reactions tip per day at most")
+    async def reactions(interaction: discord.Interaction, emoji: app_commands.Range[str, 1, 100] | None = None,
+                        amount: app_commands.Range[str, 1, 40] | None = None, remove: bool = False,
+                        cap: app_commands.Range[str, 1, 40] | None = None) -> None:
+        if cap is not None:
+            await run(interaction, c.AdminReactions(cap_text=cap.strip()))
+        elif emoji is None:
+            await run(interaction, c.AdminReactions())
+        elif remove:
+            await run(interaction, c.AdminReactions(emoji=emoji_key(emoji), remove=True))
+        elif amount is None:
+            await responder.refuse(interaction, "Say how much the emoji tips, or set remove.")
+        else:
+            await run(interaction, c.AdminReactions(emoji=emoji_key(emoji), amount_text=amount.strip()))
 
     @group.command(name="invite", description="A one-time code that lets another Slack or Discord space join")
     async def invite(interaction: discord.Interaction) -> None:

@@ -41,6 +41,7 @@ from adapters.slack.users import SlackUsers
 from bot.config import Settings
 from bot.home import home_reply
 from bot.invocation import Action, Invocation, UserRef
+from bot.reactions import Reaction, handle_reaction
 from bot.reply import DirectMessage, Reply, Visibility
 
 if TYPE_CHECKING:
@@ -50,7 +51,9 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 SLACK_API_URL = "https://slack.com/api/"
-SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "im:write", "files:write"]
+# reactions:read: `reaction_added` events (they carry the message's author as `item_user`,
+# so reading channel history is not needed).
+SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "im:write", "files:write", "reactions:read"]
 RATE_LIMIT_RETRIES = 3
 # Threads that run commands against the (synchronous) ledger. Few on purpose: a command is
 # about 2 ms, half of it Python, so two threads keep the database busy while more only
@@ -135,6 +138,8 @@ class SlackApp:
         self.bolt.command("/tip")(self.on_tip)
         self.bolt.action(re.compile(".+"))(self.on_action)
         self.bolt.event("app_home_opened")(self.on_home_opened)
+        self.bolt.event("reaction_added")(self.on_reaction_added)
+        self.bolt.event("reaction_removed")(self.on_reaction_removed)
         if self.installation_store is not None:
             self.bolt.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: forget the tokens
 
@@ -301,6 +306,34 @@ class SlackApp:
             finally:
                 self.done()
             await self._use_session(client).views_publish(user_id=event["user"], view=render.home_view(reply))
+
+    async def on_reaction_added(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A reaction to a message: a one-off tip to its author when the emoji is mapped
+        (bot/reactions.py). Refusals go to the reactor as an ephemeral message, never to the channel."""
+        item = event.get("item") or {}
+        reactor_id, author_id = event.get("user") or "", event.get("item_user") or ""
+        if item.get("type") != "message" or not reactor_id or not author_id or not item.get("ts"):
+            return  # a file or a message with no member author (a bot's, an integration's)
+        async with self.answering():
+            client = self._use_session(client)
+            team_id = body.get("team_id") or ""
+            emoji = (event.get("reaction") or "").split("::")[0].lower()  # `thumbsup::skin-tone-2` -> thumbsup
+            reactor, author = await asyncio.gather(self.users.get(client, team_id, reactor_id),
+                                                   self.users.get(client, team_id, author_id))
+            if reactor.is_bot:
+                return
+            reaction = Reaction(platform=PLATFORM, space_id=team_id, reactor=UserRef(reactor_id, reactor.name),
+                                author=UserRef(author_id, author.name), emoji=emoji,
+                                message_id=f"{item.get('channel')}:{item['ts']}", author_is_bot=author.is_bot)
+            reply = await self.in_thread(handle_reaction, self.runtime, reaction)
+            if reply is not None:
+                try:
+                    await client.chat_postEphemeral(channel=item.get("channel"), user=reactor_id, text=reply.text)
+                except Exception:
+                    log.exception("telling %s why their reaction did not tip failed", reactor_id)
+
+    async def on_reaction_removed(self) -> None:
+        """Removing a reaction does not refund the tip it gave (README, "Tipping in the conversation")."""
 
     # -- replies -----------------------------------------------------------------
 

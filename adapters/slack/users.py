@@ -25,6 +25,7 @@ class SlackUser:
     user_id: str
     name: str | None
     is_admin: bool
+    is_bot: bool = False
 
 
 class SlackUsers:
@@ -50,7 +51,8 @@ class SlackUsers:
         profile = found.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or found.get("real_name") or found.get("name")
         user = SlackUser(user_id, name or None,
-                         bool(found.get("is_admin") or found.get("is_owner") or found.get("is_primary_owner")))
+                         bool(found.get("is_admin") or found.get("is_owner") or found.get("is_primary_owner")),
+                         is_bot=bool(found.get("is_bot")) or user_id == "USLACKBOT")
         if len(self._cache) >= self.max_entries:
             self._cache.clear()
         self._cache[key] = (now, user)

@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.handlers import HandlerSpec
 from bot.handlers.tips import about_monthly_minor, cost
 from bot.help import help_text
+from bot.names import shown_name
 from bot.reply import Reply
 from ledger.records import HistoryLine, TipLine
 
@@ -31,7 +32,8 @@ def payday_text(cron: str, now: dt.datetime) -> str:
 
 
 def _tip_lines(ctx: Context, lines: list[TipLine], pledge_note: str) -> list[str]:
-    return [f"  {line.other_name}: {ctx.fmt(line.weekly_amount_minor)} a week"
+    return [f"  {shown_name(line.other_name)}: {ctx.fmt(line.weekly_amount_minor)} a week"
+            + (" (anonymous)" if line.anonymous and line.other_name else "")
             + (f" ({pledge_note})" if line.pledge else "") for line in lines]
 
 
@@ -86,8 +88,10 @@ _KINDS = {
 
 def _history_line(ctx: Context, line: HistoryLine) -> str:
     what = _KINDS.get(line.kind, line.kind)
-    if line.other_name and line.kind in ("once", "tip"):
-        what += f" {'to' if line.amount_minor < 0 else 'from'} {line.other_name}"
+    if line.kind in ("once", "tip") and (line.other_name or line.anonymous):
+        what += f" {'to' if line.amount_minor < 0 else 'from'} {shown_name(line.other_name)}"
+        if line.anonymous and line.other_name:
+            what += " (anonymous)"
     sign = "-" if line.amount_minor < 0 else "+"
     note = f' ("{line.note}")' if line.note else ""
     return f"  {line.created_at:%Y-%m-%d}  {sign}{ctx.fmt(abs(line.amount_minor))}  {what}{note}"
@@ -114,7 +118,8 @@ def set_receiving(ctx: Context, cmd: SetReceiving) -> Reply:
     if cmd.on:
         text = "You now receive tips." if changed else "You already receive tips."
         if received:
-            names = ", ".join(f"{line.other_name} ({ctx.fmt(line.weekly_amount_minor)})" for line in received)
+            names = ", ".join(f"{shown_name(line.other_name)} ({ctx.fmt(line.weekly_amount_minor)})"
+                              for line in received)
             text += (f" Weekly tips to you, {ctx.fmt(total)} a week (about "
                      f"{ctx.fmt(about_monthly_minor(total))} a month), are paid from the next payday: {names}.")
         return Reply(text=text)

@@ -49,16 +49,20 @@ def _note_suffix(note: str | None) -> str:
 
 
 def _once(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[UserRef, Member]]) -> Reply:
-    ctx.book.tip_once(ctx.member.id, [(member.id, amount) for _, member in targets], note=cmd.note)
+    anonymous = bool(cmd.anonymous)
+    ctx.book.tip_once(ctx.member.id, [(member.id, amount) for _, member in targets], note=cmd.note,
+                      anonymous=anonymous)
     names = ", ".join(who(ctx, ref, member) for ref, member in targets)
     each = f" each ({ctx.fmt(amount.amount_minor * len(targets))} in all)" if len(targets) > 1 else ""
     balance = ctx.book.balance(ctx.member.id)
-    text = (f"You gave {names} {amount.format()}{each} as a one-off tip{_note_suffix(cmd.note)}. "
+    how = "an anonymous one-off tip (they are not told who)" if anonymous else "a one-off tip"
+    text = (f"You gave {names} {amount.format()}{each} as {how}{_note_suffix(cmd.note)}. "
             f"Your balance is now {balance.format()}.")
+    giver = "Someone" if anonymous else ctx.member.display_name
     notices = tuple(
         DirectMessage(ref.platform_user_id,
-                      f"{ctx.member.display_name} gave you a one-off tip of {amount.format()}{_note_suffix(cmd.note)}. "
-                      f"It is in your balance now (`/tip balance`).")
+                      f"{giver} gave you a{'n anonymous' if anonymous else ''} one-off tip of {amount.format()}"
+                      f"{_note_suffix(cmd.note)}. It is in your balance now (`/tip balance`).")
         for ref, _ in targets
     )
     return Reply(text=text, direct_messages=notices)
@@ -76,12 +80,14 @@ def _weekly(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[UserRef, 
     lines: list[str] = []
     notices: list[DirectMessage] = []
     for ref, member in targets:
-        change = ctx.book.set_tip_between(ctx.member, member, ctx.community, amount, note=cmd.note)
+        change = ctx.book.set_tip_between(ctx.member, member, ctx.community, amount, note=cmd.note,
+                                          anonymous=cmd.anonymous)
         name = who(ctx, ref, member)
         lines.append(_change_line(ctx, change, name))
         if change.notify_pledge:
+            giver = "Someone (anonymously)" if change.anonymous else ctx.member.display_name
             notices.append(DirectMessage(ref.platform_user_id, (
-                f"{ctx.member.display_name} pledged {amount.format()} a week to you on Tipbot. "
+                f"{giver} pledged {amount.format()} a week to you on Tipbot. "
                 f"Pledges are paid once you opt in to receive tips: `/tip receive on`.")))
     lines.append(_totals(ctx))
     return Reply(text="\n".join(lines), direct_messages=tuple(notices))
@@ -94,14 +100,18 @@ def _current_minor(ctx: Context, member: Member) -> int:
 
 def _change_line(ctx: Context, change: TipChange, name: str) -> str:
     new, old = change.new_weekly_minor, change.old_weekly_minor
+    hidden = " anonymously (they are not told who)" if change.anonymous else ""
     if change.unchanged:
-        return f"Your weekly tip to {name} is already {ctx.fmt(new)}; nothing changed."
+        return f"Your weekly tip to {name} is already {ctx.fmt(new)}{hidden}; nothing changed."
     if new == 0:
         return f"You ended your weekly tip to {name} (it was {ctx.fmt(old)} a week)."
     if old == 0:
-        line = f"You now tip {name} {cost(ctx, new)}."
+        line = f"You now tip {name} {cost(ctx, new)}{hidden}."
+    elif old == new:
+        line = (f"Your weekly tip to {name} stays {ctx.fmt(new)} and is now "
+                + ("anonymous: they are not told who tips them." if change.anonymous else "named: they see it is you."))
     else:
-        line = f"Your weekly tip to {name} is now {cost(ctx, new)} (it was {ctx.fmt(old)})."
+        line = f"Your weekly tip to {name} is now {cost(ctx, new)}{hidden} (it was {ctx.fmt(old)})."
     if change.pledge:
         line += (f" {name} has not opted in to receive tips yet, so this is a pledge: recorded and shown, "
                  f"and paid from the first payday after they say `/tip receive on`.")
@@ -123,7 +133,8 @@ def command_text(cmd: Tip) -> str:
     """The command as text again, short enough for a button's value (Discord: 100 characters
     with the action id): escaped mentions carry only the id, since the members exist by now."""
     mentions = [f"@{ref.platform_user_id}" if ref.bare else f"<@{ref.platform_user_id}>" for ref in cmd.recipients]
-    words = [*mentions, cmd.amount_text, *(["once"] if cmd.once else []), *([cmd.note] if cmd.note else [])]
+    flag = [] if cmd.anonymous is None else ["anonymous" if cmd.anonymous else "named"]
+    words = [*mentions, cmd.amount_text, *(["once"] if cmd.once else []), *flag, *([cmd.note] if cmd.note else [])]
     return " ".join(words)
 
 

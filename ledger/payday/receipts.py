@@ -3,7 +3,8 @@
 One set-based query over the payday's tip transfers (unique per payday, tipper and
 tippee, so each line is one counterparty): every tip appears once as given by its
 tipper and once as received by its tippee (a tip to a project, and a maintainer's share
-of a project, name the project: "project pillow"), kept only for members with
+of a project, name the project: "project pillow"; a tipper who tips anonymously is not
+named to its tippee), kept only for members with
 `wants_receipts`; window sums give each member's totals, and each receipt lists
 its largest `max_lines` counterparties per side (the rest are counted, not named)
 so a member who tips hundreds of people still gets a message of sensible size.
@@ -21,15 +22,16 @@ MAX_RECEIPTS = 1000  # receipts per payday; the announcer logs the rest
 
 _RECEIPT_LINES = """
 WITH lines AS (
-  SELECT t.from_account_id AS member_id, 'gave' AS direction, t.to_account_id AS other_id, t.amount_minor
+  SELECT t.from_account_id AS member_id, 'gave' AS direction, t.to_account_id AS other_id, t.amount_minor,
+         t.anonymous AS hidden
   FROM transfers t JOIN members m ON m.id = t.from_account_id
   WHERE t.payday_id = :payday_id AND t.kind = 'tip' AND m.wants_receipts
   UNION ALL
-  SELECT t.to_account_id, 'received', t.from_account_id, t.amount_minor
+  SELECT t.to_account_id, 'received', t.from_account_id, t.amount_minor, t.anonymous
   FROM transfers t JOIN members m ON m.id = t.to_account_id
   WHERE t.payday_id = :payday_id AND t.kind IN ('tip', 'take') AND m.wants_receipts
 ), ranked AS (
-  SELECT member_id, direction, other_id, amount_minor,
+  SELECT member_id, direction, other_id, amount_minor, hidden,
     SUM(CASE WHEN direction = 'gave' THEN amount_minor ELSE 0 END) OVER (PARTITION BY member_id) AS given_minor,
     SUM(CASE WHEN direction = 'received' THEN amount_minor ELSE 0 END) OVER (PARTITION BY member_id)
       AS received_minor,
@@ -39,7 +41,8 @@ WITH lines AS (
   FROM lines
 )
 SELECT r.member_id, me.display_name AS member_name, r.direction,
-       COALESCE(other.display_name, 'project ' || p.name) AS other_name,
+       CASE WHEN r.hidden AND r.direction = 'received' THEN NULL
+            ELSE COALESCE(other.display_name, 'project ' || p.name) END AS other_name,
        r.amount_minor, r.given_minor, r.received_minor, r.side_lines, a.balance_minor
 FROM ranked r
 JOIN members me ON me.id = r.member_id
@@ -59,7 +62,7 @@ SELECT COUNT(*) FROM members m WHERE m.wants_receipts AND EXISTS (
 
 @dataclass(frozen=True)
 class ReceiptLine:
-    other_name: str
+    other_name: str | None  # None: a tipper who tips anonymously
     amount_minor: int
 
 

@@ -158,10 +158,11 @@ _TOTALS = sa.select(
 
 _INSERT_TRANSFERS = """
 INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id,
-                       created_at)
-SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id, :now
+                       anonymous, created_at)
+SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id, tv.anonymous, :now
 FROM payday_tips pt
 JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
+JOIN tips tv ON tv.id = pt.tip_id
 WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
 """
 

@@ -47,10 +47,10 @@ def test_login_syncs_the_commands_globally(ledger: Ledger) -> None:
                 ("PUT", f"/applications/{APP_ID}/commands")]
             synced = {c["name"]: c for c in h.mock.requests[-1].json}
             assert set(synced) == {"tip", "tips", "balance", "history", "receive", "receipts", "fund", "payout",
-                                   "link", "tipadmin"}
+                                   "link", "tipadmin", "top", "profile"}
             assert int(synced["tipadmin"]["default_member_permissions"]) == 32  # Manage Server
             assert {o["name"] for o in synced["tipadmin"]["options"]} == {
-                "credit", "debit", "channel", "payday", "limits", "funding", "invite", "join"}
+                "credit", "debit", "channel", "payday", "limits", "funding", "invite", "join", "top", "reactions"}
             assert all(c["dm_permission"] is False for c in synced.values())
             tip = {o["name"]: o for o in synced["tip"]["options"]}
             assert tip["user"]["type"] == 6 and tip["amount"]["type"] == 3  # a string: never a float

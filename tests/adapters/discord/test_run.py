@@ -44,7 +44,7 @@ def test_tipbot_run_starts_discord_and_answers_over_the_gateway(ledger: Ledger, 
             await mock.wait_until(lambda: any(p["op"] == 2 for p in mock.gateway_received))
             identify = _identify(mock)["d"]
             assert identify["token"] == "test-token"
-            assert identify["intents"] == discord.Intents(guilds=True).value  # nothing privileged
+            assert identify["intents"] == discord.Intents(guilds=True, guild_reactions=True).value  # nothing privileged
             assert mock.calls("PUT", f"/applications/{APP_ID}/commands")  # synced on start
             payload = interaction("tip", [mention("user", BOB), string("amount", "1")], mentioned=[BOB])
             await mock.dispatch("INTERACTION_CREATE", payload)
