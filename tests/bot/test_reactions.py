@@ -10,6 +10,7 @@ import datetime as dt
 from bot.compose import build_runtime
 from bot.invocation import UserRef
 from bot.reactions import BATCH, Reaction, handle_reaction, tell_reaction_authors
+from ledger.clock import FixedClock
 from tests.adapters.console.support import Console
 from tests.bot.test_receipts import RecordingConsole
 
@@ -17,19 +18,11 @@ UTC = dt.timezone.utc
 NOON = dt.datetime(2100, 6, 16, 12, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 def react(reactor: str, author: str, emoji: str = "taco", message: str = "C1:1", **kw) -> Reaction:
     return Reaction("console", "test", UserRef(reactor, reactor), UserRef(author, author), emoji, message, **kw)
 
 
-def setup(console: Console, clock: Clock) -> tuple:
+def setup(console: Console, clock: FixedClock) -> tuple:
     console.script("""
         treasurer: /tip admin credit @alice 10
         treasurer: /tip admin reactions :taco: 1
@@ -37,13 +30,13 @@ def setup(console: Console, clock: Clock) -> tuple:
         bob: /tip receive on
     """)
     platform = RecordingConsole()
+    clock.set(NOON)
     runtime = build_runtime(console.runtime.settings, clock, ledger=console.runtime.ledger,
                             platforms={"console": platform})
     return runtime, platform
 
 
-def test_a_mapped_reaction_tips_once_and_the_author_hears_once(console: Console) -> None:
-    clock = Clock(NOON)
+def test_a_mapped_reaction_tips_once_and_the_author_hears_once(console: Console, clock: FixedClock) -> None:
     runtime, platform = setup(console, clock)
     listed = console.ok("alice: /tip admin reactions").text
     assert ":taco: $1.00" in listed and "👍 $0.25" in listed and "does not refund" in listed
@@ -67,8 +60,7 @@ def test_a_mapped_reaction_tips_once_and_the_author_hears_once(console: Console)
     assert console.runtime.ledger.read(lambda book: book.check()) == []
 
 
-def test_refusals_go_to_the_reactor_and_change_nothing(console: Console) -> None:
-    clock = Clock(NOON)
+def test_refusals_go_to_the_reactor_and_change_nothing(console: Console, clock: FixedClock) -> None:
     runtime, _ = setup(console, clock)
     before = console.tables()
     refused = handle_reaction(runtime, react("alice", "carol"))  # carol does not receive
@@ -83,7 +75,7 @@ def test_refusals_go_to_the_reactor_and_change_nothing(console: Console) -> None
     over = handle_reaction(runtime, react("alice", "bob", message="C1:99"))
     assert over is not None and over.code == "reaction_cap" and "$5.00" in over.text
     assert console.balance("alice") == "5.00"
-    clock.now = NOON + dt.timedelta(days=1)  # a new UTC day
+    clock.set(NOON + dt.timedelta(days=1))  # a new UTC day
     assert handle_reaction(runtime, react("alice", "bob", message="C1:99")) is None
     assert console.balance("alice") == "4.00"
     console.ok("treasurer: /tip admin reactions cap 0")
