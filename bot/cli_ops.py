@@ -33,10 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read-only commands for operators: verify the book, list balances.")
     ledger_sub = ledger_parser.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
     check = ledger_sub.add_parser(
-        "check", help="recompute every balance from the transfers, check current tips; exit 1 on any difference",
+        "check", help="recompute every balance from the transfers, check current tips and payday reservations; "
+             "exit 1 on any difference",
         description="Recompute every account's balance from its transfers and compare it with the cached "
                     "balance; check that no member balance is below zero, that each community's accounts "
-                    "sum to zero per currency, and that each pair's current tip is its newest version. Exit 0 "
+                    "sum to zero per currency, that each pair's current tip is its newest version, and that "
+                    "every account's payday reservation is exactly what unsettled paydays' plans still spend "
+                    "from it (none outside a running payday). Exit 0 "
                     "when the book is clean, 1 with a report naming every account or pair that differs, 2 "
                     "when the database can't be read.")
     add_database_option(check)
@@ -72,7 +75,8 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
         ledger.dispose()
     if not problems:
         print("Ledger check: every balance matches its transfers, every community sums to zero, "
-              "and every current tip is its pair's newest version.")
+              "every current tip is its pair's newest version, and every reservation is what a running "
+              "payday's plan spends.")
         return 0
     print(f"Ledger check FAILED: {len(problems)} problem(s):", file=sys.stderr)
     for problem in problems:

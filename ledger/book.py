@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ledger.check import Problem, check_ledger, check_tips
+from ledger.check import Problem, check_ledger, check_reservations, check_tips
 from ledger.directory import Directory
 from ledger.payday.receipts import Receipt, payday_receipts, receipts_wanted
 from ledger.payday.stats import UnfundedNotice, recent_paydays, unfunded_notices
@@ -22,8 +22,9 @@ class Book(Directory, Transfers, Tips, Queries):
         self.conn = connection  # for the ledger's own modules and adapters' own tables only
 
     def check(self) -> list[Problem]:
-        """Every balance recomputed from its transfers, every pair's current tip (`tipbot ledger check`)."""
-        return [*check_ledger(self.conn), *check_tips(self.conn)]
+        """Every balance recomputed from its transfers, every pair's current tip, every payday
+        reservation (`tipbot ledger check`)."""
+        return [*check_ledger(self.conn), *check_tips(self.conn), *check_reservations(self.conn)]
 
     # What a finished payday reports (bot/summary.py announces it through these).
 

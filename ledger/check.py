@@ -1,4 +1,5 @@
-"""Self-check: recompute every balance from the transfers, and find each pair's current tip.
+"""Self-check: recompute every balance from the transfers, find each pair's current tip, and
+match every reservation to the unsettled payday plans that spend it.
 
 `tipbot ledger check` runs this; any difference is a bug or tampering and makes the
 command exit non-zero.
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ledger.models import accounts, communities, members, tips, transfers
-from ledger.money import decimal_string
+from ledger.models import accounts, communities, members, paydays, tips, transfers
+from ledger.money import decimal_string, format_money
+from ledger.payday.tables import payday_members
 
 
 @dataclass(frozen=True)
@@ -97,4 +99,45 @@ def check_tips(connection: sa.Connection) -> list[str]:
     )
     problems += [f"tip from member {r.tipper_id} to member {r.tippee_id}: no version is marked current"
                  for r in without]
+    return problems
+
+
+UNSETTLED = ("started", "snapshotted", "funded", "planned")  # and "round N": stages before settlement
+
+
+def check_reservations(connection: sa.Connection) -> list[str]:
+    """Every account whose reservation is not exactly what unsettled paydays' plans still
+    spend from it (GREATEST(spent - received, 0) per payday), which includes any
+    reservation left outside a running payday. (Settlement releases a payday's
+    reservations; `payday_members.reserved_minor` then only records what it held.)"""
+    pm = payday_members
+    unsettled = sa.or_(paydays.c.stage.in_(UNSETTLED), paydays.c.stage.like("round %"))
+    net = sa.case((pm.c.spent_minor > pm.c.received_minor, pm.c.spent_minor - pm.c.received_minor), else_=0)
+    plans = (
+        sa.select(pm.c.member_id, sa.func.sum(net).label("spends_minor"),
+                  sa.func.sum(pm.c.reserved_minor).label("held_minor"))
+        .join(paydays, paydays.c.id == pm.c.payday_id).where(unsettled)
+        .group_by(pm.c.member_id).subquery()
+    )
+    spends = sa.func.coalesce(plans.c.spends_minor, 0)
+    held = sa.func.coalesce(plans.c.held_minor, 0)
+    rows = connection.execute(
+        sa.select(accounts.c.id, accounts.c.currency, accounts.c.reserved_minor, communities.c.name,
+                  members.c.display_name, spends.label("spends_minor"), held.label("held_minor"))
+        .join(communities, communities.c.id == accounts.c.community_id)
+        .outerjoin(members, members.c.id == accounts.c.id)
+        .outerjoin(plans, plans.c.member_id == accounts.c.id)
+        .where(sa.or_(accounts.c.reserved_minor != spends, accounts.c.reserved_minor != held))
+        .order_by(accounts.c.id)
+    )
+    problems = []
+    for r in rows:
+        where = f"community {r.name!r} account {r.id} (member {r.display_name})"
+        reserved = format_money(int(r.reserved_minor), r.currency)
+        if r.reserved_minor and not r.spends_minor:
+            problems.append(f"{where}: {reserved} is reserved but no running payday plans to spend it")
+        else:
+            problems.append(f"{where}: {reserved} is reserved but unsettled paydays' plans spend "
+                            f"{format_money(int(r.spends_minor), r.currency)} from it "
+                            f"(they hold {format_money(int(r.held_minor), r.currency)})")
     return problems

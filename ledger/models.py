@@ -1,7 +1,7 @@
 """The book's tables (SQLAlchemy Core).
 
 Guarantees live in the schema, not only in code: member balances can't go below
-zero, transfers are positive, between two different accounts of one community and
+zero, a payday's reservation never exceeds the balance it is on, transfers are positive, between two different accounts of one community and
 one currency, and a payday pays each (tipper, tippee) pair at most once.
 Alembic migrations in ledger/migrations create exactly these tables.
 """
@@ -97,6 +97,12 @@ accounts = sa.Table(
     sa.CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind"),
     # The guarantee that matters most: no member balance below zero, ever.
     sa.CheckConstraint("kind <> 'member' OR balance_minor >= 0", name="member_balance_nonnegative"),
+    # What unsettled paydays' plans will take from this balance (ledger/payday/settle.py):
+    # every other payment spends only balance_minor - reserved_minor, and this CHECK holds
+    # them to it, so a plan once reserved always settles.
+    sa.Column("reserved_minor", Minor, nullable=False, server_default="0"),
+    sa.CheckConstraint("reserved_minor >= 0 AND (reserved_minor = 0 OR balance_minor >= reserved_minor)",
+                       name="reserved_within_balance"),
     sa.UniqueConstraint("id", "community_id", "currency", name="uq_accounts_id_community_currency"),
     sa.Index(
         "uq_accounts_outside_kind", "community_id", "currency", "kind", unique=True,

@@ -27,6 +27,16 @@ class Queries:
             raise UnknownMember("That member is not part of this community.")
         return Money(row.balance_minor, row.currency)
 
+    def spendable(self, member_id: int) -> Money:
+        """What a member can spend now: their balance less what a running payday has reserved."""
+        row = self.conn.execute(
+            sa.select((accounts.c.balance_minor - accounts.c.reserved_minor).label("free_minor"), accounts.c.currency)
+            .join(members, members.c.id == accounts.c.id).where(accounts.c.id == member_id)
+        ).first()
+        if row is None:
+            raise UnknownMember("That member is not part of this community.")
+        return Money(int(row.free_minor), row.currency)
+
     def history(self, member_id: int, limit: int = 10) -> list[HistoryLine]:
         """The member's newest transfers, signed from their point of view."""
         limit = max(1, min(limit, MAX_HISTORY))

@@ -4,7 +4,10 @@ Every movement is an immutable transfer row plus balance updates in the same
 transaction. The accounts involved are locked first, in ascending id order, by one
 SELECT ... ORDER BY id FOR UPDATE (SQLite: the writer lock of BEGIN IMMEDIATE), so
 concurrent transfers can't deadlock and the balance checked is the balance updated:
-no other transaction can move it in between. CHECK (balance >= 0) backs it up.
+no other transaction can move it in between. A member spends only what no running
+payday has reserved (`balance_minor - reserved_minor`, see ledger/payday/settle.py):
+the payday reserves under the same row locks, and the schema's
+CHECK (balance >= reserved >= 0) backs both up.
 Three statements per movement set, whatever the number of accounts: lock, update
 (one executemany, pipelined by psycopg), insert.
 """
@@ -28,7 +31,7 @@ MAX_RECIPIENTS = 25  # one command tips at most this many members at once
 NOTE_LENGTH = 500
 
 _lock_accounts = (  # ORDER BY id FOR UPDATE: rows are locked in ascending id order
-    sa.select(accounts.c.id, accounts.c.balance_minor)
+    sa.select(accounts.c.id, accounts.c.balance_minor, accounts.c.reserved_minor)
     .where(accounts.c.id.in_(sa.bindparam("account_ids", expanding=True)),
            accounts.c.community_id == sa.bindparam("community_id"), accounts.c.currency == sa.bindparam("currency"))
     .order_by(accounts.c.id)
@@ -49,7 +52,8 @@ _add_to_two_balances = (  # the common case (one payer, one payee) in one plain 
 _insert_transfer = transfers.insert().returning(transfers.c.id)
 _insert_transfers = transfers.insert().returning(transfers.c.id, sort_by_parameter_order=True)
 _TIP_COLUMNS = (members.c.id, members.c.community_id, members.c.display_name, members.c.receiving,
-                accounts.c.balance_minor, communities.c.currency, communities.c.max_once_minor)
+                accounts.c.balance_minor, accounts.c.reserved_minor, communities.c.currency,
+                communities.c.max_once_minor)
 
 
 def _lock_members(where: sa.ColumnElement[bool]) -> sa.Select:
@@ -76,17 +80,19 @@ class Transfers:
         """
         account_ids = sorted({account for move in moves for account in move[:2]})
         params = {"account_ids": account_ids, "community_id": community.id, "currency": community.currency}
-        locked = dict(self.conn.execute(_lock_accounts, params).all())  # other communities' accounts: absent
+        locked = {row.id: (row.balance_minor, row.reserved_minor)  # other communities' accounts: absent
+                  for row in self.conn.execute(_lock_accounts, params)}
         return self._move_locked(community.id, community.currency, moves, locked, kind=kind, note=note,
                                  payday_id=payday_id, overdraw=overdraw)
 
     def _move_locked(self, community_id: int, currency: str, moves: Sequence[tuple[int, int, int]],
-                     locked: dict[int, int], *,
-                     kind: str, note: str | None, payday_id: int | None, overdraw: frozenset[int]) -> list[int]:
+                     locked: dict[int, tuple[int, int]], *, kind: str, note: str | None,
+                     payday_id: int | None, overdraw: frozenset[int], yours: bool = False) -> list[int]:
         """Apply `moves` to accounts whose rows this transaction holds locked (`locked`:
-        id -> balance). The lock makes the balance check and the update one step:
-        nobody can change a locked balance in between. The schema's
-        CHECK (balance >= 0) stands behind it."""
+        id -> (balance, reserved)). The lock makes the balance check and the update one
+        step: nobody can change a locked balance or reservation in between. The schema's
+        CHECK (balance >= reserved >= 0) stands behind it. `yours`: the refusal speaks
+        to the payer."""
         deltas: dict[int, int] = {}
         for from_id, to_id, amount in moves:
             assert type(amount) is int and 0 < amount <= MAX_AMOUNT_MINOR, amount
@@ -97,11 +103,9 @@ class Transfers:
             if account_id not in locked:
                 raise UnknownMember("That member is not part of this community.")
             delta = deltas[account_id]
-            if delta < 0 and account_id not in overdraw and locked[account_id] + delta < 0:
-                raise InsufficientBalance(
-                    f"Not enough balance: this needs {format_money(-delta, currency)} "
-                    f"and the balance is {format_money(locked[account_id], currency)}."
-                )
+            balance, reserved = locked[account_id]
+            if delta < 0 and account_id not in overdraw and balance - reserved + delta < 0:
+                raise InsufficientBalance(_not_enough(-delta, balance, reserved, currency, yours=yours))
         changes = [{"account_id": a, "delta": d} for a, d in sorted(deltas.items()) if d]
         if len(changes) == 2:
             (first, second) = changes
@@ -155,9 +159,9 @@ class Transfers:
                     f"A weekly tip waits as a pledge until they do."
                 )
             moves.append((tipper_id, tippee_id, amount.amount_minor))
-        locked = {member_id: row.balance_minor for member_id, row in found.items()}
+        locked = {member_id: (row.balance_minor, row.reserved_minor) for member_id, row in found.items()}
         transfer_ids = self._move_locked(community_id, currency, moves, locked, kind="once", note=clean_note(note),
-                                         payday_id=None, overdraw=frozenset())
+                                         payday_id=None, overdraw=frozenset(), yours=True)
         return {
             "transfer_ids": transfer_ids,
             "total_minor": sum(m[2] for m in moves),
@@ -188,6 +192,17 @@ class Transfers:
         balance = self.conn.execute(sa.select(accounts.c.balance_minor).where(accounts.c.id == member_id)).scalar_one()
         return {"transfer_ids": transfer_ids, "member": member.display_name, "amount_minor": amount.amount_minor,
                 "currency": community.currency, "balance_minor": balance}
+
+
+def _not_enough(needed_minor: int, balance_minor: int, reserved_minor: int, currency: str, *, yours: bool) -> str:
+    """The refusal for a payment the free balance can't cover; names what a running payday holds."""
+    needs = f"Not enough balance: this needs {format_money(needed_minor, currency)}"
+    if not reserved_minor:
+        return f"{needs} and the balance is {format_money(balance_minor, currency)}."
+    whose = "your" if yours else "the"
+    return (f"{needs}, and {format_money(reserved_minor, currency)} of {whose} balance of "
+            f"{format_money(balance_minor, currency)} is reserved for the payday in progress, so "
+            f"{format_money(balance_minor - reserved_minor, currency)} can be spent until it has paid.")
 
 
 def check_amount(amount: Money, currency: str, limit_minor: int, what: str) -> None:

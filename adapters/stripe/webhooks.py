@@ -228,7 +228,7 @@ def reverse(book: Book, row, *, kind: str, source_id: str, amount_minor: int) ->
     community = book.community(row.community_id)
     clearing = book.outside_account(community, "stripe")
     losses = book.outside_account(community, "stripe_fees")
-    from_tipper = min(amount, book.balance(row.member_id).amount_minor)
+    from_tipper = min(amount, book.spendable(row.member_id).amount_minor)  # never a payday's reservation
     note = f"{kind} of card charge {row.charge_id}"
     if from_tipper:
         book.apply_moves(community, [(row.member_id, clearing, from_tipper)], kind=kind, note=note)

@@ -33,7 +33,7 @@ from ledger.payday import stages
 from ledger.payday.crash import CrashHook, PaydayCrash, crash_hook_from_env
 from ledger.payday.processors import PaydayProcessor, ProcessorFactory, processor_for
 from ledger.payday.run import PaydayResult, PaydayRun, Progress
-from ledger.payday.settle import apply_plan, plan_round, replan
+from ledger.payday.settle import apply_plan, plan_is_reserved, plan_round, restart_planning
 from ledger.payday.snapshot import take_snapshot
 from ledger.payday.stats import compute_stats
 from ledger.records import Community
@@ -43,7 +43,6 @@ __all__ = ["PaydayCrash", "PaydayResult", "PaydayRun", "crash_hook_from_env", "r
 log = logging.getLogger(__name__)
 
 ADVISORY_NAMESPACE = 7_461_012  # first key of pg_advisory_lock(int, int): "payday"
-MAX_REPLANS = 3  # members spending during the payday again and again: stop and say so
 _DEFAULT = object()
 
 
@@ -82,12 +81,21 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *,
 def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
     """The stages, in order. Each one first reads the committed stage and does nothing when
     the payday is past it (a resumed run, or another driver got there first)."""
+    # Whether the stored plan is covered by its reservations: checked once per driver, at the
+    # first round or settlement it resumes; from then on only this code's rounds change it.
+    trusted = {"plan": False}
+
+    def stale_plan(conn: sa.Connection) -> bool:
+        if not trusted["plan"]:
+            trusted["plan"] = plan_is_reserved(conn, run.payday_id)
+        return not trusted["plan"]
+
     _take_snapshot(run)
     if processor is not None:
         _bring_money_in(run, processor)
-    _plan_rounds(run)
-    while not _apply_plan(run, processor):  # a member spent elsewhere meanwhile: plan again
-        _plan_rounds(run)
+    _plan_rounds(run, processor, stale_plan)
+    while not _apply_plan(run, processor, stale_plan):  # an unreserved plan: plan again
+        _plan_rounds(run, processor, stale_plan)
     if processor is not None:
         _send_money_out(run, processor)
     _record_stats(run, processor)
@@ -115,9 +123,12 @@ def _bring_money_in(run: PaydayRun, processor: PaydayProcessor) -> None:
     _stage_transaction(run, stages.SNAPSHOTTED, _advance_to(run, stages.FUNDED))
 
 
-def _plan_rounds(run: PaydayRun) -> None:
+def _plan_rounds(run: PaydayRun, processor: PaydayProcessor | None,
+                 stale_plan: Callable[[sa.Connection], bool]) -> None:
     """Round after round, each recorded, until one pays nothing: then the plan is `planned`."""
     def one_round(conn: sa.Connection, current: str) -> str:
+        if stale_plan(conn):
+            return _restart_planning(run, conn, current, processor)
         number = stages.round_of(current) + 1
         count, amount = plan_round(conn, run.payday_id, number)
         reached = stages.round_stage(number) if count else stages.PLANNED
@@ -133,25 +144,14 @@ def _plan_rounds(run: PaydayRun) -> None:
         stage = _stage(run.ledger, run.payday_id)
 
 
-def _apply_plan(run: PaydayRun, processor: PaydayProcessor | None) -> bool:
-    """Settle: apply the planned transfers. False when a member spent elsewhere meanwhile
-    and the plan was dropped (the stage goes back to before the rounds)."""
-    restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
-
+def _apply_plan(run: PaydayRun, processor: PaydayProcessor | None,
+                stale_plan: Callable[[sa.Connection], bool]) -> bool:
+    """Settle: apply the planned transfers. False when the stored plan was not covered by
+    its reservations and was dropped (the stage goes back to before the rounds)."""
     def apply(conn: sa.Connection, current: str) -> str:
-        try:
-            with conn.begin_nested():
-                count, amount = apply_plan(conn, run.payday_id, run.community.id, run.community.currency)
-        except IntegrityError as error:
-            if "member_balance_nonnegative" not in str(error.orig):
-                raise
-            if stages.times_logged(conn, run.payday_id, stages.REPLANNED) >= MAX_REPLANS:
-                raise
-            replan(conn, run.payday_id)
-            stages.record(conn, run.payday_id, stages.REPLANNED)
-            stages.advance(conn, run.payday_id, current, restart)
-            run.report(stages.REPLANNED, "a member spent elsewhere meanwhile; planning again")
-            return stages.REPLANNED
+        if stale_plan(conn):
+            return _restart_planning(run, conn, current, processor)
+        count, amount = apply_plan(conn, run.payday_id, run.community.id, run.community.currency)
         stages.advance(conn, run.payday_id, current, stages.SETTLED)
         run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
         return stages.SETTLED
@@ -159,6 +159,18 @@ def _apply_plan(run: PaydayRun, processor: PaydayProcessor | None) -> bool:
     if _stage(run.ledger, run.payday_id) == stages.PLANNED:
         _stage_transaction(run, stages.PLANNED, apply)
     return _stage(run.ledger, run.payday_id) in (stages.SETTLED, stages.PAID_OUT, stages.DONE)
+
+
+def _restart_planning(run: PaydayRun, conn: sa.Connection, current: str,
+                      processor: PaydayProcessor | None) -> str:
+    """A plan its reservations don't cover (made before reservations existed, e.g. a payday
+    left at `planned` by an older version while members kept spending): plan again."""
+    restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+    restart_planning(conn, run.payday_id)
+    stages.record(conn, run.payday_id, stages.REPLANNED)
+    stages.advance(conn, run.payday_id, current, restart)
+    run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
+    return stages.REPLANNED
 
 
 def _send_money_out(run: PaydayRun, processor: PaydayProcessor) -> None:

@@ -24,8 +24,8 @@ def dry_run(ledger: Ledger, community_id: int, week_start: dt.date) -> PaydayRes
     """What the next payday not yet run (this week's, or a later one) would pay now.
 
     Snapshot and planning run inside one transaction that is rolled back; the
-    plan is never applied, so a dry run locks no member's balance and leaves no
-    trace. (A processor's charges are not simulated: in Stripe mode the dry run
+    plan is neither reserved nor applied, so a dry run locks no member's balance and
+    leaves no trace. (A processor's charges are not simulated: in Stripe mode the dry run
     shows what balances alone would fund.)
     """
     with ledger.engine.connect() as conn:
@@ -43,7 +43,7 @@ def dry_run(ledger: Ledger, community_id: int, week_start: dt.date) -> PaydayRes
             take_snapshot(conn, payday_id, community_id)
             rounds = 0
             for number in range(1, MAX_DRY_RUN_ROUNDS + 1):
-                count, _amount = plan_round(conn, payday_id, number)
+                count, _amount = plan_round(conn, payday_id, number, reserve=False)
                 if not count:
                     break
                 rounds = number

@@ -18,14 +18,34 @@ payday id). Only money received in round N can fund more in round N+1, so later
 rounds look only at members who just received. Rounds repeat until one funds
 nothing. Each round commits with its stage, so a crash resumes at the next one.
 
+Reservations (two-phase): what the plan will take from a member's balance is held
+on their account row while the payday runs, in the same transaction as the round
+that planned it: `accounts.reserved_minor` grows by the member's net planned
+spending, GREATEST(spent - received, 0) (kept per payday in
+`payday_members.reserved_minor`), and every other payment spends only
+`balance - reserved` (ledger/transfers.py); the schema's
+CHECK (balance >= reserved) makes that a guarantee. So a round plans only money
+that is really there: before planning, each working balance (snapshot balance
+plus what earlier rounds credited) is lowered, if need be, to
+
+    (balance - reserved now) + this payday's reservation + received - spent
+
+so what a member spent between the snapshot and the round is not planned again,
+and what arrived from outside still counts from the next payday.
+On PostgreSQL the round first locks, in id order like every transfer, the
+accounts whose reservation it may change, so the balance it reads is the balance
+it reserves on. Members' spending during the payday then can never make a
+planned tip unpayable.
+
 Applying the plan is one transaction, shaped like the raw lower bound: one
 INSERT ... SELECT of every funded tip into transfers (UNIQUE(payday, from, to)
 makes a double payment impossible) and one UPDATE of the accounts by each
-member's net (received - spent). The net is never below minus the balance the
-plan spent, so CHECK(balance >= 0) holds row by row, unless the member spent
-money elsewhere while the payday ran: then the CHECK refuses the UPDATE, the
-transaction rolls back, and the plan is rebuilt from what those members really
-have (`replan`).
+member's net (received - spent) that releases the reservation with it, so the
+CHECKs hold row by row by construction.
+
+A plan without its reservations (left at `planned` or mid-rounds by a version
+before reservations existed) can't be trusted to settle: `plan_is_reserved`
+finds it and `restart_planning` starts over from the snapshot.
 """
 
 from __future__ import annotations
@@ -79,6 +99,56 @@ WHERE payday_members.payday_id = :payday_id AND payday_members.member_id = moves
 """
 _LATER_ROUND = "AND pm.received_round = :previous_round"
 
+# PostgreSQL: the accounts a round may reserve on (its candidate tippers: members with money
+# to plan, in round 1 all of them, later those who just received) and, after round 1, those
+# it may release on (candidate tips' tippees holding a reservation), locked in id order.
+_LOCK_ROUND = """
+SELECT COUNT(*) FROM (
+    SELECT a.id FROM accounts a
+    JOIN payday_members pm ON pm.payday_id = :payday_id AND pm.member_id = a.id
+    WHERE (pm.balance_minor > 0 {later_round}) {releases}
+    ORDER BY a.id FOR UPDATE OF a
+) locked
+"""
+_RELEASES = """
+       OR (pm.reserved_minor > 0 AND pm.member_id IN (
+           SELECT pt.tippee_id FROM payday_tips pt
+           JOIN payday_members t ON t.payday_id = pt.payday_id AND t.member_id = pt.tipper_id
+           WHERE pt.payday_id = :payday_id AND pt.due AND t.received_round = :previous_round
+             AND pt.cum_minor > t.spent_minor AND pt.cum_minor <= t.spent_minor + t.balance_minor))
+"""
+
+# What a member can still spend in this payday, now: what no payday has reserved, plus what
+# this payday holds for them, plus what it credited them, less what it spends of theirs.
+_LIVE = ("accounts.balance_minor - accounts.reserved_minor + payday_members.reserved_minor "
+         "+ payday_members.received_minor - payday_members.spent_minor")
+_CAP_TO_LIVE = f"""
+UPDATE payday_members SET balance_minor = {_LIVE}
+FROM accounts
+WHERE payday_members.payday_id = :payday_id AND accounts.id = payday_members.member_id
+  AND {_LIVE} < payday_members.balance_minor {{candidates}}
+"""
+_CANDIDATES = "AND payday_members.received_round = :previous_round"
+# After planning round N > 1, a member whose net changed spent in it (received in N - 1) or
+# received in it (now marked N).
+_CHANGED = "AND payday_members.received_round IN (:previous_round, :round)"
+
+_NET = ("CASE WHEN payday_members.spent_minor > payday_members.received_minor "
+        "THEN payday_members.spent_minor - payday_members.received_minor ELSE 0 END")
+_RESERVE = f"""
+UPDATE accounts SET reserved_minor = accounts.reserved_minor + {_NET} - payday_members.reserved_minor
+FROM payday_members
+WHERE payday_members.payday_id = :payday_id AND accounts.id = payday_members.member_id
+  AND payday_members.reserved_minor <> {_NET} {{changed}}
+"""
+_RECORD_RESERVED = f"""
+UPDATE payday_members SET reserved_minor = {_NET}
+WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET} {{changed}}
+"""
+_UNRESERVED = f"""
+SELECT 1 FROM payday_members WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET}
+"""
+
 _TOTALS = sa.select(
     sa.func.coalesce(sa.func.sum(payday_members.c.tips_paid), 0),
     sa.func.coalesce(sa.func.sum(payday_members.c.spent_minor), 0),
@@ -92,60 +162,77 @@ JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipp
 WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
 """
 
-_UPDATE_ACCOUNTS = """
-UPDATE accounts SET balance_minor = accounts.balance_minor + pm.received_minor - pm.spent_minor
+_SETTLED = "pm.payday_id = :payday_id AND (pm.received_minor <> pm.spent_minor OR pm.reserved_minor <> 0)"
+_LOCK_SETTLEMENT = f"""
+SELECT COUNT(*) FROM (
+    SELECT a.id FROM accounts a JOIN payday_members pm ON pm.member_id = a.id
+    WHERE {_SETTLED} ORDER BY a.id FOR UPDATE OF a
+) locked
+"""
+_UPDATE_ACCOUNTS = f"""
+UPDATE accounts SET balance_minor = accounts.balance_minor + pm.received_minor - pm.spent_minor,
+                    reserved_minor = accounts.reserved_minor - pm.reserved_minor
 FROM payday_members pm
-WHERE pm.payday_id = :payday_id AND accounts.id = pm.member_id AND pm.received_minor <> pm.spent_minor
-"""
-
-_LEFT = "(a.balance_minor - COALESCE(d.delta_minor, 0))"  # what they have, less what a processor brought
-_REPLAN = f"""
-UPDATE payday_members
-SET start_balance_minor = CASE WHEN {_LEFT} < 0 THEN 0
-                               WHEN {_LEFT} < payday_members.start_balance_minor THEN {_LEFT}
-                               ELSE payday_members.start_balance_minor END
-FROM accounts a LEFT JOIN ({_BROUGHT_IN}) d ON d.account_id = a.id
-WHERE payday_members.payday_id = :payday_id AND a.id = payday_members.member_id
+WHERE accounts.id = pm.member_id AND {_SETTLED}
 """
 
 
-def plan_round(conn: sa.Connection, payday_id: int, number: int) -> tuple[int, int]:
-    """Fund round `number` in the working tables; returns (tips funded, amount)."""
+def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: bool = True) -> tuple[int, int]:
+    """Fund round `number` in the working tables and reserve what it spends; returns
+    (tips funded, amount). `reserve=False` (dry runs) plans the same without locking
+    or reserving anything."""
     params = {"payday_id": payday_id, "round": number, "previous_round": number - 1}
+    later = number > 1
     if number == 1:
         conn.execute(sa.text(_ADD_BROUGHT_IN), params)
+    if reserve and conn.dialect.name == "postgresql":
+        conn.execute(sa.text(_LOCK_ROUND.format(later_round=_LATER_ROUND if later else "",
+                                                releases=_RELEASES if later else "")), params)
+    conn.execute(sa.text(_CAP_TO_LIVE.format(candidates=_CANDIDATES if later else "")), params)
     mine = payday_members.c.payday_id == payday_id
     before_tips, before_minor = conn.execute(_TOTALS.where(mine)).one()
-    conn.execute(sa.text(_PLAN_ROUND.format(later_round=_LATER_ROUND if number > 1 else "")), params)
+    conn.execute(sa.text(_PLAN_ROUND.format(later_round=_LATER_ROUND if later else "")), params)
     after_tips, after_minor = conn.execute(_TOTALS.where(mine)).one()
     count, amount = int(after_tips - before_tips), int(after_minor - before_minor)
+    if reserve:
+        changed = _CHANGED if later else ""
+        conn.execute(sa.text(_RESERVE.format(changed=changed)), params)
+        conn.execute(sa.text(_RECORD_RESERVED.format(changed=changed)), params)
     conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count, paid_minor=amount))
     return count, amount
 
 
-def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency: str) -> tuple[int, int]:
-    """Write the plan's transfers and move the balances; returns (transfers, amount).
+def plan_is_reserved(conn: sa.Connection, payday_id: int) -> bool:
+    """Whether this payday holds exactly what its plan spends (false: a plan from before reservations)."""
+    return conn.execute(sa.text(_UNRESERVED), {"payday_id": payday_id}).first() is None
 
-    Raises IntegrityError (CHECK) when a member spent elsewhere meanwhile; the
-    caller rolls back and calls `replan`.
-    """
+
+def restart_planning(conn: sa.Connection, payday_id: int) -> None:
+    """Drop the plan and what it holds reserved: planning starts over from the snapshot."""
+    params = {"payday_id": payday_id}
+    conn.execute(sa.text("""
+UPDATE accounts SET reserved_minor = accounts.reserved_minor - pm.reserved_minor
+FROM payday_members pm
+WHERE pm.payday_id = :payday_id AND accounts.id = pm.member_id AND pm.reserved_minor <> 0
+"""), params)
+    conn.execute(payday_members.update().where(payday_members.c.payday_id == payday_id).values(
+        balance_minor=payday_members.c.start_balance_minor, spent_minor=0, received_minor=0, tips_paid=0,
+        received_round=None, reserved_minor=0))
+    conn.execute(payday_rounds.delete().where(payday_rounds.c.payday_id == payday_id))
+
+
+def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency: str) -> tuple[int, int]:
+    """Write the plan's transfers, move the balances and release the reservations;
+    returns (transfers, amount). Every tip it pays was reserved, so it can't fail on a
+    balance, whatever members spent meanwhile."""
     params = {"payday_id": payday_id, "community_id": community_id, "currency": currency}
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(_LOCK_SETTLEMENT), params)
     conn.execute(sa.text(_INSERT_TRANSFERS), params)
-    conn.execute(sa.text(_UPDATE_ACCOUNTS), params)
+    conn.execute(sa.text(_UPDATE_ACCOUNTS), params)  # payday_members.reserved_minor: history from here on
     count, amount = conn.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.column("amount_minor")), 0))
         .select_from(sa.table("transfers", sa.column("payday_id"), sa.column("kind"), sa.column("amount_minor")))
         .where(sa.column("payday_id") == payday_id, sa.column("kind") == "tip")
     ).one()
     return int(count), int(amount)
-
-
-def replan(conn: sa.Connection, payday_id: int) -> None:
-    """Start planning over, from the smaller of each member's snapshot balance and
-    what they have now (minus what a processor brought in this payday)."""
-    params = {"payday_id": payday_id}
-    conn.execute(sa.text(_REPLAN), params)
-    conn.execute(payday_members.update().where(payday_members.c.payday_id == payday_id).values(
-        balance_minor=payday_members.c.start_balance_minor, spent_minor=0, received_minor=0, tips_paid=0,
-        received_round=None))
-    conn.execute(payday_rounds.delete().where(payday_rounds.c.payday_id == payday_id))

@@ -2,8 +2,10 @@
 
 A payday moves through: started -> snapshotted -> [funded] -> round 1 -> round 2 ...
 -> planned -> settled -> [paid_out] -> done (bracketed stages only with a
-processor). `replanned` is logged when applying the plan met a member who spent
-elsewhere meanwhile, and planning went back to round 1. Every
+processor). Each round reserves what it plans on the members' accounts, so the
+plan always settles; `replanned` is logged only when a plan without its
+reservations (left by a version before them) was dropped and planning went back
+to round 1. Every
 stage is recorded in the same transaction as its effects, and every stage
 transaction first locks the paydays row and checks it is still at the stage it
 expects, so a rerun or a second process never does a stage twice.

@@ -8,8 +8,10 @@ Defined on `ledger.models.metadata`; migration 0002_payday creates them.
   funding order (`cum_minor`). One row per (payday, tipper, tippee).
 - `payday_members`: every member at the start: receiving flag, balance at the
   snapshot, and the working balance settlement draws on (snapshot balance plus
-  this payday's own transfers; money that arrives otherwise counts next week) and
-  what the plan has funded so far from and to them (`spent_minor`, `received_minor`).
+  this payday's own transfers, lowered to what they really have if they spent
+  meanwhile; money that arrives otherwise counts next week) and
+  what the plan has funded so far from and to them (`spent_minor`, `received_minor`),
+  and what the payday holds reserved on their account for it (`reserved_minor`).
 - `payday_rounds`: one row per planning round (tips and amount it funded).
 - `payday_stages`: when each stage was recorded (the paydays row holds the current one).
 
@@ -55,9 +57,13 @@ payday_members = sa.Table(
     sa.Column("received_minor", Minor, nullable=False, server_default="0"),  # tips to them funded so far
     sa.Column("tips_paid", sa.Integer, nullable=False, server_default="0"),  # how many of their tips
     sa.Column("received_round", sa.Integer),  # the last round that funded a tip to them
+    # What this payday holds reserved on their account (accounts.reserved_minor): the plan's
+    # net spending from their balance, GREATEST(spent - received, 0), until settlement.
+    sa.Column("reserved_minor", Minor, nullable=False, server_default="0"),
     sa.PrimaryKeyConstraint("payday_id", "member_id", name="pk_payday_members"),
     sa.CheckConstraint("balance_minor >= 0 AND start_balance_minor >= 0 AND spent_minor >= 0 "
                        "AND received_minor >= 0 AND tips_paid >= 0", name="balances_nonnegative"),
+    sa.CheckConstraint("reserved_minor >= 0", name="reserved_nonnegative"),
 )
 
 payday_rounds = sa.Table(

@@ -121,3 +121,28 @@ def test_arbitrary_text_always_gets_a_reply_and_a_refusal_changes_nothing(consol
     assert result.reply.code != "error", (text, result.reply.text)
     if not result.reply.ok:
         assert console.tables() == before, text
+
+
+def test_a_one_off_tip_refused_for_the_payday_in_progress_says_what_is_reserved(console: Console) -> None:
+    """alice's weekly tip is reserved while the payday runs: a one-off tip beyond the rest is
+    refused with what is reserved and what she can spend, and changes nothing."""
+    import datetime as dt
+
+    from ledger.payday.engine import run_payday
+
+    console.script(SETUP)
+    ledger = console.runtime.ledger
+    community_id = ledger.read(lambda book: book.community_by_name("test")).id
+    replies = []
+
+    def meanwhile(point: str) -> None:
+        if point == "round 1":
+            replies.append(console.refused(
+                "alice: /tip @bob 9.01 once", "insufficient_balance",
+                "Not enough balance: this needs $9.01, and $1.00 of your balance of $10.00 is reserved for the "
+                "payday in progress, so $9.00 can be spent until it has paid."))
+            replies.append(console.ok("alice: /tip @bob 9 once"))
+
+    result = run_payday(ledger, community_id, dt.date(2026, 11, 23), crash=meanwhile)
+    assert len(replies) == 2 and result.stats["tips_paid"] == 1
+    assert console.balance("alice") == "0.00"

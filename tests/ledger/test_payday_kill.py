@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from ledger.api import Ledger
 from tests.ledger.payday_helpers import WEEK, book_state
@@ -92,4 +93,46 @@ def test_a_process_that_kills_itself_mid_apply_loses_and_doubles_nothing(fresh_p
     rerun = tipbot_payday(url, None, "--wait")
     rerun.communicate(timeout=120)
     assert book_state(ledger) == expected
+    ledger.dispose()
+
+
+def test_sigkill_while_members_spend_then_resume(fresh_pg):
+    """The jam case across a crash: ann's balance exactly covers her weekly tips and two
+    threads keep spending it while `tipbot payday` is killed after round 1 and run again.
+    The reservation outlives the killed process (the payday is unfinished), and the rerun
+    settles exactly what was reserved."""
+    from ledger.check import check_reservations
+    from tests.ledger.test_payday_reservations import Spenders, exact_town, paid_from, reserved
+
+    url = fresh_pg()
+    ledger = Ledger.connect(url, upgrade=False)
+    town = exact_town(ledger)  # 20 tips of 0.25 from a balance of 5.00
+    ann = town.ids["ann"]
+    spenders = Spenders(url, ann, town.ids["sink"]).start()
+    try:
+        spenders.wait_until(lambda s: s.attempts >= 3)
+        paused = tipbot_payday(url, "round 1=pause")
+        assert paused.stderr is not None
+        assert next(line for line in paused.stderr if line.startswith("PAUSED ")).strip() == "PAUSED round 1"
+        base = len(spenders.refused_for_payday)
+        spenders.wait_until(lambda s: len(s.refused_for_payday) >= base + 2)
+        os.kill(paused.pid, signal.SIGKILL)
+        paused.wait(timeout=30)
+        held = reserved(ledger, ann)
+        base = len(spenders.refused_for_payday)
+        spenders.wait_until(lambda s: len(s.refused_for_payday) >= base + 2)  # still held for the payday
+        rerun = tipbot_payday(url, None, "--wait")
+        out, err = rerun.communicate(timeout=120)
+    finally:
+        spenders.finish()
+    assert rerun.returncode == 0, err
+    assert f"week of {WEEK.isoformat()}: payday resumed and done" in out
+    payday_id, stats = ledger.read(lambda book: book.conn.execute(
+        sa.text("SELECT id, stats FROM paydays")).one())
+    paid = paid_from(ledger, ann, payday_id)
+    assert held > 0 and paid == held == 25 * stats["tips_paid"]
+    assert stats["tips_paid"] + stats["unfunded_tips"] == 20
+    assert town.balances()["ann"] == 500 - paid - spenders.spent_minor >= 0
+    assert reserved(ledger, ann) == 0 and ledger.read(lambda book: check_reservations(book.conn)) == []
+    book_state(ledger)
     ledger.dispose()

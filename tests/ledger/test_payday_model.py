@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.api import Ledger
+from ledger.check import check_reservations
 from tests.ledger.payday_helpers import Town
 
 NAMES = ["a", "b", "c", "d", "e"]
@@ -75,4 +76,5 @@ def test_the_set_based_payday_matches_the_reference_model(community, sqlite_temp
     due = [t for t in tips if community["receiving"][t[1]]]
     assert result.stats["tips_paid"] + result.stats["unfunded_tips"] == len(due)
     assert result.stats["pledges"] == len(tips) - len(due)
+    assert ledger.read(lambda book: check_reservations(book.conn)) == []  # every reservation released
     ledger.dispose()
