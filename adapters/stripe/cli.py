@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from adapters.stripe.reconcile import reconcile, unknown_events
+from adapters.stripe.reversals import losses, settle_reversals
 from adapters.stripe.settings import set_fees_paid_by
 from bot.cli_options import add_database_option, open_runtime
 from ledger.api import Ledger
@@ -40,7 +41,9 @@ def cmd_reconcile(args: argparse.Namespace, funding: StripeFunding) -> int:
         print("STRIPE_SECRET_KEY is not set: nothing to reconcile against.", file=sys.stderr)
         return 2
     ledger = _ledger(args)
-    differences = reconcile(ledger, funding.client(config), payday_id=args.payday)
+    client = funding.client(config)
+    settle_reversals(ledger, client, config)  # what a webhook left pending: same keys, never twice
+    differences = reconcile(ledger, client, payday_id=args.payday)
     scope = f"payday {args.payday}" if args.payday is not None else "every payday"
     if not differences:
         print(f"Stripe reconcile ({scope}): every charge and transfer matches Stripe.")
@@ -48,6 +51,12 @@ def cmd_reconcile(args: argparse.Namespace, funding: StripeFunding) -> int:
         print(f"Stripe reconcile ({scope}): {len(differences)} difference(s):")
         for difference in differences:
             print(f"  - {difference}")
+    lost = losses(ledger)
+    if lost:  # recorded on the community's losses account; nothing disagrees, but a treasurer should see it
+        print(f"{len(lost)} refund(s) or dispute(s) not fully recovered from recipients "
+              f"(recorded on the community's losses account):")
+        for loss in lost:
+            print(f"  - {loss}")
     unknown = [event for event in unknown_events(ledger) if event.charge_row_id is None]
     if unknown:  # not differences: nothing of Tipbot's is wrong, but an operator should see them
         print(f"{len(unknown)} Stripe event(s) about charges Tipbot has no record of (answered 200, not applied; "

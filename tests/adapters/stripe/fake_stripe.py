@@ -84,6 +84,15 @@ class FakeStripe:
     def transfers(self) -> list[dict]:
         return [o for o in self.objects.values() if o["object"] == "transfer"]
 
+    def reversals(self) -> list[dict]:
+        return [o for o in self.objects.values() if o["object"] == "transfer_reversal"]
+
+    def pay_out(self, account_id: str) -> int:
+        """The connected account's owner took its balance to their bank: nothing left to reverse."""
+        account = self.objects[account_id]
+        paid, account["balance"] = account.get("balance", 0), 0
+        return paid
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
@@ -215,6 +224,8 @@ class FakeStripe:
     def _transfers(self, method: str, rest: list[str], p: dict[str, str]) -> tuple[int, dict]:
         if method == "GET" and len(rest) == 1:
             return self._get("transfer", rest[0])
+        if len(rest) == 2 and rest[1] == "reversals" and method == "POST":
+            return self._reverse(rest[0], p)
         if method == "GET" and not rest:
             data = [t for t in self.transfers() if "transfer_group" not in p or t["transfer_group"] == p["transfer_group"]]
             return 200, {"object": "list", "url": "/v1/transfers", "has_more": False, "data": data}
@@ -235,7 +246,32 @@ class FakeStripe:
                "source_transaction": p.get("source_transaction"), "metadata": self._metadata(p),
                "reversed": False, "amount_reversed": 0, "created": int(time.time())}
         self.objects[transfer_id] = obj
+        account["balance"] = account.get("balance", 0) + obj["amount"]
         return 200, obj
+
+    def _reverse(self, transfer_id: str, p: dict[str, str]) -> tuple[int, dict]:
+        """POST /v1/transfers/{id}/reversals: from the connected account's balance back to the platform."""
+        status, transfer = self._get("transfer", transfer_id)
+        if status != 200:
+            return status, transfer
+        left = transfer["amount"] - transfer["amount_reversed"]
+        amount = int(p["amount"]) if p.get("amount", "").isdigit() else left
+        if amount <= 0 or amount > left:
+            return 400, {"error": {"type": "invalid_request_error", "param": "amount",
+                                   "message": f"Amount ({amount}) is greater than the unreversed amount ({left})."}}
+        account = self.objects[transfer["destination"]]
+        if account.get("balance", 0) < amount:
+            return 400, {"error": {"type": "invalid_request_error", "code": "balance_insufficient",
+                                   "message": "Insufficient funds in the destination account to reverse this "
+                                              "transfer: its balance was paid out."}}
+        account["balance"] -= amount
+        transfer["amount_reversed"] += amount
+        transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+        reversal = {"id": _new_id("trr"), "object": "transfer_reversal", "amount": amount,
+                    "currency": transfer["currency"], "transfer": transfer_id, "metadata": self._metadata(p),
+                    "created": int(time.time())}
+        self.objects[reversal["id"]] = reversal
+        return 200, reversal
 
     def _payment_intents(self, method: str, rest: list[str], p: dict[str, str]) -> tuple[int, dict]:
         """Only without an upstream (the benchmark): off-session confirm answers at once."""
