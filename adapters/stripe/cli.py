@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from adapters.stripe.reconcile import reconcile, unknown_events
+from adapters.stripe.late import settle_late
 from adapters.stripe.reversals import losses, settle_reversals
 from adapters.stripe.settings import set_fees_paid_by
 from bot.cli_options import add_database_option, open_runtime
@@ -40,9 +41,14 @@ def cmd_reconcile(args: argparse.Namespace, funding: StripeFunding) -> int:
     if config is None:
         print("STRIPE_SECRET_KEY is not set: nothing to reconcile against.", file=sys.stderr)
         return 2
-    ledger = _ledger(args)
+    runtime = open_runtime(args)
+    ledger = runtime.ledger
     client = funding.client(config)
     settle_reversals(ledger, client, config)  # what a webhook left pending: same keys, never twice
+    late = settle_late(ledger, client, config, now=runtime.clock())  # past the key window: look first
+    if late.found or late.resent:
+        print(f"Requests pending past Stripe's 24-hour key window: {late.found} found at Stripe and recorded, "
+              f"{late.resent} not found and sent again with a new key.")
     differences = reconcile(ledger, client, payday_id=args.payday)
     scope = f"payday {args.payday}" if args.payday is not None else "every payday"
     if not differences:

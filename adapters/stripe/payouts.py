@@ -12,6 +12,7 @@ money is back in the recipient's balance.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ import stripe
 from ledger.api import Ledger
 from ledger.book import Book
 from ledger.errors import InsufficientBalance
-from adapters.stripe.charges import AfterCall, sql_now
+from adapters.stripe.charges import KEY_LIFETIME, AfterCall, aware, sql_now
 from adapters.stripe.client import StripeConfig, call
 from adapters.stripe.concurrent import BATCH, send_all
 from adapters.stripe.keys import key, namespace
@@ -88,22 +89,31 @@ def fail_transfer(book: Book, line_id: int, message: str) -> bool:
     return done
 
 
-def send_transfer(client: stripe.StripeClient, config: StripeConfig, line, space: str) -> tuple[str, str]:
-    """One Stripe Transfer for a reserved line, keyed by the line's id: ("sent", tr_...) or ("refused", why)."""
+def send_transfer(client: stripe.StripeClient, config: StripeConfig, line, space: str,
+                  idempotency_key: str | None = None) -> tuple[str, str]:
+    """One Stripe Transfer for a reserved line, keyed by the line's id (and attempt):
+    ("sent", tr_...) or ("refused", why). Its metadata names the line (`tipbot_key`)."""
     params = {
         "amount": line.amount_minor, "currency": line.currency.lower(), "destination": line.destination,
         "transfer_group": transfer_group(line.payday_id),
-        "metadata": {"tipbot_transfer_id": str(line.id), "tipbot_payday_id": str(line.payday_id or "")},
+        "metadata": {"tipbot_transfer_id": str(line.id), "tipbot_payday_id": str(line.payday_id or ""),
+                     "tipbot_key": line_key(space, line)},
     }
     if line.charge_id:  # ties the transfer to the funds of the charge that paid it
         params["source_transaction"] = line.charge_id
     try:
         transfer = call(lambda: client.v1.transfers.create(
-            params=params, options={"idempotency_key": key(space, "transfer", line.id)}), config=config,
+            params=params, options={"idempotency_key": idempotency_key or line_key(space, line)}), config=config,
             what="transfers.create")
     except stripe.InvalidRequestError as error:  # e.g. the account can no longer be paid
         return "refused", error.user_message or str(error)
     return "sent", transfer.id
+
+
+def line_key(space: str, line) -> str:
+    """The line's key: its id, and from the second attempt on (a payout retried) the attempt."""
+    attempts = getattr(line, "attempts", 1) or 1
+    return key(space, "transfer", line.id) + (f"-attempt{attempts}" if attempts > 1 else "")
 
 
 def write_transfers(book: Book, batch: list) -> list[tuple[str, None]]:
@@ -119,7 +129,7 @@ def write_transfers(book: Book, batch: list) -> list[tuple[str, None]]:
 
 
 def run_payouts(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, community_id: int,
-                after_call: AfterCall | None = None) -> PayoutReport:
+                after_call: AfterCall | None = None, now: dt.datetime | None = None) -> PayoutReport:
     """Send every pending line whose charge succeeded (this payday's, and any a crash left).
 
     Every line's payout is reserved in the ledger first (batched transactions), then
@@ -133,6 +143,10 @@ def run_payouts(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
         .order_by(stripe_transfers.c.id)
     )
     lines = ledger.read(lambda book: book.conn.execute(query).all())
+    cutoff = (now or dt.datetime.now(dt.timezone.utc)) - KEY_LIFETIME
+    late = [line for line in lines if line.ledger_transfer_id is not None and aware(line.updated_at) <= cutoff]
+    report.pending += len(late)  # sent before Stripe's key window: adapters/stripe/late.py looks first
+    lines = [line for line in lines if line not in late]
     reserved: list = []
     for start in range(0, len(lines), BATCH):
         chunk = lines[start:start + BATCH]

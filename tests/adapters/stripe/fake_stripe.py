@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 import threading
 import time
@@ -55,6 +56,7 @@ class FakeStripe:
     requests: list[Recorded] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     objects: dict[str, dict] = field(default_factory=dict)
+    intents: dict[str, dict] = field(default_factory=dict)  # PaymentIntents localstripe made, for search
     _replays: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     _session: aiohttp.ClientSession | None = None
 
@@ -92,6 +94,10 @@ class FakeStripe:
         account = self.objects[account_id]
         paid, account["balance"] = account.get("balance", 0), 0
         return paid
+
+    def _search_intents_own(self, p: dict[str, str]) -> tuple[int, dict]:
+        self.intents = {k: v for k, v in self.objects.items() if v["object"] == "payment_intent"}
+        return self._search_intents(p)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -150,7 +156,29 @@ class FakeStripe:
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
         async with self._session.request(request.method, self.upstream + request.path_qs, data=body,
                                          headers=headers) as answer:
-            return answer.status, await answer.read()
+            status, payload = answer.status, await answer.read()
+        if request.method == "POST" and parts == ["v1", "payment_intents"]:
+            self._remember_intent(payload)
+        return status, payload
+
+    def _remember_intent(self, payload: bytes) -> None:
+        """PaymentIntents made through localstripe, for the Search API it lacks."""
+        try:
+            answer = json.loads(payload)
+        except ValueError:
+            return
+        intent = answer.get("error", {}).get("payment_intent") if "error" in answer else answer
+        if isinstance(intent, dict) and intent.get("object") == "payment_intent":
+            self.intents[intent["id"]] = intent
+
+    def _search_intents(self, p: dict[str, str]) -> tuple[int, dict]:
+        """GET /v1/payment_intents/search: the `metadata['key']:'value'` clause only."""
+        m = re.fullmatch(r"metadata\['([^']+)'\]:'([^']*)'", p.get("query", "").strip())
+        if m is None:
+            return 400, {"error": {"type": "invalid_request_error", "message": "Unsupported query", "param": "query"}}
+        data = [i for i in self.intents.values() if (i.get("metadata") or {}).get(m[1]) == m[2]]
+        return 200, {"object": "search_result", "url": "/v1/payment_intents/search", "has_more": False,
+                     "next_page": None, "data": data}
 
     def _own(self, method: str, parts: list[str], p: dict[str, str]) -> tuple[int, dict] | None:
         if parts[:1] == ["_test"]:  # for a server in another process (the benchmark)
@@ -174,6 +202,10 @@ class FakeStripe:
                          "url": f"https://connect.stripe.com/setup/e/{account['id']}/{secrets.token_urlsafe(12)}"}
         if parts[:2] == ["v1", "transfers"]:
             return self._transfers(method, parts[2:], p)
+        if parts == ["v1", "payment_intents", "search"] and method == "GET":
+            if self.upstream is None:
+                return self._search_intents_own(p)
+            return self._search_intents(p)
         if self.upstream is None and parts[:2] == ["v1", "payment_intents"]:
             return self._payment_intents(method, parts[2:], p)
         return None
