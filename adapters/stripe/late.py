@@ -107,6 +107,6 @@ def settle_late(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
             report.found += 1
             continue
         outcome = send_transfer(client, config, line, space, idempotency_key=f"{line_id_key}-late-{_day(now)}")
-        ledger.run(lambda book: write_transfers(book, [(line, outcome)]))
+        ledger.run(lambda book: write_transfers(book, [(line, outcome)], now))
         report.resent += 1
     return report
