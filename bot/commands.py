@@ -108,6 +108,11 @@ class AdminFunding:
 
 
 @dataclass(frozen=True)
+class AdminFundingMinimum:
+    amount_text: str | None = None  # None: show it
+
+
+@dataclass(frozen=True)
 class AdminInvite:
     pass
 
@@ -119,5 +124,6 @@ class AdminJoin:
 
 Command = Union[
     Tip, ShowList, ShowBalance, ShowHistory, ShowHelp, SetReceiving, SetReceipts, Fund, Payout, Link,
-    AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminInvite, AdminJoin,
+    AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminFundingMinimum, AdminInvite,
+    AdminJoin,
 ]

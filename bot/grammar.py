@@ -266,6 +266,7 @@ ADMIN_USAGE = (
     "Admin commands: `admin credit @name AMOUNT [note]`, `admin debit @name AMOUNT [note]`, "
     "`admin channel #channel`, `admin payday [status|dry-run|now]`, "
     "`admin limits [max-weekly AMOUNT] [max-once AMOUNT]`, `admin funding manual|stripe`, "
+    "`admin funding minimum [AMOUNT]`, "
     "`admin invite`, `admin join CODE`."
 )
 
@@ -293,9 +294,15 @@ def _admin(tokens: list[str]) -> c.Command:
         return c.AdminPayday(action=action)  # type: ignore[arg-type]
     if sub == "limits":
         return _limits(rest)
+    if sub == "funding" and rest and rest[0].lower() == "minimum":
+        if len(rest) > 3:  # an amount is a number, perhaps with its currency: `10`, `10 USD`
+            raise InvalidRequest("Usage: `/tip admin funding minimum` to see it, `/tip admin funding minimum 10` "
+                                 "to set it.")
+        return c.AdminFundingMinimum(amount_text=" ".join(rest[1:]) if len(rest) > 1 else None)
     if sub == "funding":
         if len(rest) != 1 or rest[0].lower() not in ("manual", "stripe"):
-            raise InvalidRequest("Usage: `/tip admin funding manual` or `/tip admin funding stripe`.")
+            raise InvalidRequest("Usage: `/tip admin funding manual`, `/tip admin funding stripe` or "
+                                 "`/tip admin funding minimum [AMOUNT]`.")
         return c.AdminFunding(mode=rest[0].lower())
     if sub == "invite":
         _no_more(rest, "/tip admin invite")

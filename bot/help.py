@@ -79,6 +79,7 @@ Admin commands (Slack workspace admins, Discord members with Manage Server, and 
   /tip admin limits                   show the limits
   /tip admin limits max-weekly 100 max-once 50
   /tip admin funding manual|stripe    how money comes in and goes out
+  /tip admin funding minimum [20]     show (or set) the least a card is charged at once (default 10.00)
   /tip admin invite                   get a code to join another space to this community
   /tip admin join CODE                on the other space: join it with the code""",
 }

@@ -165,6 +165,12 @@ def admin_group(responder: Responder) -> app_commands.Group:
             return
         await run(interaction, c.AdminFunding(mode=mode))
 
+    @group.command(name="funding-minimum", description="Show or set the least a card is charged at once")
+    @app_commands.describe(amount=f"the minimum charge ({AMOUNT_HELP}); leave out to see it")
+    async def funding_minimum(interaction: discord.Interaction,
+                              amount: app_commands.Range[str, 1, 40] | None = None) -> None:
+        await run(interaction, c.AdminFundingMinimum(amount_text=amount.strip() if amount else None))
+
     @group.command(name="invite", description="A one-time code that lets another Slack or Discord space join")
     async def invite(interaction: discord.Interaction) -> None:
         await run(interaction, c.AdminInvite())
