@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from bot import cli_ops, cli_payday, cli_run
 from bot.compose import installed_funding, installed_platforms
@@ -40,8 +44,6 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0
-    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-
     try:
         return int(args.handler(args) or 0)
     except (NoSuchModuleError, ArgumentError) as error:  # `foo://...`, or no URL shape at all
@@ -58,10 +60,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _database_shown(args: argparse.Namespace) -> str:
     """The database URL the command used, without its password."""
-    import os
-
-    from sqlalchemy.engine import make_url
-
     url = getattr(args, "database", None) or os.environ.get("TIPBOT_DATABASE_URL")
     if not url:
         return "(the default SQLite file)"

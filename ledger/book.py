@@ -21,9 +21,9 @@ class Book(Directory, Transfers, Tips, Queries):
     def __init__(self, connection: sa.Connection) -> None:
         self.conn = connection  # for the ledger's own modules and adapters' own tables only
 
-    def check(self) -> list[Problem]:
-        """Every balance recomputed from its transfers, every pair's current tip, every payday
-        reservation (`tipbot ledger check`)."""
+    def check(self) -> list[Problem | str]:
+        """Every balance recomputed from its transfers, every pair's current tip, every
+        reservation held by a running payday (`tipbot ledger check`)."""
         return [*check_ledger(self.conn), *check_tips(self.conn), *check_reservations(self.conn)]
 
     # What a finished payday reports (bot/summary.py announces it through these).

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import weakref
 from typing import TYPE_CHECKING, Any
 
+# slack_bolt (the `slack` extra) is imported here: without it this module fails to
+# import and the composition root skips the platform.
+from adapters.slack import summaries, web
+from adapters.slack.app import SlackApp
+from adapters.slack.socket import SocketMode
 from bot.config import Settings
 from bot.platform import Platform
 
 if TYPE_CHECKING:
-    from adapters.slack.app import SlackApp
-    from adapters.slack.socket import SocketMode
     from bot.reply import Summary
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-if importlib.util.find_spec("slack_bolt") is None:  # the `slack` extra is not installed: skip this platform
-    raise ImportError("slack_bolt is not installed (pip install 'tipbot[slack]')")
-
 
 class SlackPlatform(Platform):
     name = "slack"
@@ -53,8 +51,6 @@ class SlackPlatform(Platform):
         """This runtime's Bolt app, built on first use (tests pass process_before_response=True)."""
         found = self._apps.get(runtime)
         if found is None:
-            from adapters.slack.app import SlackApp
-
             found = SlackApp(runtime, process_before_response=process_before_response)
             self._apps[runtime] = found
         return found
@@ -63,20 +59,16 @@ class SlackPlatform(Platform):
         """/slack/events (HTTP mode) and the OAuth install pages (many workspaces)."""
         if not self.configured(runtime):
             return []
-        from adapters.slack.web import routes
-
         events = not self.socket_mode(runtime)
         if events and runtime.settings.slack_signing_secret is None:
             log.error("SLACK_SIGNING_SECRET is not set, so /slack/events is not served: "
                       "every request would fail its signature check")
             events = False
-        return routes(self.app(runtime), events=events)
+        return web.routes(self.app(runtime), events=events)
 
     async def start(self, runtime: Runtime) -> None:
         if not self.socket_mode(runtime):
             return  # HTTP mode: the web app serves /slack/events
-        from adapters.slack.socket import SocketMode
-
         socket = SocketMode(self.app(runtime), Settings.secret(runtime.settings.slack_app_token) or "")
         self._sockets.append(socket)
         await socket.start()
@@ -89,14 +81,10 @@ class SlackPlatform(Platform):
 
     async def post_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
                            summary: Summary) -> None:
-        from adapters.slack.summaries import post_summary
-
-        await post_summary(self.app(runtime), space_external_id, channel_id, summary)
+        await summaries.post_summary(self.app(runtime), space_external_id, channel_id, summary)
 
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
-        from adapters.slack.summaries import send_direct
-
-        await send_direct(self.app(runtime), space_external_id, user_id, text)
+        await summaries.send_direct(self.app(runtime), space_external_id, user_id, text)
 
 
 def platform(settings: Settings) -> SlackPlatform:

@@ -81,21 +81,13 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *,
 def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
     """The stages, in order. Each one first reads the committed stage and does nothing when
     the payday is past it (a resumed run, or another driver got there first)."""
-    # Whether the stored plan is covered by its reservations: checked once per driver, at the
-    # first round or settlement it resumes; from then on only this code's rounds change it.
-    trusted = {"plan": False}
-
-    def stale_plan(conn: sa.Connection) -> bool:
-        if not trusted["plan"]:
-            trusted["plan"] = plan_is_reserved(conn, run.payday_id)
-        return not trusted["plan"]
-
+    plan = _PlanCheck(run, processor)
     _take_snapshot(run)
     if processor is not None:
         _bring_money_in(run, processor)
-    _plan_rounds(run, processor, stale_plan)
-    while not _apply_plan(run, processor, stale_plan):  # an unreserved plan: plan again
-        _plan_rounds(run, processor, stale_plan)
+    _plan_rounds(run, plan)
+    while not _apply_plan(run, plan):  # a plan its reservations did not cover: planned again
+        _plan_rounds(run, plan)
     if processor is not None:
         _send_money_out(run, processor)
     _record_stats(run, processor)
@@ -123,12 +115,35 @@ def _bring_money_in(run: PaydayRun, processor: PaydayProcessor) -> None:
     _stage_transaction(run, stages.SNAPSHOTTED, _advance_to(run, stages.FUNDED))
 
 
-def _plan_rounds(run: PaydayRun, processor: PaydayProcessor | None,
-                 stale_plan: Callable[[sa.Connection], bool]) -> None:
+class _PlanCheck:
+    """Whether the stored plan is covered by its reservations: checked once per driver, at
+    the first round or settlement it resumes; from then on only this driver's rounds change it."""
+
+    def __init__(self, run: PaydayRun, processor: PaydayProcessor | None) -> None:
+        self.run = run
+        self.restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+        self.trusted = False
+
+    def stale(self, conn: sa.Connection) -> bool:
+        if not self.trusted:
+            self.trusted = plan_is_reserved(conn, self.run.payday_id)
+        return not self.trusted
+
+    def restart_planning(self, conn: sa.Connection, current: str) -> str:
+        """A plan its reservations don't cover (made before reservations existed, e.g. a payday
+        left at `planned` by an older version while members kept spending): plan again."""
+        restart_planning(conn, self.run.payday_id)
+        stages.record(conn, self.run.payday_id, stages.REPLANNED)
+        stages.advance(conn, self.run.payday_id, current, self.restart)
+        self.run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
+        return stages.REPLANNED
+
+
+def _plan_rounds(run: PaydayRun, plan: _PlanCheck) -> None:
     """Round after round, each recorded, until one pays nothing: then the plan is `planned`."""
     def one_round(conn: sa.Connection, current: str) -> str:
-        if stale_plan(conn):
-            return _restart_planning(run, conn, current, processor)
+        if plan.stale(conn):
+            return plan.restart_planning(conn, current)
         number = stages.round_of(current) + 1
         count, amount = plan_round(conn, run.payday_id, number)
         reached = stages.round_stage(number) if count else stages.PLANNED
@@ -144,13 +159,12 @@ def _plan_rounds(run: PaydayRun, processor: PaydayProcessor | None,
         stage = _stage(run.ledger, run.payday_id)
 
 
-def _apply_plan(run: PaydayRun, processor: PaydayProcessor | None,
-                stale_plan: Callable[[sa.Connection], bool]) -> bool:
-    """Settle: apply the planned transfers. False when the stored plan was not covered by
-    its reservations and was dropped (the stage goes back to before the rounds)."""
+def _apply_plan(run: PaydayRun, plan: _PlanCheck) -> bool:
+    """Settle: apply the planned (and reserved) transfers. False when the plan was not
+    reserved and planning starts again (the stage goes back to before the rounds)."""
     def apply(conn: sa.Connection, current: str) -> str:
-        if stale_plan(conn):
-            return _restart_planning(run, conn, current, processor)
+        if plan.stale(conn):
+            return plan.restart_planning(conn, current)
         count, amount = apply_plan(conn, run.payday_id, run.community.id, run.community.currency)
         stages.advance(conn, run.payday_id, current, stages.SETTLED)
         run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
@@ -159,18 +173,6 @@ def _apply_plan(run: PaydayRun, processor: PaydayProcessor | None,
     if _stage(run.ledger, run.payday_id) == stages.PLANNED:
         _stage_transaction(run, stages.PLANNED, apply)
     return _stage(run.ledger, run.payday_id) in (stages.SETTLED, stages.PAID_OUT, stages.DONE)
-
-
-def _restart_planning(run: PaydayRun, conn: sa.Connection, current: str,
-                      processor: PaydayProcessor | None) -> str:
-    """A plan its reservations don't cover (made before reservations existed, e.g. a payday
-    left at `planned` by an older version while members kept spending): plan again."""
-    restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
-    restart_planning(conn, run.payday_id)
-    stages.record(conn, run.payday_id, stages.REPLANNED)
-    stages.advance(conn, run.payday_id, current, restart)
-    run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
-    return stages.REPLANNED
 
 
 def _send_money_out(run: PaydayRun, processor: PaydayProcessor) -> None:
@@ -200,6 +202,18 @@ def _record_stats(run: PaydayRun, processor: PaydayProcessor | None) -> None:
         return stages.DONE
 
     _stage_transaction(run, stage, finish)
+
+
+def _restart_planning(run: PaydayRun, conn: sa.Connection, current: str,
+                      processor: PaydayProcessor | None) -> str:
+    """A plan its reservations don't cover (made before reservations existed, e.g. a payday
+    left at `planned` by an older version while members kept spending): plan again."""
+    restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
+    restart_planning(conn, run.payday_id)
+    stages.record(conn, run.payday_id, stages.REPLANNED)
+    stages.advance(conn, run.payday_id, current, restart)
+    run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
+    return stages.REPLANNED
 
 
 def _advance_to(run: PaydayRun, target: str) -> Callable[[sa.Connection, str], str]:

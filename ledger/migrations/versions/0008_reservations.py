@@ -1,8 +1,7 @@
 """payday reservations: what an unsettled payday's plan spends is held on the account row
 
 Revision ID: 0008_reservations
-Revises: 0001_core
-Depends on: 0002_payday (payday_members gets the per-payday share of the reservation)
+Revises: 0002_payday (payday_members gets the per-payday share of the reservation)
 
 `accounts.reserved_minor` is what running paydays' plans will take from the
 balance; everything else spends only `balance_minor - reserved_minor`, and the
@@ -12,9 +11,12 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0008_reservations"
-down_revision = "0001_core"
+# Was down_revision 0001_core with depends_on 0002_payday: the same order, and the same
+# version rows once applied (a dependency leaves the heads), but as a plain parent the
+# merge revision 0010_merge can join it.
+down_revision = "0002_payday"
 branch_labels = None
-depends_on = ("0002_payday",)
+depends_on = None
 
 
 ACCOUNTS_CHECK = "reserved_minor >= 0 AND (reserved_minor = 0 OR balance_minor >= reserved_minor)"

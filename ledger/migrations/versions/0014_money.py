@@ -1,9 +1,7 @@
 """money: refunds and disputes reach the recipients, a losses account, payout retries
 
 Revision ID: 0014_money
-Revises: 0010_merge, 0008_reservations
-
-Also joins 0008_reservations (branched from 0001_core) to 0010_merge, so there is one head.
+Revises: 0010_merge
 
 - accounts.kind may be 'losses' (an outside account: what could not be recovered);
 - stripe_reversals: status, the parts (recovered, own, loss), a dispute's outcome, reinstated;
@@ -14,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0014_money"
-down_revision = ("0010_merge", "0008_reservations")
+down_revision = "0010_merge"
 branch_labels = None
 depends_on = None
 
