@@ -37,6 +37,12 @@ class ShowBalance:
 @dataclass(frozen=True)
 class ShowHistory:
     limit: int = 10
+    csv: bool = False  # all of it, as a CSV file
+
+
+@dataclass(frozen=True)
+class ShowStatement:
+    year: int | None = None  # None: this year
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ class AdminJoin:
 
 
 Command = Union[
-    Tip, ShowList, ShowBalance, ShowHistory, ShowHelp, SetReceiving, SetReceipts, Fund, Payout, Link,
+    Tip, ShowList, ShowBalance, ShowHistory, ShowStatement, ShowHelp, SetReceiving, SetReceipts, Fund, Payout, Link,
     AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminFundingMinimum, AdminInvite,
     AdminJoin,
 ]

@@ -208,10 +208,23 @@ def _balance(rest: list[str]) -> c.Command:
 def _history(rest: list[str]) -> c.Command:
     if not rest:
         return c.ShowHistory()
+    if rest[0].lower() == "csv":
+        _no_more(rest[1:], "/tip history csv")
+        return c.ShowHistory(csv=True)
     _no_more(rest[1:], "/tip history 20")
     if not _NUMBER.match(rest[0]) or not 1 <= int(rest[0]) <= 100:
-        raise InvalidRequest("Show between 1 and 100 entries, like `/tip history 20`.")
+        raise InvalidRequest("Show between 1 and 100 entries, like `/tip history 20`, or all of it as a file: "
+                             "`/tip history csv`.")
     return c.ShowHistory(limit=int(rest[0]))
+
+
+def _statement(rest: list[str]) -> c.Command:
+    if not rest:
+        return c.ShowStatement()
+    _no_more(rest[1:], "/tip statement 2026")
+    if not re.fullmatch(r"\d{4}", rest[0]) or not 2000 <= int(rest[0]) <= 2999:
+        raise InvalidRequest("Which year? For example `/tip statement 2026`.")
+    return c.ShowStatement(year=int(rest[0]))
 
 
 def _help(rest: list[str]) -> c.Command:
@@ -255,7 +268,8 @@ def _link(rest: list[str]) -> c.Command:
 
 
 _SIMPLE = {
-    "list": _list, "tips": _list, "balance": _balance, "history": _history, "help": _help,
+    "list": _list, "tips": _list, "balance": _balance, "history": _history, "statement": _statement,
+    "help": _help,
     "receive": _receive, "receipts": _receipts, "fund": _fund, "payout": _payout, "link": _link,
 }
 
