@@ -69,14 +69,25 @@ def install(tree: app_commands.CommandTree, responder: Responder) -> None:
         await run(interaction, c.ShowBalance())
 
     @tree.command(name="history", description="Your latest transfers")
-    @app_commands.describe(count=f"how many (1 to {HISTORY_MAX}, default 10)")
+    @app_commands.describe(count=f"how many (1 to {HISTORY_MAX}, default 10)",
+                           csv="all of it, as a CSV file only you see")
     @app_commands.guild_only()
     async def history(interaction: discord.Interaction,
-                      count: app_commands.Range[int, 1, HISTORY_MAX] | None = None) -> None:
+                      count: app_commands.Range[int, 1, HISTORY_MAX] | None = None, csv: bool = False) -> None:
         if count is not None and not 1 <= count <= HISTORY_MAX:
             await responder.refuse(interaction, f"Ask for 1 to {HISTORY_MAX} transfers.")
             return
-        await run(interaction, c.ShowHistory(limit=count or 10))
+        await run(interaction, c.ShowHistory(limit=count or 10, csv=csv), defer_first=csv)
+
+    @tree.command(name="statement", description="Tips you gave and received, by month")
+    @app_commands.describe(year="the year (default: this year)")
+    @app_commands.guild_only()
+    async def statement(interaction: discord.Interaction,
+                        year: app_commands.Range[int, 2000, 2999] | None = None) -> None:
+        if year is not None and not 2000 <= year <= 2999:
+            await responder.refuse(interaction, "Which year? For example 2026.")
+            return
+        await run(interaction, c.ShowStatement(year=year))
 
     @tree.command(name="receive", description="Opt in or out of receiving tips")
     @app_commands.describe(switch="on: receive tips; off: stop receiving")
