@@ -12,6 +12,8 @@ Tipbot: tip the people who help you, every week or once.
   /tip                        your tips given and received, balance, next payday
   /tip balance                your balance
   /tip history 20             your last 20 transfers
+  /tip history csv            all of them, as a CSV file only you get
+  /tip statement 2026         tips you gave and received in 2026, by month
   /tip receive on             opt in to receive tips (until then tips to you are pledges)
   /tip receipts on            a receipt by direct message after each payday (off: stop them)
 
