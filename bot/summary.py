@@ -23,8 +23,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from matplotlib.figure import Figure  # no pyplot: no GUI backend, safe in any thread
-
 from bot.reply import Summary
 from ledger.money import exponent, format_money
 from ledger.notices import mark_sent, unsent_notices
@@ -100,6 +98,10 @@ def _n(count: int, noun: str) -> str:
 
 def chart_png(weeks: list[tuple[dt.date, int]], currency: str) -> bytes:
     """A bar chart of the amount given per week (oldest first; 0 for weeks without a payday), as PNG bytes."""
+    # Imported here, not at the top: a heavy import (about a second on a busy machine) that
+    # only drawing pays, not every `tipbot` start. No pyplot: no GUI backend, safe in any thread.
+    from matplotlib.figure import Figure
+
     scale = 10 ** exponent(currency)
     figure = Figure(figsize=(6, 2.6), dpi=100)
     axes = figure.add_subplot()

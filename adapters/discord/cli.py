@@ -7,7 +7,9 @@ import asyncio
 import sys
 
 from bot.compose import build_runtime
+from bot.config import Settings
 from bot.runtime import Runtime
+from ledger.api import Ledger
 
 INVITE_PERMISSIONS = 1024 | 2048 | 16384 | 32768  # View Channels, Send Messages, Embed Links, Attach Files
 INVITE_URL = "https://discord.com/oauth2/authorize?client_id={app_id}&scope=bot+applications.commands&permissions={p}"
@@ -25,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(action) -> int:
-    runtime = build_runtime()
+    settings = Settings()
+    # REST chores: the ledger is never read, so the database is neither opened nor upgraded.
+    runtime = build_runtime(settings, ledger=Ledger.connect(settings.database_url, upgrade=False))
     if runtime.settings.discord_token is None:
         print("DISCORD_TOKEN is not set.", file=sys.stderr)
         return 2

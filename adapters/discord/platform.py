@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
-# discord.py (the `discord` extra) is imported here: without it this module fails to
-# import and the composition root skips the platform.
-import discord
-
-from adapters.discord import cli, render
-from adapters.discord.client import ShardedTipbotClient, TipbotClient, apply_api_url, make_client
-from adapters.discord.respond import DEFER_AFTER_SECONDS
+from adapters.discord import cli
 from bot.config import Settings
 from bot.platform import Platform
-from bot.reply import Reply
 
 if TYPE_CHECKING:
+    from adapters.discord.client import ShardedTipbotClient, TipbotClient
     from bot.reply import Summary
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# The `discord` extra's library is imported inside the methods below (a heavy import every
+# `tipbot` start would pay); without it, this module refuses to import and the root skips it.
+if importlib.util.find_spec("discord") is None:
+    raise ImportError("discord.py is not installed (pip install 'tipbot[discord]')")
+
 
 class DiscordPlatform(Platform):
     name = "discord"
@@ -45,6 +46,8 @@ class DiscordPlatform(Platform):
     def __init__(self) -> None:
         self._clients: weakref.WeakKeyDictionary[Runtime, TipbotClient | ShardedTipbotClient] = (
             weakref.WeakKeyDictionary())
+        from adapters.discord.respond import DEFER_AFTER_SECONDS
+
         self.defer_after_seconds = DEFER_AFTER_SECONDS  # tests set 0: every command counts as slow
 
     def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
@@ -57,6 +60,8 @@ class DiscordPlatform(Platform):
         """This runtime's client, built on first use (not yet logged in)."""
         found = self._clients.get(runtime)
         if found is None:
+            from adapters.discord.client import apply_api_url, make_client
+
             apply_api_url(runtime.settings.discord_api_url)
             found = make_client(runtime, defer_after_seconds=self.defer_after_seconds)
             self._clients[runtime] = found
@@ -87,6 +92,8 @@ class DiscordPlatform(Platform):
     async def post_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
                            summary: Summary) -> None:
         """The summary embed with its chart attached; raises when Discord refuses (the caller goes on)."""
+        from adapters.discord import render
+
         async def post(client: TipbotClient | ShardedTipbotClient) -> None:
             channel = client.get_partial_messageable(int(channel_id), guild_id=int(space_external_id))
             embed, chart = render.summary_message(summary)
@@ -99,6 +106,9 @@ class DiscordPlatform(Platform):
 
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
         """A direct message to one member (payday notices); raises when Discord refuses."""
+        from adapters.discord import render
+        from bot.reply import Reply
+
         async def send(client: TipbotClient | ShardedTipbotClient) -> None:
             channel = await client.create_dm(discord_object(int(user_id)))
             await channel.send(embed=render.embed(Reply(text=text, title="Tipbot")))
@@ -124,7 +134,9 @@ class DiscordPlatform(Platform):
         return await work(await self.login(runtime, sync_commands=False))
 
 
-def discord_object(snowflake: int) -> discord.Object:
+def discord_object(snowflake: int):
+    import discord
+
     return discord.Object(id=snowflake)
 
 

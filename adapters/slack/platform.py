@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import weakref
 from typing import TYPE_CHECKING, Any
 
-# slack_bolt (the `slack` extra) is imported here: without it this module fails to
-# import and the composition root skips the platform.
-from adapters.slack import summaries, web
-from adapters.slack.app import SlackApp
-from adapters.slack.socket import SocketMode
 from bot.config import Settings
 from bot.platform import Platform
 
 if TYPE_CHECKING:
+    from adapters.slack.app import SlackApp
+    from adapters.slack.socket import SocketMode
     from bot.reply import Summary
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# The `slack` extra's library is imported inside the methods below (a heavy import every
+# `tipbot` start would pay); without it, this module refuses to import and the root skips it.
+if importlib.util.find_spec("slack_bolt") is None:
+    raise ImportError("slack_bolt is not installed (pip install 'tipbot[slack]')")
+
 
 class SlackPlatform(Platform):
     name = "slack"
@@ -51,6 +55,8 @@ class SlackPlatform(Platform):
         """This runtime's Bolt app, built on first use (tests pass process_before_response=True)."""
         found = self._apps.get(runtime)
         if found is None:
+            from adapters.slack.app import SlackApp
+
             found = SlackApp(runtime, process_before_response=process_before_response)
             self._apps[runtime] = found
         return found
@@ -59,16 +65,20 @@ class SlackPlatform(Platform):
         """/slack/events (HTTP mode) and the OAuth install pages (many workspaces)."""
         if not self.configured(runtime):
             return []
+        from adapters.slack.web import routes
+
         events = not self.socket_mode(runtime)
         if events and runtime.settings.slack_signing_secret is None:
             log.error("SLACK_SIGNING_SECRET is not set, so /slack/events is not served: "
                       "every request would fail its signature check")
             events = False
-        return web.routes(self.app(runtime), events=events)
+        return routes(self.app(runtime), events=events)
 
     async def start(self, runtime: Runtime) -> None:
         if not self.socket_mode(runtime):
             return  # HTTP mode: the web app serves /slack/events
+        from adapters.slack.socket import SocketMode
+
         socket = SocketMode(self.app(runtime), Settings.secret(runtime.settings.slack_app_token) or "")
         self._sockets.append(socket)
         await socket.start()
@@ -81,10 +91,14 @@ class SlackPlatform(Platform):
 
     async def post_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
                            summary: Summary) -> None:
-        await summaries.post_summary(self.app(runtime), space_external_id, channel_id, summary)
+        from adapters.slack.summaries import post_summary
+
+        await post_summary(self.app(runtime), space_external_id, channel_id, summary)
 
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
-        await summaries.send_direct(self.app(runtime), space_external_id, user_id, text)
+        from adapters.slack.summaries import send_direct
+
+        await send_direct(self.app(runtime), space_external_id, user_id, text)
 
 
 def platform(settings: Settings) -> SlackPlatform:
