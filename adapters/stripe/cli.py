@@ -1,4 +1,5 @@
-"""`tipbot stripe reconcile|fees`: operators' tools for Stripe funding."""
+"""`tipbot stripe reconcile|fees`: operators' tools for Stripe funding (reconcile also finishes
+what was left pending: adapters/stripe/reversals.py, adapters/stripe/late.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ def register(subparsers: argparse._SubParsersAction, funding: StripeFunding) -> 
     parser = subparsers.add_parser("stripe", help="Stripe funding: reconcile with Stripe, choose who pays fees")
     sub = parser.add_subparsers(dest="stripe_command", metavar="ACTION", required=True)
     check = sub.add_parser(
-        "reconcile", help="compare local charges and transfers with Stripe's; exit 1 on any difference")
+        "reconcile", help="compare local charges and transfers with Stripe's; exit 1 on any difference",
+        description="First sends the Transfer reversals a refund or dispute left pending (same idempotency keys) "
+                    "and looks up requests pending past Stripe's 24-hour key window (recorded if Stripe has them, "
+                    "sent again with a new key if not). Then compares every local charge and transfer with "
+                    "Stripe's objects and prints each difference (exit 1 if any), the refunds and disputes not "
+                    "fully recovered from recipients (on the community's losses account), and events about "
+                    "charges Tipbot has no record of.")
     check.add_argument("--payday", type=int, metavar="N", help="only payday N (its id)")
     add_database_option(check)
     check.set_defaults(handler=lambda args: cmd_reconcile(args, funding))
