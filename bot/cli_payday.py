@@ -61,7 +61,7 @@ def _moment(text: str) -> dt.datetime:
 
 def main(args: argparse.Namespace) -> int:
     runtime = open_runtime(args)
-    week = week_start_of(args.at or runtime.clock())
+    week = week_start_of(args.at or runtime.clock.now())
     with runtime.ledger.begin(readonly=True) as book:
         if args.community:
             found = book.community_by_name(args.community)

@@ -21,8 +21,9 @@ from bot.config import Settings
 from bot.funding import FundingAdapter
 from bot.handlers import CommandTable, admin, funding, info, linking, payday, tips
 from bot.platform import Platform
-from bot.runtime import Clock, Runtime, RouteProvider, utcnow
+from bot.runtime import Runtime, RouteProvider
 from ledger.api import Ledger
+from ledger.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +60,14 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
     """A Runtime from the settings (the environment when None); tests may pass their own
     ledger, platforms or funding adapters, and pin the clock."""
     settings = settings if settings is not None else Settings()
-    ledger = ledger if ledger is not None else Ledger.connect(settings.database_url)
+    if ledger is not None and clock is not None and ledger.clock is not clock:
+        raise ValueError("the runtime reads its ledger's clock: build the Ledger with this clock")
+    ledger = ledger if ledger is not None else Ledger.connect(settings.database_url, clock=clock)
     platforms = installed_platforms(settings) if platforms is None else platforms
     funding = installed_funding(settings) if funding is None else funding
     routes: list[RouteProvider] = [p.web_routes for p in platforms.values()]
     routes += [f.web_routes for f in funding.values()]
     runtime = Runtime(settings=settings, ledger=ledger, platforms=platforms, funding=funding,
-                      commands=CommandTable.merge(*HANDLER_MODULES), route_providers=routes,
-                      clock=clock or utcnow)
+                      commands=CommandTable.merge(*HANDLER_MODULES), route_providers=routes)
     runtime.bot = TipBot(runtime)
     return runtime

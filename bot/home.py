@@ -47,7 +47,7 @@ def home_reply(runtime: Runtime, platform: str, space_external_id: str, platform
             ("Giving weekly", format_money(sum(t.weekly_amount_minor for t in given if not t.pledge), currency)),
             ("Receiving weekly", format_money(sum(t.weekly_amount_minor for t in received if not t.pledge), currency)
              if member.receiving else "not receiving (`/tip receive on`)"),
-            ("Next payday", payday_text(community.payday_cron)),
+            ("Next payday", payday_text(community.payday_cron, book.clock.now())),
         )
         parts = []
         parts.append("*Tips you give*\n" + (_lines(given, currency, "→") or "None yet: `/tip @name 1`."))

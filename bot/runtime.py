@@ -8,7 +8,6 @@ A plain container: nothing here builds anything or reads the environment.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from bot.funding import FundingAdapter
 from bot.platform import PLAIN_TEXT, Platform
 from bot.reply import Summary
 from ledger.api import Ledger
+from ledger.clock import Clock
 from ledger.payday.processors import ProcessorFactory
 
 if TYPE_CHECKING:
@@ -27,12 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], dt.datetime]
 RouteProvider = Callable[["Runtime"], list[Any]]
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 @dataclass(eq=False)
@@ -43,7 +38,6 @@ class Runtime:
     funding: dict[str, FundingAdapter]
     commands: CommandTable
     route_providers: list[RouteProvider]
-    clock: Clock = utcnow
     bot: TipBot = field(init=False)  # set by the composition root (the bot needs the runtime)
     # The payday scheduler's event loop while it runs in this process (platform clients live
     # there); handler threads hand their async platform work to it.
@@ -52,6 +46,11 @@ class Runtime:
     def platform(self, name: str) -> Platform:
         """The platform called `name`; a plain text one when it does not run in this process."""
         return self.platforms.get(name, PLAIN_TEXT)
+
+    @property
+    def clock(self) -> Clock:
+        """The process's one clock: the ledger's (see ledger/clock.py)."""
+        return self.ledger.clock
 
     @property
     def processors(self) -> dict[str, ProcessorFactory]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,7 @@ async def run_community_payday(runtime: Runtime, community_id: int, week_start: 
 
 async def run_due_paydays(runtime: Runtime, now: dt.datetime | None = None) -> list[ScheduledRun]:
     """Run and announce every payday due at `now`. One community failing never stops the others."""
-    now = now or runtime.clock()
+    now = now or runtime.clock.now()
     due, problems = await asyncio.to_thread(due_paydays, runtime.ledger, now)
     for problem in problems:
         log.warning("payday schedule: %s", problem)
@@ -87,20 +87,18 @@ def seconds_until_next(runtime: Runtime, now: dt.datetime) -> float:
     return soonest
 
 
-async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = None, *,
-                        clock: Callable[[], dt.datetime] | None = None) -> None:
+async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = None) -> None:
     """Run due paydays until `stop_event` is set (or the task is cancelled).
 
-    `clock` (default: the runtime's) says what time it is (tests pass a fixed payday time)."""
-    clock = clock or runtime.clock
+    `runtime.clock` says what time it is (tests pin it)."""
     runtime.loop = asyncio.get_running_loop()
     stop_event = stop_event or asyncio.Event()
     try:
         while not stop_event.is_set():
             try:
-                await run_due_paydays(runtime, clock())
-                await asyncio.to_thread(prune_expired, runtime, clock())
-                delay = await asyncio.to_thread(seconds_until_next, runtime, clock())
+                await run_due_paydays(runtime, runtime.clock.now())
+                await asyncio.to_thread(prune_expired, runtime, runtime.clock.now())
+                delay = await asyncio.to_thread(seconds_until_next, runtime, runtime.clock.now())
             except Exception:  # the database may be away for a moment: try again later
                 log.exception("payday scheduler tick failed")
                 delay = POLL_SECONDS

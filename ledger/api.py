@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ledger import db
 from ledger.book import Book
+from ledger.clock import Clock, clock_of, with_clock
 from ledger.errors import Refusal
 from ledger.models import operations
 from ledger.records import Outcome
@@ -33,19 +34,25 @@ RETRYABLE_PGCODES = {"40001", "40P01", "55P03"}
 
 
 class Ledger:
-    """A handle on one database. Thread-safe: every call takes its own connection."""
+    """A handle on one database. Thread-safe: every call takes its own connection.
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        self._readonly_engine = engine.execution_options(tipbot_readonly=True)
+    `clock` is the one clock the ledger reads (see ledger/clock.py); by default the
+    one `engine` already carries, else the system clock.
+    """
+
+    def __init__(self, engine: sa.Engine, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or clock_of(engine)
+        self.engine = with_clock(engine, self.clock)
+        self._readonly_engine = self.engine.execution_options(tipbot_readonly=True)
 
     @classmethod
-    def connect(cls, url: str | None = None, *, upgrade: bool | None = None, **engine_kwargs) -> Ledger:
+    def connect(cls, url: str | None = None, *, upgrade: bool | None = None, clock: Clock | None = None,
+                **engine_kwargs) -> Ledger:
         """Open the database; SQLite files upgrade themselves (PostgreSQL: `tipbot db upgrade`)."""
         engine = db.make_engine(url, **engine_kwargs)
         if upgrade or (upgrade is None and db.is_sqlite(engine)):
             db.upgrade(engine)
-        return cls(engine)
+        return cls(engine, clock)
 
     @property
     def dialect(self) -> str:
@@ -63,7 +70,7 @@ class Ledger:
     def begin(self, *, readonly: bool = False) -> Iterator[Book]:
         engine = self._readonly_engine if readonly else self.engine
         with engine.begin() as connection:
-            yield Book(connection)
+            yield Book(connection, self.clock)
 
     def read(self, op: Callable[[Book], T]) -> T:
         """Run a read-only `op` in one transaction."""
@@ -82,9 +89,10 @@ class Ledger:
             committing = False
             try:
                 with self.engine.begin() as connection:
-                    value = op(Book(connection))
+                    value = op(Book(connection, self.clock))
                     if key is not None:
-                        connection.execute(_insert_operation, {"key": key, "outcome": value})
+                        connection.execute(_insert_operation, {"key": key, "outcome": value,
+                                                               "created_at": self.clock.now()})
                     committing = True
                 return Outcome(value)
             except Refusal:

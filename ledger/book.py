@@ -7,6 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ledger.check import Problem, check_ledger, check_reservations, check_tips
+from ledger.clock import Clock, clock_of
 from ledger.directory import Directory
 from ledger.payday.receipts import Receipt, payday_receipts, receipts_wanted
 from ledger.payday.stats import UnfundedNotice, recent_paydays, unfunded_notices
@@ -18,8 +19,9 @@ from ledger.transfers import Transfers
 class Book(Directory, Transfers, Tips, Queries):
     """Obtained from `Ledger.begin()` or `Ledger.run()`; never outlives its transaction."""
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, clock: Clock | None = None) -> None:
         self.conn = connection  # for the ledger's own modules and adapters' own tables only
+        self.clock: Clock = clock or clock_of(connection)  # the ledger's one clock
 
     def check(self) -> list[Problem | str]:
         """Every balance recomputed from its transfers, every pair's current tip, every

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from ledger.clock import Clock
 from ledger.errors import InvalidRequest, LookalikeName, NotAdmin, UnknownMember
 from ledger.models import FUNDING_MODES, accounts, communities, identities, members, spaces
 from ledger.money import Money, exponent, format_money
@@ -25,6 +26,7 @@ def require_admin(by_admin: bool, what: str) -> None:
 
 class Directory:
     conn: sa.Connection
+    clock: Clock
 
     # communities
 
@@ -48,7 +50,8 @@ class Directory:
         try:
             with self.conn.begin_nested():
                 community_id = self.conn.execute(
-                    communities.insert().values(name=name, currency=currency).returning(communities.c.id)
+                    communities.insert().values(name=name, currency=currency, created_at=self.clock.now())
+                    .returning(communities.c.id)
                 ).scalar_one()
                 self.conn.execute(
                     accounts.insert().values(community_id=community_id, currency=currency, kind="manual")
@@ -151,7 +154,8 @@ class Directory:
         try:
             with self.conn.begin_nested():
                 self.conn.execute(spaces.insert().values(
-                    community_id=community.id, platform=platform, external_id=external_id, name=name))
+                    community_id=community.id, platform=platform, external_id=external_id, name=name,
+                    created_at=self.clock.now()))
         except IntegrityError:
             pass
         found = self.space(platform, external_id)
@@ -203,9 +207,12 @@ class Directory:
                     accounts.insert().values(community_id=community.id, currency=community.currency, kind="member")
                     .returning(accounts.c.id)
                 ).scalar_one()
-                self.conn.execute(members.insert().values(id=member_id, community_id=community.id, display_name=name))
+                now = self.clock.now()
+                self.conn.execute(members.insert().values(id=member_id, community_id=community.id, display_name=name,
+                                                          created_at=now))
                 self.conn.execute(identities.insert().values(
-                    member_id=member_id, space_id=space.id, platform_user_id=platform_user_id, display_name=name))
+                    member_id=member_id, space_id=space.id, platform_user_id=platform_user_id, display_name=name,
+                    created_at=now))
         except IntegrityError:  # the same identity was created concurrently
             pass
         found = self.find_member(space, platform_user_id)

@@ -83,10 +83,6 @@ class Joined:
     members_moved: int
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def normalize(code: str) -> str:
     """What people type: any case, with or without the dash or spaces."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
@@ -122,14 +118,14 @@ def create_invite(book: Book, space_id: int, *, by_admin: bool, now: dt.datetime
                   ttl: dt.timedelta = INVITE_TTL) -> IssuedCode:
     """A one-time code another space's admin redeems with `/tip admin join CODE`."""
     require_admin(by_admin, "invite another space into this community")
-    return _issue(book, "invite", book.space_by_id(space_id), None, now or utcnow(), ttl)
+    return _issue(book, "invite", book.space_by_id(space_id), None, now or book.clock.now(), ttl)
 
 
 def join_community(book: Book, space_id: int, code: str, *, by_admin: bool,
                    now: dt.datetime | None = None) -> Joined:
     """Move this space (and its members) into the community that issued `code`."""
     require_admin(by_admin, "join this space to another community")
-    now = now or utcnow()
+    now = now or book.clock.now()
     space = book.space_by_id(space_id)
     row = _redeemable(book, code, "invite", now)
     if row.community_id == space.community_id:
@@ -171,7 +167,7 @@ def create_link_code(book: Book, member_id: int, space_id: int, *, now: dt.datet
     space = book.space_by_id(space_id)
     if member.community_id != space.community_id:
         raise CodeRefused("That member is not part of this space's community.")
-    return _issue(book, "identity", space, member_id, now or utcnow(), ttl)
+    return _issue(book, "identity", space, member_id, now or book.clock.now(), ttl)
 
 
 def link_identity(book: Book, space_id: int, platform_user_id: str, code: str, *,
@@ -183,7 +179,7 @@ def link_identity(book: Book, space_id: int, platform_user_id: str, code: str, *
     connected account at a funding adapter), `before_merge(book, old_member_id,
     remaining_member_id)` lets the adapters move what they keep to the member that remains,
     in the same transaction, before the old member is dropped."""
-    now = now or utcnow()
+    now = now or book.clock.now()
     space = book.space_by_id(space_id)
     row = _redeemable(book, code, "identity", now)
     if row.community_id != space.community_id:
@@ -208,7 +204,7 @@ def link_identity(book: Book, space_id: int, platform_user_id: str, code: str, *
     _mark_used(book, row.id, now, space.id, platform_user_id, current.id if current else None)
     if current is None:
         book.conn.execute(identities.insert().values(
-            member_id=target.id, space_id=space.id, platform_user_id=platform_user_id))
+            member_id=target.id, space_id=space.id, platform_user_id=platform_user_id, created_at=now))
     else:
         book.conn.execute(identities.update().where(identities.c.space_id == space.id,
                                                     identities.c.platform_user_id == platform_user_id)

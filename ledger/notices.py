@@ -42,7 +42,7 @@ def queue_notices(book: Book, notices: Iterable[tuple[int, str]], *, dedupe_pref
             with book.conn.begin_nested():
                 book.conn.execute(member_notices.insert().values(
                     community_id=member.community_id, member_id=member_id, dedupe_key=key[:255],
-                    text=text[:MAX_NOTICE_LENGTH]))
+                    text=text[:MAX_NOTICE_LENGTH], created_at=book.clock.now()))
             queued += 1
         except IntegrityError:
             pass
@@ -63,7 +63,7 @@ def mark_sent(book: Book, notice_id: int) -> bool:
     """Claim a notice for sending; False if another process already did."""
     return book.conn.execute(
         member_notices.update().where(member_notices.c.id == notice_id, member_notices.c.sent_at.is_(None))
-        .values(sent_at=sa.func.current_timestamp())
+        .values(sent_at=book.clock.now())
     ).rowcount == 1
 
 

@@ -10,15 +10,12 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from ledger.clock import Clock
 from ledger.errors import InvalidRequest, SelfTip, UnknownMember
 from ledger.models import accounts, members, tips
 from ledger.money import Money
 from ledger.records import Community, Member, TipChange, TipLine
 from ledger.transfers import check_amount, clean_note
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def current_tips_query(community_id: int | None = None) -> sa.Select:
@@ -31,6 +28,7 @@ def current_tips_query(community_id: int | None = None) -> sa.Select:
 
 class Tips:
     conn: sa.Connection
+    clock: Clock
 
     def current_tip(self, tipper_id: int, tippee_id: int):
         return self.conn.execute(_CURRENT_TIP, {"tipper_id": tipper_id, "tippee_id": tippee_id}).first()
@@ -68,7 +66,7 @@ class Tips:
         if old == weekly.amount_minor:
             return TipChange(tipper_id, tippee_id, tippee.display_name, old, old, community.currency,
                              pledge=pledge, notify_pledge=False, unchanged=True)
-        now = now or utcnow()
+        now = now or self.clock.now()
         ctime = previous.ctime if previous is not None and old > 0 else now
         if previous is not None:
             self.conn.execute(_SUPERSEDE_TIP, {"previous_id": previous.id})

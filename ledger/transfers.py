@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ledger.clock import Clock
 from ledger.directory import require_admin
 from ledger.errors import (
     InsufficientBalance, InvalidRequest, NotReceiving, OverLimit, SelfTip, UnknownMember, WrongFundingMode,
@@ -69,6 +70,7 @@ _lock_tipper_and_tippee = _lock_members(members.c.id.in_([sa.bindparam("tipper_i
 
 class Transfers:
     conn: sa.Connection
+    clock: Clock
 
     def apply_moves(self, community: Community, moves: Sequence[tuple[int, int, int]], *, kind: str,
                     note: str | None = None, payday_id: int | None = None,
@@ -118,9 +120,11 @@ class Transfers:
             updated = 0
         if updated != len(changes):  # a locked row can't vanish: something outside the ledger is wrong
             raise RuntimeError(f"updated {updated} of {len(changes)} locked accounts")
+        now = self.clock.now()
         rows = [
             {"community_id": community_id, "currency": currency, "from_account_id": f,
-             "to_account_id": t, "amount_minor": a, "kind": kind, "note": note, "payday_id": payday_id}
+             "to_account_id": t, "amount_minor": a, "kind": kind, "note": note, "payday_id": payday_id,
+             "created_at": now}
             for f, t, a in moves
         ]
         if len(rows) == 1:

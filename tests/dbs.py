@@ -7,6 +7,7 @@ so parallel runs never see each other's rows; tests truncate it before use.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
@@ -109,3 +110,21 @@ def dump_tables(engine: sa.Engine) -> dict[str, list[tuple]]:
             order = list(table.primary_key.columns) or list(table.columns)
             state[name] = [tuple(row) for row in connection.execute(sa.select(table).order_by(*order))]
     return state
+
+
+def stored_times(engine: sa.Engine) -> dict[str, set[dt.datetime]]:
+    """Every timestamp the database holds, by "table.column", as aware UTC datetimes
+    (tables the product does not own, Slack's OAuth store and Alembic's, left out)."""
+    metadata = _metadata_of(engine)
+    found: dict[str, set[dt.datetime]] = {}
+    with engine.connect() as connection:
+        for name, table in sorted(metadata.tables.items()):
+            if name == "alembic_version" or name.startswith("slack_"):
+                continue
+            for column in table.columns:
+                if not isinstance(column.type, sa.DateTime):
+                    continue
+                values = connection.execute(sa.select(column).where(column.is_not(None))).scalars()
+                found[f"{name}.{column.name}"] = {
+                    v.astimezone(dt.timezone.utc) if v.tzinfo else v.replace(tzinfo=dt.timezone.utc) for v in values}
+    return {key: values for key, values in found.items() if values}

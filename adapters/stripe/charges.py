@@ -63,10 +63,6 @@ def fees_paid_by(book: Book, community_id: int, default: str) -> str:
     return chosen or default
 
 
-def sql_now() -> sa.sql.functions.Function:
-    return sa.func.current_timestamp()
-
-
 def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeConfig) -> list[tuple[int, str]]:
     """Write a pending charge (and its lines) for every tipper whose dues reach the minimum.
 
@@ -123,11 +119,12 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
     defer_tippers(book, payday_id, deferred)
     if not planned:
         return notices
+    stamps = {"created_at": book.clock.now(), "updated_at": book.clock.now()}  # created_at decides if a key is still fresh
     ids = book.conn.execute(
         stripe_charges.insert().returning(stripe_charges.c.id, sort_by_parameter_order=True),
-        [charge for charge, _ in planned],
+        [{**charge, **stamps} for charge, _ in planned],
     ).scalars().all()
-    lines = [{**line, "charge_row_id": charge_id} for charge_id, (_, charge_lines) in zip(ids, planned)
+    lines = [{**line, "charge_row_id": charge_id, **stamps} for charge_id, (_, charge_lines) in zip(ids, planned)
              for line in charge_lines]
     if lines:
         book.conn.execute(stripe_transfers.insert(), lines)
@@ -165,7 +162,7 @@ def complete_charge(book: Book, charge_row_id: int, payment_intent_id: str, char
         stripe_charges.update()
         .where(stripe_charges.c.id == charge_row_id, stripe_charges.c.status == "pending")
         .values(status="succeeded", payment_intent_id=payment_intent_id, charge_id=charge_id,
-                failure_code=None, failure_message=None, updated_at=sql_now())
+                failure_code=None, failure_message=None, updated_at=book.clock.now())
     ).rowcount == 1
     if not done:
         return False
@@ -181,7 +178,7 @@ def complete_charge(book: Book, charge_row_id: int, payment_intent_id: str, char
         book.apply_moves(community, [(tipper, fees, row.fee_minor)], kind="fee", note=note,
                          payday_id=_free_payday(book, row.payday_id, tipper, fees))
     book.conn.execute(stripe_customers.update().where(stripe_customers.c.member_id == tipper)
-                      .values(declines=0, updated_at=sql_now()))
+                      .values(declines=0, updated_at=book.clock.now()))
     return True
 
 
@@ -193,7 +190,7 @@ def decline_charge(book: Book, charge_row_id: int, *, code: str | None, message:
         stripe_charges.update()
         .where(stripe_charges.c.id == charge_row_id, stripe_charges.c.status == "pending")
         .values(status="failed", failure_code=(code or "declined")[:100], failure_message=(message or "")[:500],
-                payment_intent_id=payment_intent_id, updated_at=sql_now())
+                payment_intent_id=payment_intent_id, updated_at=book.clock.now())
     ).rowcount == 1
     if not done:
         return None
@@ -210,10 +207,10 @@ def decline_charge(book: Book, charge_row_id: int, *, code: str | None, message:
             [{"e": line.recipient_id, "d": line.due_minor} for line in lines],
         )
         book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.charge_row_id == charge_row_id)
-                          .values(status="cancelled", updated_at=sql_now()))
+                          .values(status="cancelled", updated_at=book.clock.now()))
     declines = book.conn.execute(
         stripe_customers.update().where(stripe_customers.c.member_id == row.member_id)
-        .values(declines=stripe_customers.c.declines + 1, updated_at=sql_now())
+        .values(declines=stripe_customers.c.declines + 1, updated_at=book.clock.now())
         .returning(stripe_customers.c.declines)
     ).scalar()
     due = format_money(row.dues_minor, row.currency)
@@ -294,7 +291,7 @@ def complete_charges(book: Book, done: list) -> set[int]:
     book.conn.execute(
         stripe_charges.update().where(stripe_charges.c.id == sa.bindparam("row_id"))
         .values(status="succeeded", payment_intent_id=sa.bindparam("intent"), charge_id=sa.bindparam("charge"),
-                failure_code=None, failure_message=None, updated_at=sql_now()),
+                failure_code=None, failure_message=None, updated_at=book.clock.now()),
         [{"row_id": row.id, "intent": answer.payment_intent_id, "charge": answer.charge_id} for row, answer in todo])
     groups: dict[tuple[int, int | None], list] = defaultdict(list)
     for row, _ in todo:
@@ -309,7 +306,7 @@ def complete_charges(book: Book, done: list) -> set[int]:
         if fee_moves:
             book.apply_moves(community, fee_moves, kind="fee", note="card fee", payday_id=payday_id)
     book.conn.execute(stripe_customers.update().where(stripe_customers.c.member_id.in_(
-        sorted({row.member_id for row, _ in todo}))).values(declines=0, updated_at=sql_now()))
+        sorted({row.member_id for row, _ in todo}))).values(declines=0, updated_at=book.clock.now()))
     return {row.id for row, _ in todo}
 
 
@@ -329,11 +326,11 @@ def write_charges(book: Book, batch: list) -> list[tuple[str, str | None]]:
 
 
 def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, payday_id: int,
-                after_call: AfterCall | None = None, now: dt.datetime | None = None) -> ChargeReport:
+                after_call: AfterCall | None = None) -> ChargeReport:
     """Send every pending charge of the payday (again, after a crash) concurrently; not
     those older than Stripe keeps keys (adapters/stripe/late.py looks those up first)."""
     report = ChargeReport()
-    cutoff = (now or dt.datetime.now(dt.timezone.utc)) - KEY_LIFETIME
+    cutoff = ledger.clock.now() - KEY_LIFETIME
     rows = ledger.read(lambda book: book.conn.execute(
         sa.select(stripe_charges).where(stripe_charges.c.payday_id == payday_id,
                                         stripe_charges.c.status == "pending").order_by(stripe_charges.c.id)

@@ -23,13 +23,15 @@ def register(subparsers: argparse._SubParsersAction, funding: StripeFunding) -> 
     sub = parser.add_subparsers(dest="stripe_command", metavar="ACTION", required=True)
     check = sub.add_parser(
         "reconcile", help="compare local charges and transfers with Stripe's; exit 1 on any difference",
-        description="First sends the Transfer reversals a refund or dispute left pending (same idempotency keys) "
-                    "and looks up requests pending past Stripe's 24-hour key window (recorded if Stripe has them, "
-                    "sent again with a new key if not). Then compares every local charge and transfer with "
-                    "Stripe's objects and prints each difference (exit 1 if any), the refunds and disputes not "
-                    "fully recovered from recipients (on the community's losses account), and events about "
-                    "charges Tipbot has no record of.")
+        description="Compares every local charge and transfer with Stripe's objects and prints each "
+                    "difference (exit 1 if any), the refunds and disputes not fully recovered from recipients "
+                    "(on the community's losses account), and events about charges Tipbot has no record of. "
+                    "With --fix it first finishes what was left pending: the Transfer reversals of refunds and "
+                    "disputes (same idempotency keys), and requests pending past Stripe's 24-hour key window "
+                    "(looked up at Stripe by their metadata: recorded if found, sent again with a new key if not).")
     check.add_argument("--payday", type=int, metavar="N", help="only payday N (its id)")
+    check.add_argument("--fix", action="store_true",
+                       help="first send pending Transfer reversals and settle requests past the 24-hour key window")
     add_database_option(check)
     check.set_defaults(handler=lambda args: cmd_reconcile(args, funding))
     fees = sub.add_parser("fees", help="who pays card fees in a community: the tipper on top, or recipients pro rata")
@@ -51,11 +53,12 @@ def cmd_reconcile(args: argparse.Namespace, funding: StripeFunding) -> int:
     runtime = open_runtime(args)
     ledger = runtime.ledger
     client = funding.client(config)
-    settle_reversals(ledger, client, config)  # what a webhook left pending: same keys, never twice
-    late = settle_late(ledger, client, config, now=runtime.clock())  # past the key window: look first
-    if late.found or late.resent:
-        print(f"Requests pending past Stripe's 24-hour key window: {late.found} found at Stripe and recorded, "
-              f"{late.resent} not found and sent again with a new key.")
+    if args.fix:
+        settled = settle_reversals(ledger, client, config)  # what a webhook left pending: same keys, never twice
+        late = settle_late(ledger, client, config)  # past the key window: look first
+        print(f"Fixed: {settled.reversed} Transfer reversal(s) sent ({settled.refused} refused), "
+              f"{settled.applied} refund(s) or dispute(s) applied; requests past Stripe's 24-hour key window: "
+              f"{late.found} found at Stripe and recorded, {late.resent} not found and sent again with a new key.")
     differences = reconcile(ledger, client, payday_id=args.payday)
     scope = f"payday {args.payday}" if args.payday is not None else "every payday"
     if not differences:

@@ -42,7 +42,8 @@ def accrue(book: Book, community_id: int, payday_id: int) -> int | None:
     """
     try:
         with book.conn.begin_nested():
-            book.conn.execute(stripe_accruals.insert().values(payday_id=payday_id, tippers=0))
+            book.conn.execute(stripe_accruals.insert().values(payday_id=payday_id, tippers=0,
+                                                            created_at=book.clock.now()))
     except IntegrityError:
         return None
     pledge_tips_to(book, payday_id, not_in=payable_members())

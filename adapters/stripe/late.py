@@ -10,7 +10,8 @@ look finds what that sent.
 
 PaymentIntents are looked up with the Search API (eventually consistent, within about
 a minute: far inside 24 hours); Transfers by listing the payday's transfer group.
-Runs from `tipbot stripe reconcile` and at the start of each Stripe payday.
+Runs from `tipbot stripe reconcile --fix`; a payday leaves late rows alone (a charge keeps the
+payday waiting, `ChargesPending`, until reconcile settles it).
 """
 
 from __future__ import annotations
@@ -70,9 +71,11 @@ def _find_transfer(client: stripe.StripeClient, config: StripeConfig, line, line
 
 
 def settle_late(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, *,
-                now: dt.datetime, community_id: int | None = None) -> LateReport:
-    """Look up, then record or resend, every charge and payout pending since before the window."""
+                community_id: int | None = None) -> LateReport:
+    """Look up, then record or resend, every charge and payout pending since before the window
+    (by the ledger's clock)."""
     report = LateReport()
+    now = ledger.clock.now()
     cutoff = late_cutoff(now)
     space = namespace(ledger)
     where_charge = [stripe_charges.c.status == "pending", stripe_charges.c.created_at <= cutoff]

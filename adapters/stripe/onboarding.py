@@ -50,7 +50,8 @@ def account_status(book: Book, member_id: int) -> tuple[str | None, bool]:
 def _insert_once(book: Book, table: sa.Table, **values) -> None:
     try:
         with book.conn.begin_nested():
-            book.conn.execute(table.insert().values(**values))
+            stamps = {name: book.clock.now() for name in ("created_at", "updated_at") if name in table.c}
+            book.conn.execute(table.insert().values(**stamps, **values))
     except IntegrityError:
         pass  # already there (or written concurrently): the row is what matters
 
@@ -75,7 +76,7 @@ def ensure_customer(ledger: Ledger, client: stripe.StripeClient, config: StripeC
     ledger.run(lambda book: book.conn.execute(
         stripe_customers.update()
         .where(stripe_customers.c.member_id == member_id, stripe_customers.c.customer_id.is_(None))
-        .values(customer_id=customer.id, updated_at=sa.func.current_timestamp())
+        .values(customer_id=customer.id, updated_at=book.clock.now())
     ))
     return customer.id
 
@@ -143,7 +144,7 @@ def ensure_account(ledger: Ledger, client: stripe.StripeClient, config: StripeCo
     ledger.run(lambda book: book.conn.execute(
         stripe_accounts.update()
         .where(stripe_accounts.c.member_id == member_id, stripe_accounts.c.account_id.is_(None))
-        .values(account_id=account.id, updated_at=sa.func.current_timestamp())
+        .values(account_id=account.id, updated_at=book.clock.now())
     ))
     return account.id
 

@@ -25,7 +25,7 @@ from ledger.book import Book
 from ledger.errors import InsufficientBalance
 from ledger.money import format_money
 from ledger.notices import queue_notices
-from adapters.stripe.charges import KEY_LIFETIME, AfterCall, aware, sql_now
+from adapters.stripe.charges import KEY_LIFETIME, AfterCall, aware
 from adapters.stripe.client import StripeConfig, call
 from adapters.stripe.concurrent import BATCH, send_all
 from adapters.stripe.keys import key, namespace
@@ -66,10 +66,10 @@ def reserve(book: Book, line_id: int) -> bool:
                                              kind="payout", note=f"payday {line.payday_id}: Stripe transfer")
     except InsufficientBalance:
         book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.id == line_id).values(
-            status="failed", failure_message="the recipient's balance no longer covers it", updated_at=sql_now()))
+            status="failed", failure_message="the recipient's balance no longer covers it", updated_at=book.clock.now()))
         return False
     book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.id == line_id)
-                      .values(ledger_transfer_id=transfer_id, updated_at=sql_now()))
+                      .values(ledger_transfer_id=transfer_id, updated_at=book.clock.now()))
     return True
 
 
@@ -77,7 +77,7 @@ def complete_transfer(book: Book, line_id: int, transfer_id: str) -> bool:
     return book.conn.execute(
         stripe_transfers.update()
         .where(stripe_transfers.c.id == line_id, stripe_transfers.c.status == "pending")
-        .values(status="succeeded", transfer_id=transfer_id, failure_message=None, updated_at=sql_now())
+        .values(status="succeeded", transfer_id=transfer_id, failure_message=None, updated_at=book.clock.now())
     ).rowcount == 1
 
 
@@ -96,7 +96,7 @@ def fail_transfer(book: Book, line_id: int, message: str, now: dt.datetime | Non
     done = book.conn.execute(
         stripe_transfers.update()
         .where(stripe_transfers.c.id == line_id, stripe_transfers.c.status == "pending")
-        .values(status="failed", failure_message=message[:500], retry_at=retry_at, updated_at=sql_now())
+        .values(status="failed", failure_message=message[:500], retry_at=retry_at, updated_at=book.clock.now())
     ).rowcount == 1
     if done:
         _tell_once(book, line, message, retrying=retry_at is not None)
@@ -134,7 +134,7 @@ def retry_failed(book: Book, community_id: int, now: dt.datetime) -> int:
                stripe_transfers.c.recipient_id.in_(
                    sa.select(stripe_accounts.c.member_id).where(stripe_accounts.c.payable == sa.true())))
         .values(status="pending", attempts=stripe_transfers.c.attempts + 1, ledger_transfer_id=None,
-                transfer_id=None, retry_at=None, updated_at=sql_now())
+                transfer_id=None, retry_at=None, updated_at=book.clock.now())
     ).rowcount
 
 
@@ -178,13 +178,13 @@ def write_transfers(book: Book, batch: list, now: dt.datetime | None = None) -> 
 
 
 def run_payouts(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, community_id: int,
-                after_call: AfterCall | None = None, now: dt.datetime | None = None) -> PayoutReport:
+                after_call: AfterCall | None = None) -> PayoutReport:
     """Send every pending line whose charge succeeded (this payday's, and any a crash left).
 
     Every line's payout is reserved in the ledger first (batched transactions), then
     the Transfers go out concurrently and their answers are written in batches."""
     report = PayoutReport()
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = ledger.clock.now()
     report.retried = ledger.run(lambda book: retry_failed(book, community_id, now)).value
     query = (
         sa.select(stripe_transfers, stripe_charges.c.charge_id)

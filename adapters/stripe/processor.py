@@ -1,11 +1,11 @@
 """The Stripe processor for the payday engine (ledger.payday.processors).
 
-before_settlement: finish refunds and disputes left pending, look up requests pending
-past Stripe's key window (adapters/stripe/late.py), accrue dues from the snapshot (once),
-plan and send the charges.
+before_settlement: finish refunds and disputes left pending, accrue dues from the
+snapshot (once), plan and send the charges (not those pending past Stripe's key window:
+`tipbot stripe reconcile` looks those up first, adapters/stripe/late.py).
 Settlement then pays the charged tips from the money each charge brought in.
-after_settlement: forget dues paid from balances, look up payouts pending past the key
-window, send Stripe Transfers.
+after_settlement: forget dues paid from balances, send Stripe Transfers (and retry
+refused ones that are due).
 
 A charge still pending after the run (Stripe unreachable, or a payment still
 processing) stops the payday before settlement with `ChargesPending`: the payday
@@ -14,7 +14,6 @@ is resumed later, and the pending rows complete by rerun or by webhook first.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -27,7 +26,6 @@ from ledger.records import Community
 from adapters.stripe.charges import ChargeReport, plan_charges, run_charges
 from adapters.stripe.client import StripeConfig, make_client
 from adapters.stripe.dues import accrue, settle_balance_paid
-from adapters.stripe.late import settle_late
 from adapters.stripe.payouts import PayoutReport, run_payouts
 from adapters.stripe.reversals import settle_reversals
 from adapters.stripe.tables import stripe_charges, stripe_transfers
@@ -46,9 +44,8 @@ class ChargesPending(Exception):
 
 class StripeProcessor:
     def __init__(self, config: StripeConfig, community: Community, *, client: stripe.StripeClient | None = None,
-                 notify: Notify | None = None, clock: Callable[[], dt.datetime] | None = None) -> None:
+                 notify: Notify | None = None) -> None:
         self.config = config
-        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.community = community
         self.client = client or make_client(config)
         self.notify = notify
@@ -63,16 +60,13 @@ class StripeProcessor:
             settle_reversals(run.ledger, self.client, self.config)
         except stripe.StripeError:
             log.exception("stripe reversals left pending; the next payday or reconcile retries them")
-        now = self.clock()
-        settle_late(run.ledger, self.client, self.config, now=now, community_id=self.community.id)
         run.ledger.run(lambda book: accrue(book, self.community.id, run.payday_id))
         run.crash_point("stripe:accrued")
         notices = run.ledger.run(lambda book: plan_charges(book, self.community.id, run.payday_id,
                                                            self.config)).value
         run.crash_point("stripe:planned")
         run.report("stripe planned", f"{len(notices)} tippers told to add a card")
-        report = run_charges(run.ledger, self.client, self.config, run.payday_id, after_call=self._after_call(run),
-                             now=now)
+        report = run_charges(run.ledger, self.client, self.config, run.payday_id, after_call=self._after_call(run))
         report.notices[:0] = notices
         self.charges = report
         run.report("stripe charges", f"{report.succeeded} charged, {report.declined} declined, "
@@ -87,9 +81,8 @@ class StripeProcessor:
             unpaid_lines(book, run.payday_id)
 
         run.ledger.run(prepare)
-        settle_late(run.ledger, self.client, self.config, now=self.clock(), community_id=self.community.id)
         self.payouts = run_payouts(run.ledger, self.client, self.config, self.community.id,
-                                   after_call=self._after_call(run), now=self.clock())
+                                   after_call=self._after_call(run))
         run.report("stripe transfers", f"{self.payouts.succeeded} sent, {self.payouts.failed} failed, "
                                        f"{self.payouts.pending} pending")
 

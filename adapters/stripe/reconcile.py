@@ -1,7 +1,7 @@
 """Reconcile: compare local charges and transfers with Stripe's objects, report every difference.
 
-Read-only on both sides (`tipbot stripe reconcile` first finishes what was left pending:
-adapters/stripe/reversals.py, adapters/stripe/late.py). For each local charge: its PaymentIntent's status, amount,
+Read-only on both sides (`tipbot stripe reconcile --fix` first finishes what was left
+pending: adapters/stripe/reversals.py, adapters/stripe/late.py). For each local charge: its PaymentIntent's status, amount,
 currency, customer and charge, and refunds against the reversals recorded. For each
 local transfer line: the Transfer's amount, destination, group, source charge and the
 Transfer reversals recorded against it (refunds and disputes; adapters/stripe/reversals.py).

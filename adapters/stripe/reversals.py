@@ -37,7 +37,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.api import Ledger
 from ledger.book import Book
-from adapters.stripe.charges import sql_now
 from adapters.stripe.client import StripeConfig, call
 from adapters.stripe.fees import split_pro_rata
 from adapters.stripe.keys import key, namespace
@@ -64,16 +63,17 @@ def plan_reversal(book: Book, row, *, kind: str, source_id: str, amount_minor: i
         with book.conn.begin_nested():
             reversal_id = book.conn.execute(stripe_reversals.insert().values(
                 charge_row_id=row.id, source_id=source_id, kind=kind, amount_minor=amount, status="pending",
-                outcome=outcome).returning(stripe_reversals.c.id)).scalar_one()
+                outcome=outcome, created_at=book.clock.now()).returning(stripe_reversals.c.id)).scalar_one()
     except IntegrityError:  # the same refund or dispute, recorded concurrently
         return f"{kind} already recorded"
     shares = _shares(book, row, amount)
     book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == row.id)
-                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=sql_now()))
+                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=book.clock.now()))
     if shares:
         book.conn.execute(stripe_line_reversals.insert(), [
             {"reversal_id": reversal_id, "line_id": line.id, "recipient_id": line.recipient_id,
-             "amount_minor": share, "status": "pending" if _at_stripe(line) else "local"}
+             "amount_minor": share, "status": "pending" if _at_stripe(line) else "local",
+             "created_at": book.clock.now(), "updated_at": book.clock.now()}
             for line, share in shares])
     apply_reversal(book, reversal_id)
     return f"{kind} recorded"
@@ -144,7 +144,7 @@ def apply_reversal(book: Book, reversal_id: int) -> bool:
             got = 0
         if got != part.recovered_minor:
             book.conn.execute(stripe_line_reversals.update().where(stripe_line_reversals.c.id == part.id)
-                              .values(recovered_minor=got, updated_at=sql_now()))
+                              .values(recovered_minor=got, updated_at=book.clock.now()))
         recovered += got
     if moves:
         book.apply_moves(community, moves, kind="reversal", note=note, overdraw=frozenset({clearing}))
@@ -179,7 +179,7 @@ def close_dispute(book: Book, row, *, dispute_id: str, amount_minor: int, outcom
                                  outcome="lost").replace("recorded", "lost, recorded")
         book.conn.execute(stripe_reversals.insert().values(
             charge_row_id=row.id, source_id=dispute_id, kind="dispute", amount_minor=max(amount_minor, 1),
-            status="void", outcome="won"))
+            status="void", outcome="won", created_at=book.clock.now()))
         return "dispute won before it was recorded: nothing reversed"
     if rev.outcome is not None:
         return f"dispute already {rev.outcome}"
@@ -228,7 +228,7 @@ def apply_reinstatement(book: Book, reversal_id: int) -> bool:
         book.apply_moves(community, [(tipper, losses, rev.loss_minor)], kind="dispute", note=note)
     book.conn.execute(stripe_reversals.update().where(stripe_reversals.c.id == reversal_id).values(reinstated=True))
     book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == charge.id)
-                      .values(reversed_minor=stripe_charges.c.reversed_minor - rev.amount_minor, updated_at=sql_now()))
+                      .values(reversed_minor=stripe_charges.c.reversed_minor - rev.amount_minor, updated_at=book.clock.now()))
     return True
 
 
@@ -285,7 +285,7 @@ def settle_reversals(ledger: Ledger, client: stripe.StripeClient, config: Stripe
         values = {"stripe_reversal_id": value} if status == "succeeded" else {"failure_message": value[:500]}
         ledger.run(lambda book: book.conn.execute(stripe_line_reversals.update().where(
             stripe_line_reversals.c.id == part.id, stripe_line_reversals.c.status == "pending")
-            .values(status=status, updated_at=sql_now(), **values)))
+            .values(status=status, updated_at=book.clock.now(), **values)))
         report.reversed += status == "succeeded"
         report.refused += status == "failed"
     reinstating = ledger.read(lambda book: book.conn.execute(
@@ -300,7 +300,7 @@ def settle_reversals(ledger: Ledger, client: stripe.StripeClient, config: Stripe
         values = {"reinstate_transfer_id": value} if status == "succeeded" else {"failure_message": value[:500]}
         ledger.run(lambda book: book.conn.execute(stripe_line_reversals.update().where(
             stripe_line_reversals.c.id == part.id, stripe_line_reversals.c.reinstate_status == "pending")
-            .values(reinstate_status=status, updated_at=sql_now(), **values)))
+            .values(reinstate_status=status, updated_at=book.clock.now(), **values)))
         report.reinstated += status == "succeeded"
     waiting = ledger.read(lambda book: book.conn.execute(
         sa.select(stripe_reversals.c.id, stripe_reversals.c.status).where(sa.or_(
@@ -329,7 +329,7 @@ class Loss:
     reasons: tuple[str, ...]
 
     def __str__(self) -> str:
-        why = "; ".join(self.reasons) or "not recoverable"
+        why = "; ".join(self.reasons) or "the card fee Stripe keeps, beyond what the tipper's balance covered"
         return (f"charge {self.charge_row_id}: {self.kind} {self.source_id} of {self.amount_minor} "
                 f"{self.currency}: {self.loss_minor} not recovered, on the losses account ({why})")
 

@@ -4,7 +4,7 @@ POST /stripe/webhook verifies Stripe's signature (bad, missing, or dated more th
 the tolerance in the past or the future: 400, nothing is recorded), then applies the
 event once (adapters/stripe/webhooks.py `process`) in a worker thread, then sends the
 Transfer reversals a refund or dispute needs (adapters/stripe/reversals.py; what fails
-there stays pending and is retried by `tipbot stripe reconcile` and the next payday). An event about a
+there stays pending and is retried by `tipbot stripe reconcile --fix` and the next payday). An event about a
 row still pending answers 503, so Stripe sends it again later; any other failure answers
 500 for the same reason. A refund or dispute of a charge Tipbot has no row for answers
 200 and is recorded as such (retrying would never help): `tipbot stripe reconcile`

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.api import Ledger
 from ledger.book import Book
-from adapters.stripe.charges import latest_charge_id, sql_now, complete_charge, decline_charge
+from adapters.stripe.charges import latest_charge_id, complete_charge, decline_charge
 from adapters.stripe.onboarding import account_payable
 from adapters.stripe.reversals import close_dispute, plan_reversal
 from adapters.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_events, stripe_reversals
@@ -115,7 +115,7 @@ def _save_card(book: Book, *, customer_id: str | None, member_id: int | None, pa
         .where(stripe_customers.c.member_id == row.member_id,
                sa.or_(stripe_customers.c.payment_method_at.is_(None), stripe_customers.c.payment_method_at <= created))
         .values(payment_method_id=pm_id, card_label=label, payment_method_at=created, declines=0,
-                customer_id=sa.func.coalesce(stripe_customers.c.customer_id, customer_id), updated_at=sql_now())
+                customer_id=sa.func.coalesce(stripe_customers.c.customer_id, customer_id), updated_at=book.clock.now())
     ).rowcount
     return "card saved" if changed else "ignored: a newer card is saved"
 
@@ -152,7 +152,7 @@ def on_account_updated(book: Book, obj: dict, created: int) -> str:
         stripe_accounts.update()
         .where(stripe_accounts.c.member_id == row.member_id,
                sa.or_(stripe_accounts.c.status_at.is_(None), stripe_accounts.c.status_at <= created))
-        .values(payable=payable, status_at=created, account_id=account_id, updated_at=sql_now())
+        .values(payable=payable, status_at=created, account_id=account_id, updated_at=book.clock.now())
     ).rowcount
     if not changed:
         return "ignored: a newer account status is recorded"
@@ -306,7 +306,8 @@ def process(ledger: Ledger, event: dict[str, Any], client: stripe.StripeClient |
         try:
             with book.conn.begin_nested():
                 book.conn.execute(stripe_events.insert().values(
-                    event_id=event_id, type=kind[:100], object_id=_id(obj), outcome="processing"))
+                    event_id=event_id, type=kind[:100], object_id=_id(obj), outcome="processing",
+                    received_at=book.clock.now()))
         except IntegrityError:
             earlier = _recorded_outcome(book, event_id, lock=True)
             if earlier is None or not earlier.startswith(UNKNOWN_CHARGE):

@@ -19,17 +19,16 @@ from ledger.exports import HISTORY_FIELDS, write_csv
 from ledger.records import HistoryLine, TipLine
 
 
-def next_payday(cron: str, now: dt.datetime | None = None) -> dt.datetime | None:
+def next_payday(cron: str, now: dt.datetime) -> dt.datetime | None:
     """When the community's next payday is due (UTC), or None for a schedule croniter can't read."""
-    now = now or dt.datetime.now(dt.timezone.utc)
     try:
         return croniter(cron, now).get_next(dt.datetime)
     except (ValueError, KeyError, TypeError):
         return None
 
 
-def payday_text(cron: str) -> str:
-    when = next_payday(cron)
+def payday_text(cron: str, now: dt.datetime) -> str:
+    when = next_payday(cron, now)
     if when is None:
         return f"unknown (the schedule `{cron}` can't be read; ask an admin)"
     return f"{when:%A %-d %B %Y, %H:%M} UTC"
@@ -67,7 +66,7 @@ def show_list(ctx: Context, cmd: ShowList) -> Reply:
         ("Receiving", "on" if me.receiving else "off (`/tip receive on` to opt in)"),
         ("Receipts", "on (by direct message after each payday)" if ctx.book.wants_receipts(me.id)
          else "off (`/tip receipts on` to get them)"),
-        ("Next payday", payday_text(ctx.community.payday_cron)),
+        ("Next payday", payday_text(ctx.community.payday_cron, ctx.book.clock.now())),
     )
     return Reply(title=f"Your tips in {ctx.community.name}", text="\n".join(lines), fields=fields)
 
@@ -126,7 +125,7 @@ def _history_csv(ctx: Context) -> Reply:
 
 
 def show_statement(ctx: Context, cmd: ShowStatement) -> Reply:
-    year = cmd.year or ctx.runtime.clock().year
+    year = cmd.year or ctx.book.clock.now().year
     months = ctx.book.statement(ctx.member.id, year)
     if not months:
         return Reply(text=f"No tips given or received in {year}.")

@@ -34,7 +34,7 @@ def admin_payday(runtime: Runtime, invocation: Invocation, cmd: AdminPayday) -> 
         ctx = runtime.bot.context(book, invocation)
         require_admin(ctx, "run or inspect the payday")
         community = ctx.community
-    now = runtime.clock()
+    now = runtime.clock.now()
     week = week_start_of(now)
     if cmd.action == "dry-run":
         return _dry_run(runtime, community.id, week)

@@ -99,7 +99,7 @@ def _take_snapshot(run: PaydayRun) -> None:
 
     def snapshot(conn: sa.Connection, current: str) -> str:
         counts = take_snapshot(conn, run.payday_id, run.community.id)
-        stages.advance(conn, run.payday_id, current, stages.SNAPSHOTTED, snapshot_at=stages.utcnow())
+        stages.advance(conn, run.payday_id, current, stages.SNAPSHOTTED, snapshot_at=stages.now(conn))
         run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
         return stages.SNAPSHOTTED
 
@@ -197,7 +197,7 @@ def _record_stats(run: PaydayRun, processor: PaydayProcessor | None) -> None:
         ), {"p": run.payday_id}).scalar_one()
         stats = compute_stats(conn, run.payday_id, run.community.id, run.week_start, run.community.currency,
                               int(rounds))
-        stages.advance(conn, run.payday_id, current, stages.DONE, stats=stats, finished_at=stages.utcnow())
+        stages.advance(conn, run.payday_id, current, stages.DONE, stats=stats, finished_at=stages.now(conn))
         run.report(stages.DONE, "stats recorded")
         return stages.DONE
 
@@ -257,7 +257,7 @@ def _claim(ledger: Ledger, community_id: int, week_start: dt.date) -> tuple[int,
             with conn.begin_nested():
                 payday_id = conn.execute(paydays.insert().values(
                     community_id=community_id, week_start=week_start, stage=stages.STARTED,
-                    snapshot_at=stages.utcnow()).returning(paydays.c.id)).scalar_one()
+                    snapshot_at=stages.now(conn), started_at=stages.now(conn)).returning(paydays.c.id)).scalar_one()
                 stages.record(conn, payday_id, stages.STARTED)
         except IntegrityError:  # another process created it first
             row = conn.execute(sa.select(paydays.c.id, paydays.c.stage).where(where)).one()

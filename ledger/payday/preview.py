@@ -31,14 +31,15 @@ def dry_run(ledger: Ledger, community_id: int, week_start: dt.date) -> PaydayRes
     with ledger.engine.connect() as conn:
         transaction = conn.begin()
         try:
-            book = Book(conn)
+            book = Book(conn, ledger.clock)
             community = book.community(community_id)
             week = week_start
             while conn.execute(sa.select(paydays.c.id).where(
                     paydays.c.community_id == community_id, paydays.c.week_start == week)).first() is not None:
                 week += dt.timedelta(days=7)
             payday_id = conn.execute(paydays.insert().values(
-                community_id=community_id, week_start=week, stage=stages.STARTED, snapshot_at=stages.utcnow(),
+                community_id=community_id, week_start=week, stage=stages.STARTED, snapshot_at=ledger.clock.now(),
+                started_at=ledger.clock.now(),
             ).returning(paydays.c.id)).scalar_one()
             take_snapshot(conn, payday_id, community_id)
             rounds = 0

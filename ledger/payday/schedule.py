@@ -95,7 +95,7 @@ def _announced(book: Book, payday_id: int) -> bool:
 
 def claim_announcement(ledger: Ledger, payday_id: int, now: dt.datetime | None = None) -> bool:
     """True for exactly one caller per payday (again only after a lease expires unannounced)."""
-    now = as_utc(now or stages.utcnow())
+    now = as_utc(now or ledger.clock.now())
 
     def op(book: Book) -> bool:
         conn = book.conn

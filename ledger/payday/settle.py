@@ -52,6 +52,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ledger.clock import clock_of
+from ledger.models import UtcTime
 from ledger.payday.tables import payday_members, payday_rounds
 
 _BROUGHT_IN = """
@@ -155,8 +157,9 @@ _TOTALS = sa.select(
 )
 
 _INSERT_TRANSFERS = """
-INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id)
-SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id
+INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id,
+                       created_at)
+SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id, :now
 FROM payday_tips pt
 JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
 WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
@@ -198,7 +201,8 @@ def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: boo
         changed = _CHANGED if later else ""
         conn.execute(sa.text(_RESERVE.format(changed=changed)), params)
         conn.execute(sa.text(_RECORD_RESERVED.format(changed=changed)), params)
-    conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count, paid_minor=amount))
+    conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count, paid_minor=amount,
+                                               recorded_at=clock_of(conn).now()))
     return count, amount
 
 
@@ -228,7 +232,8 @@ def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency:
     params = {"payday_id": payday_id, "community_id": community_id, "currency": currency}
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(_LOCK_SETTLEMENT), params)
-    conn.execute(sa.text(_INSERT_TRANSFERS), params)
+    conn.execute(sa.text(_INSERT_TRANSFERS).bindparams(sa.bindparam("now", type_=UtcTime)),
+                 {**params, "now": clock_of(conn).now()})
     conn.execute(sa.text(_UPDATE_ACCOUNTS), params)  # payday_members.reserved_minor: history from here on
     count, amount = conn.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.column("amount_minor")), 0))

@@ -17,6 +17,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from ledger.clock import clock_of
 from ledger.models import paydays
 from ledger.payday.tables import payday_stages
 
@@ -35,8 +36,9 @@ class StageMoved(Exception):
     """The payday is no longer at the stage this transaction expected (done elsewhere)."""
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+def now(conn: sa.Connection) -> dt.datetime:
+    """What time it is by the ledger's clock (the one the connection's ledger carries)."""
+    return clock_of(conn).now()
 
 
 def round_stage(number: int) -> str:
@@ -71,13 +73,13 @@ def advance(conn: sa.Connection, payday_id: int, expected: str, stage: str, **va
 
 
 def record(conn: sa.Connection, payday_id: int, stage: str) -> None:
-    conn.execute(payday_stages.insert().values(payday_id=payday_id, stage=stage, recorded_at=utcnow()))
+    conn.execute(payday_stages.insert().values(payday_id=payday_id, stage=stage, recorded_at=now(conn)))
 
 
 def stage_log(conn: sa.Connection, payday_id: int) -> list[tuple[str, dt.datetime]]:
     rows = conn.execute(
         sa.select(payday_stages.c.stage, payday_stages.c.recorded_at)
-        .where(payday_stages.c.payday_id == payday_id).order_by(payday_stages.c.recorded_at, payday_stages.c.stage)
+        .where(payday_stages.c.payday_id == payday_id).order_by(payday_stages.c.id)  # as logged: clocks may tie
     )
     return [(r.stage, r.recorded_at) for r in rows]
 

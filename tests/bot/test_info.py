@@ -11,6 +11,7 @@ from bot.help import TOPICS
 from tests.adapters.console.support import Console
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 def test_next_payday_follows_the_cron_schedule() -> None:
     wednesday = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)
     assert next_payday("0 12 * * 4", wednesday) == dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.timezone.utc)
@@ -19,6 +20,7 @@ def test_next_payday_follows_the_cron_schedule() -> None:
     assert next_payday("not a schedule", wednesday) is None
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 def test_list_shows_tips_both_ways_balance_and_next_payday(console: Console) -> None:
     console.script("""
         treasurer: /tip admin credit @alice 20
@@ -62,6 +64,7 @@ def test_balance_says_what_weekly_tips_take(console: Console) -> None:
     assert console.ok("alice: balance").text.endswith("take $2.00 each payday; the balance doesn't cover them all yet.")
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 def test_history_lists_transfers_newest_first(console: Console) -> None:
     assert console.ok("alice: history").text == "No money has moved in or out of your balance yet."
     console.script("""

@@ -103,6 +103,7 @@ def announcer(console: Console, platform: RecordingConsole) -> Runtime:
     return build_runtime(console.runtime.settings, ledger=console.runtime.ledger, platforms={"console": platform})
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 def test_after_a_payday_each_member_who_asked_gets_one_receipt(console: Console) -> None:
     community_id = payday_town(console)
     platform = RecordingConsole()

@@ -23,6 +23,9 @@ from ledger.payday.schedule import last_scheduled
 from ledger.payday.weeks import week_start_of
 from tests.dbs import dump_tables
 from tests.ledger.payday_helpers import Town, book_state, chained_town
+from tests.moments import DUE_PAYDAY, PINNED
+
+pytestmark = pytest.mark.clock  # CI runs these again at fixed moments (.ci/run)
 
 
 class RecordingPlatform(Platform):
@@ -44,12 +47,6 @@ class RecordingPlatform(Platform):
         self.direct.append((space_external_id, user_id, text))
 
 
-def a_due_moment() -> dt.datetime:
-    """A payday time safely after the community was created (schedules only pay after creation)."""
-    return last_scheduled("0 12 * * 4", dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=8)) \
-        + dt.timedelta(minutes=5)
-
-
 @pytest.fixture
 def runtime(ledger):
     platform = RecordingPlatform()
@@ -59,8 +56,8 @@ def runtime(ledger):
 
 
 def test_due_payday_runs_once_posts_one_summary_and_tells_the_unfunded_tipper(runtime, ledger):
-    town = chained_town(ledger)
-    now = a_due_moment()
+    town = chained_town(ledger)  # created at PINNED, the Wednesday before DUE_PAYDAY
+    now = DUE_PAYDAY
 
     runs = asyncio.run(run_due_paydays(runtime, now))
 
@@ -82,21 +79,26 @@ def test_due_payday_runs_once_posts_one_summary_and_tells_the_unfunded_tipper(ru
 
 
 def test_each_community_follows_its_own_schedule(runtime, ledger):
-    town = chained_town(ledger)
+    town = chained_town(ledger)  # created Wednesday 2026-11-25 09:30
     with ledger.begin() as book:
         book.set_payday_cron(town.community_id, "0 9 * * 1", by_admin=True)  # Mondays 09:00
-    thursday = a_due_moment()
-    monday = last_scheduled("0 9 * * 1", thursday + dt.timedelta(days=4)) + dt.timedelta(minutes=1)
-    assert asyncio.run(run_due_paydays(runtime, monday - dt.timedelta(minutes=2)))[0].result.week_start \
-        == week_start_of(monday) - dt.timedelta(days=7)
-    runs = asyncio.run(run_due_paydays(runtime, monday))
-    assert [(r.result.status, r.result.week_start) for r in runs] == [("ran", week_start_of(monday))]
-    assert 0 < seconds_until_next(runtime, monday) <= 60
+    assert asyncio.run(run_due_paydays(runtime, DUE_PAYDAY)) == []  # Thursday: not its day, and its
+    # last Monday (11-23) was before it existed
+    first_monday = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)
+    assert last_scheduled("0 9 * * 1", first_monday) == first_monday
+    next_monday = first_monday + dt.timedelta(days=7)
+    [late] = asyncio.run(run_due_paydays(runtime, next_monday - dt.timedelta(minutes=1)))
+    assert (late.result.status, late.result.week_start) == ("ran", dt.date(2026, 11, 30))  # caught up
+    runs = asyncio.run(run_due_paydays(runtime, next_monday + dt.timedelta(minutes=1)))
+    assert [(r.result.status, r.result.week_start) for r in runs] == [("ran", dt.date(2026, 12, 7))]
+    assert week_start_of(next_monday) == dt.date(2026, 12, 7)
+    assert seconds_until_next(runtime, next_monday - dt.timedelta(seconds=30)) == 30
+    assert seconds_until_next(runtime, next_monday + dt.timedelta(minutes=1)) == 60  # a week away: poll
 
 
 def test_a_community_created_after_the_payday_time_waits_for_the_next_one(runtime, ledger):
-    chained_town(ledger)
-    just_before_creation = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    chained_town(ledger)  # created at PINNED, by the ledger's clock
+    just_before_creation = PINNED - dt.timedelta(minutes=1)
     with ledger.begin() as book:
         book.set_payday_cron(1, "* * * * *", by_admin=True)
     assert asyncio.run(run_due_paydays(runtime, just_before_creation)) == []
@@ -106,7 +108,7 @@ def test_an_unreadable_schedule_is_skipped_not_fatal(runtime, ledger):
     chained_town(ledger)
     with ledger.begin() as book:
         book.set_payday_cron(1, "every thursday", by_admin=True)
-    assert asyncio.run(run_due_paydays(runtime, a_due_moment())) == []
+    assert asyncio.run(run_due_paydays(runtime, DUE_PAYDAY)) == []
 
 
 def admin_payday(runtime: Runtime, action: str, user: str = "alice", admin: bool = True):
@@ -172,15 +174,15 @@ def test_tipbot_payday_runs_several_weeks_in_a_row_with_at(capsys, db_url, ledge
     assert tipbot(["payday", "--database", db_url, "--community", "nobody"]) == 2
 
 
-def test_run_scheduler_pays_when_due_and_stops_when_asked(runtime, ledger):
+def test_run_scheduler_pays_when_due_and_stops_when_asked(runtime, ledger, clock):
     from bot.scheduler import run_scheduler
 
     town = chained_town(ledger)
-    now = a_due_moment()
+    clock.set(DUE_PAYDAY)  # the scheduler reads runtime.clock, the ledger's
 
     async def scenario() -> None:
         stop = asyncio.Event()
-        task = asyncio.create_task(run_scheduler(runtime, stop, clock=lambda: now))
+        task = asyncio.create_task(run_scheduler(runtime, stop))
         for _ in range(2000):  # the first tick runs the payday; wait for its summary
             if runtime.recording.summaries:
                 break
@@ -197,6 +199,6 @@ def test_tippers_a_platform_cannot_message_are_reported_not_lost(ledger):
     platform = RecordingPlatform(direct=False)
     runtime = build_runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={"console": platform})
     chained_town(ledger)
-    [run] = asyncio.run(run_due_paydays(runtime, a_due_moment()))
+    [run] = asyncio.run(run_due_paydays(runtime, DUE_PAYDAY))
     assert run.announcement.notified == 0 and run.announcement.not_notified == ["david"]
     assert run.announcement.delivered == {"console:town": "posted"} and len(platform.summaries) == 1

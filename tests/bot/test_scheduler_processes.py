@@ -13,8 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from ledger.api import Ledger
-from tests.bot.test_scheduler import a_due_moment
+from ledger.clock import FixedClock
 from tests.ledger.payday_helpers import book_state, chained_town
+from tests.moments import DUE_PAYDAY, PINNED
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres_only
@@ -23,10 +24,10 @@ SCHEDULER = """
 import asyncio, datetime as dt, json, os, sys, time
 from bot.config import Settings
 from bot.compose import build_runtime
-from bot.runtime import Runtime
 from bot.scheduler import run_due_paydays
+from ledger.clock import FixedClock
 url, now, go = sys.argv[1], dt.datetime.fromisoformat(sys.argv[2]), sys.argv[3]
-runtime = build_runtime(Settings(database_url=url), platforms={})
+runtime = build_runtime(Settings(database_url=url), FixedClock(now), platforms={})
 runtime.ledger.read(lambda book: book.all_communities())  # connected before the start signal
 while not os.path.exists(go):
     time.sleep(0.005)
@@ -36,12 +37,12 @@ print(json.dumps([[r.result.community_name, r.result.status] for r in runs]))
 
 
 def test_several_scheduler_processes_run_each_payday_once(pg_url, tmp_path):
-    ledger = Ledger.connect(pg_url, upgrade=False)
+    ledger = Ledger.connect(pg_url, upgrade=False, clock=FixedClock(PINNED))
     towns = []
     for name in ("one", "two", "three"):
         towns.append(chained_town(ledger, name))
     go = tmp_path / "go"
-    now = a_due_moment().isoformat()
+    now = DUE_PAYDAY.isoformat()
     processes = [subprocess.Popen([sys.executable, "-c", SCHEDULER, pg_url, now, str(go)], cwd=ROOT,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     time.sleep(1.0)

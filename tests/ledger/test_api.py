@@ -219,7 +219,7 @@ def test_set_tip_appends_versions_keeps_ctime_and_zero_ends_it(world: World) -> 
 def test_the_schema_allows_one_current_version_per_pair(world: World) -> None:
     ledger, alice, bob = world.ledger, world.alice, world.bob
     ledger.run(lambda b: b.set_tip(alice.id, bob.id, usd("1")))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = ledger.clock.now()
     second = dict(community_id=world.community.id, tipper_id=alice.id, tippee_id=bob.id, weekly_amount_minor=200,
                   ctime=now, mtime=now, is_current=True)
     with pytest.raises(sa.exc.IntegrityError):

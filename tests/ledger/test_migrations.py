@@ -48,7 +48,7 @@ def test_upgrading_marks_the_newest_version_of_each_pair_current(empty_url: str)
             versions = [(1, 2, 100), (1, 3, 50), (1, 2, 200), (2, 1, 70), (1, 2, 0)]  # (tipper, tippee, amount)
             for n, (tipper, tippee, amount) in enumerate(versions, start=1):
                 run(f"INSERT INTO tips (id, community_id, tipper_id, tippee_id, weekly_amount_minor, ctime, mtime) "
-                    f"VALUES ({n}, 1, {tipper}, {tippee}, {amount}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+                    f"VALUES ({n}, 1, {tipper}, {tippee}, {amount}, '2026-11-25 09:30:00', '2026-11-25 09:30:00')")
         db.upgrade(engine)
         with engine.connect() as connection:
             flags = connection.exec_driver_sql("SELECT id, is_current FROM tips ORDER BY id").all()

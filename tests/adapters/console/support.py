@@ -16,14 +16,15 @@ from bot.reply import Reply
 from bot.compose import build_runtime
 from bot.runtime import Runtime
 from ledger.api import Ledger
+from ledger.clock import Clock, FixedClock
 from tests.dbs import dump_tables
 
 ADMIN = "treasurer"
 
 
-def make_runtime(db_url: str, **settings) -> Runtime:
+def make_runtime(db_url: str, clock: Clock | None = None, **settings) -> Runtime:
     """A runtime with the installed platforms; `stripe_*` settings configure the Stripe adapter."""
-    ledger = Ledger.connect(db_url, upgrade=False)
+    ledger = Ledger.connect(db_url, upgrade=False, clock=clock)
     stripe = {name: settings.pop(name) for name in list(settings) if name.startswith("stripe_")}
     core = Settings(database_url=db_url, **settings)
     funding = None  # the installed adapters, as the environment configures them
@@ -90,7 +91,7 @@ def run_console_entry(db_url: str, stdin_text: str, *extra: str) -> str:
 
 
 @pytest.fixture
-def console(db_url: str) -> Iterable[Console]:
-    runtime = make_runtime(db_url)
+def console(db_url: str, clock: FixedClock) -> Iterable[Console]:
+    runtime = make_runtime(db_url, clock)
     yield Console(runtime)
     runtime.ledger.dispose()

@@ -7,19 +7,19 @@ text grammar Slack's /tip uses); the Discord side through the real client.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import re
-
-import sqlalchemy as sa
 
 from bot.invocation import Invocation, UserRef
 from bot.reply import Reply
 from ledger.api import Ledger
-from ledger.linking import link_codes
+from ledger.clock import FixedClock
 from tests.adapters.discord.gateway import (
     BOB, CAROL, GUILD, OTHER_GUILD, boolean, harness, interaction, mention, run, string,
 )
 from tests.dbs import dump_tables
+from tests.moments import PINNED
 
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}")
 GREEN, RED = 0x2ECC71, 0xE74C3C
@@ -44,7 +44,7 @@ async def refused(h, payload: dict, words: str) -> None:
     assert dump_tables(h.runtime.ledger.engine) == before
 
 
-def test_one_community_on_slack_and_discord(ledger: Ledger) -> None:
+def test_one_community_on_slack_and_discord(ledger: Ledger, clock: FixedClock) -> None:
     async def story() -> None:
         async with harness(ledger) as h:
             # Slack: a treasurer credits alice, alice tips bob weekly, an admin invites the Discord server
@@ -60,15 +60,10 @@ def test_one_community_on_slack_and_discord(ledger: Ledger) -> None:
             join = lambda text, **kw: interaction("tipadmin", [string("code", text)], subcommand="join", **kw)  # noqa: E731
             await refused(h, join("WXYZ-2345", admin=True, invoker=CAROL), "not valid")
             await refused(h, join(code, admin=False, invoker=CAROL), "admin")
-            # an expired invite
+            # an expired invite: issued two days ago by the ledger's clock
+            clock.set(PINNED - dt.timedelta(days=2))
             stale = _code((await slack(h, "U_ADMIN", "admin invite", admin=True)).text)
-            with ledger.engine.begin() as connection:  # make it a day old
-                connection.execute(link_codes.update().where(link_codes.c.id == sa.select(
-                    sa.func.max(link_codes.c.id)).scalar_subquery()).values(
-                    created_at=link_codes.c.created_at - sa.text("INTERVAL '2 days'")
-                    if ledger.dialect == "postgresql" else sa.func.datetime(link_codes.c.created_at, "-2 days"),
-                    expires_at=link_codes.c.expires_at - sa.text("INTERVAL '2 days'")
-                    if ledger.dialect == "postgresql" else sa.func.datetime(link_codes.c.expires_at, "-2 days")))
+            clock.set(PINNED)
             await refused(h, join(stale, admin=True, invoker=CAROL), "expired")
             # a server that already has tips or transfers cannot join
             busy = await h.send(interaction("tipadmin", [mention("user", BOB), string("amount", "1")],

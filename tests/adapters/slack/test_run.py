@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import socket
@@ -17,7 +18,6 @@ import pytest
 from adapters.slack.platform import SlackPlatform
 from bot.cli_run import serve
 from bot.compose import build_runtime
-from bot.runtime import Runtime
 from tests.adapters.slack.conftest import sign, slack_settings, slash_payload
 from tests.adapters.slack.test_slash_command import weekly_tip_minor
 
@@ -97,20 +97,15 @@ def test_tipbot_run_exits_cleanly_on_sigterm(tmp_path) -> None:
         process.stdout.close()
 
 
-async def test_serve_runs_the_payday_scheduler_which_posts_to_slack(mock_slack, ledger) -> None:
-    import sqlalchemy as sa
-
-    from ledger.models import communities
-
-    def due_community(book):  # a community whose payday time has passed, with a summary channel
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
+async def test_serve_runs_the_payday_scheduler_which_posts_to_slack(mock_slack, ledger, clock) -> None:
+    def due_community(book):  # a community with a summary channel, paid every minute
         space = book.ensure_space("slack", "T1")
         book.set_summary_channel(space.id, "C9", "payday", by_admin=True)
         book.set_payday_cron(space.community_id, "* * * * *", by_admin=True)
-        book.conn.execute(communities.update().values(created_at=sa.func.now() - sa.text("interval '1 hour'"))
-                          if book.conn.dialect.name == "postgresql" else
-                          communities.update().values(created_at=sa.text("datetime('now', '-1 hour')")))
 
     ledger.run(due_community)
+    clock.advance(dt.timedelta(minutes=5))  # its payday time has passed since it was created
     runtime = build_runtime(slack_settings(mock_slack, port=0, scheduler=True), ledger=ledger,
                       platforms={"slack": SlackPlatform()})
     stop = asyncio.Event()

@@ -74,6 +74,7 @@ async def test_tampered_body_is_401(slack: SlackHarness) -> None:
     assert dump_tables(slack.ledger.engine) == before
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 async def test_timestamp_older_than_five_minutes_is_401_and_changes_nothing(slack: SlackHarness) -> None:
     before = dump_tables(slack.ledger.engine)
     body = urlencode(slash_payload(slack.mock, "<@U2|bob> 1"))

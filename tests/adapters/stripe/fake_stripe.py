@@ -338,7 +338,7 @@ class LoopThread:
 
     def serve(self, app: web.Application) -> str:
         async def start() -> str:
-            runner = web.AppRunner(app, access_log=None)
+            runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)  # idle keep-alives: no 60 s wait
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)
             await site.start()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,11 +21,13 @@ from adapters.stripe.onboarding import ensure_account, ensure_customer
 from adapters.stripe.processor import StripeProcessor
 from adapters.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_dues, stripe_transfers
 from adapters.stripe.webhooks import process
+from tests.moments import PINNED
 from tests.adapters.stripe.conftest import WEBHOOK_SECRET
 from tests.adapters.stripe.fake_stripe import FakeStripe
 
 WEEK = dt.date(2026, 11, 23)  # a Monday
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+STRIPE_NOW = int(PINNED.timestamp())  # when Stripe says its events happened (the ledger's pinned time)
 
 
 def week(n: int) -> dt.date:
@@ -35,7 +36,7 @@ def week(n: int) -> dt.date:
 
 def event(kind: str, obj: dict[str, Any], *, created: int | None = None, event_id: str | None = None) -> dict:
     return {"id": event_id or f"evt_{secrets.token_hex(10)}", "object": "event", "type": kind,
-            "created": created if created is not None else int(time.time()), "livemode": False,
+            "created": created if created is not None else STRIPE_NOW, "livemode": False,
             "api_version": "2024-06-20", "data": {"object": obj}}
 
 

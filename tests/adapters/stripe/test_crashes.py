@@ -4,10 +4,14 @@ is charged or created twice, and the local row completes."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from adapters.stripe.charges import KEY_LIFETIME
 from adapters.stripe.keys import key, namespace
 from adapters.stripe.onboarding import ensure_account, ensure_customer, start_checkout
+from adapters.stripe.processor import ChargesPending
 from adapters.stripe.tables import stripe_accounts, stripe_checkouts, stripe_customers
 from tests.adapters.stripe.helpers import StripeTown
 
@@ -55,6 +59,26 @@ def test_crash_after_the_charge_before_its_row_completes(ledger, client, config,
     assert len(t.transfers_of_kind("charge")) == 1 and len(fake.transfers()) == 1
     assert t.balances() == {"alice": 0, "bob": 0}
     t.check()
+
+
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
+def test_a_charge_left_pending_longer_than_stripe_keeps_keys_is_not_sent_again(ledger, clock, client, config,
+                                                                               fake):
+    t = StripeTown(ledger, client, config, fake)
+    t.card("alice")
+    t.recipient("bob")
+    t.tip("alice", "bob", 1000)
+    with pytest.raises(Crash):
+        t.payday(crash=crash_at("stripe:charge:"))
+    assert len(fake.calls("POST", "/v1/payment_intents")) == 1
+
+    clock.advance(KEY_LIFETIME + dt.timedelta(minutes=1))  # by the ledger's clock, the key may be gone
+    with pytest.raises(ChargesPending):  # the payday waits for reconcile
+        t.payday()
+
+    [charge] = t.charges()
+    assert charge.status == "pending"  # left for `tipbot stripe reconcile`, never charged on a new key
+    assert len(fake.calls("POST", "/v1/payment_intents")) == 1 and t.transfers_of_kind("charge") == []
 
 
 def test_crash_after_the_transfer_before_its_row_completes(ledger, client, config, fake):

@@ -3,8 +3,14 @@ PaymentIntents, declines) and the recording server (Accounts, Transfers), on bot
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+
 from adapters.stripe.fees import gross_up
 from adapters.stripe.keys import key, namespace
+from tests.dbs import stored_times
+from tests.moments import PINNED
 from tests.adapters.stripe.helpers import StripeTown
 
 
@@ -205,3 +211,24 @@ def test_two_databases_on_one_stripe_account_never_share_a_key(ledger, client, c
         assert all(c.status == "succeeded" for c in charges) and charges[0].payment_intent_id != charges[1].payment_intent_id
     finally:
         other.dispose()
+
+
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
+def test_stripe_rows_take_their_times_from_the_ledgers_clock(ledger, clock, client, config, fake):
+    t = town(ledger, client, config, fake)
+    t.card("alice")
+    t.recipient("bob")
+    t.tip("alice", "bob", 1000)
+    thursday = PINNED + dt.timedelta(days=1, hours=3)
+    clock.set(thursday)
+    assert t.payday().status == "ran"
+
+    times = stored_times(ledger.engine)
+    given = {"tips.ctime", "tips.mtime", "payday_tips.ctime",  # the tip's, set by the test
+             "stripe_accounts.status_at"}  # Stripe's, from its event
+    for column, values in times.items():
+        assert column in given or values <= {PINNED, thursday}, column
+    assert {"stripe_customers.updated_at", "stripe_accounts.updated_at", "stripe_events.received_at",
+            "stripe_accruals.created_at", "stripe_charges.created_at", "stripe_charges.updated_at",
+            "stripe_transfers.created_at", "stripe_transfers.updated_at"} <= times.keys()
+    assert times["stripe_charges.created_at"] == {thursday}

@@ -12,6 +12,7 @@ from ledger.notices import member_notices
 from tests.adapters.stripe.helpers import StripeTown
 
 PAYDAY_NOON = dt.datetime(2026, 11, 23, 12, tzinfo=dt.timezone.utc)  # the clock at payday 0, pinned
+pytestmark = pytest.mark.clock  # also run at fixed moments (.ci/run)
 
 
 @pytest.fixture
@@ -19,21 +20,22 @@ def t(ledger, client, config, fake):
     return StripeTown(ledger, client, config, fake)
 
 
-def payday(t: StripeTown, n: int):
-    return t.payday(n, processor=t.processor(clock=lambda: PAYDAY_NOON + dt.timedelta(weeks=n)))
+def payday(t: StripeTown, clock, n: int):
+    clock.set(PAYDAY_NOON + dt.timedelta(weeks=n))  # the ledger's clock: payday n's noon
+    return t.payday(n)
 
 
 def notices_to(t: StripeTown, name: str) -> list[str]:
     return [r.text for r in t.rows(member_notices, member_notices.c.member_id == t.ids[name])]
 
 
-def test_a_refused_payout_is_retried_with_backoff_until_it_succeeds_and_the_recipient_is_told_once(t):
+def test_a_refused_payout_is_retried_with_backoff_until_it_succeeds_and_the_recipient_is_told_once(t, clock):
     t.card("alice")
     account = t.recipient("bob")
     t.tip("alice", "bob", 1000)
     t.fake.objects[account]["capabilities"]["transfers"] = "inactive"  # Stripe paused bob's account
 
-    payday(t, 0)
+    payday(t, clock, 0)
     t.tip("alice", "bob", 0)  # one week's tip: only its payout is left
 
     [line] = t.lines()
@@ -42,15 +44,15 @@ def test_a_refused_payout_is_retried_with_backoff_until_it_succeeds_and_the_reci
     [told] = notices_to(t, "bob")
     assert "could not be sent to your Stripe account" in told and "/tip payout" in told
 
-    payday(t, 1)  # the next payday: tried again, refused again; not told twice
+    payday(t, clock, 1)  # the next payday: tried again, refused again; not told twice
     [line] = t.lines()
     assert (line.status, line.attempts) == ("failed", 2) and len(notices_to(t, "bob")) == 1
 
     t.fake.activate(account)  # bob finished onboarding
-    payday(t, 2)  # backoff: after a second refusal, not before two weeks
+    payday(t, clock, 2)  # backoff: after a second refusal, not before two weeks
     assert t.lines()[0].attempts == 2 and t.lines()[0].status == "failed"
 
-    payday(t, 3)
+    payday(t, clock, 3)
     [line] = t.lines()
     assert (line.status, line.attempts) == ("succeeded", 3)
     posts = [r for r in t.fake.calls("POST", "/v1/transfers") if r.status == 200]

@@ -231,7 +231,7 @@ def test_a_reversal_refused_because_the_money_was_paid_out_is_a_loss_that_reconc
     assert f"charge {charge.id}: refund" in out and f"{500 + fee} not recovered" in out and "paid out" in out
 
 
-def test_a_crash_between_a_reversal_and_its_local_write_sends_the_same_key_again(t, web, ledger, config):
+def test_a_crash_between_a_reversal_and_its_local_write_sends_the_same_key_again(t, web, ledger, config, cli):
     charge = three_recipients(t)
 
     class Crash(Exception):
@@ -249,7 +249,10 @@ def test_a_crash_between_a_reversal_and_its_local_write_sends_the_same_key_again
         assert deliver(web, full).json()["outcome"] == "refund recorded"
     assert reversal_posts(t) == 1 and t.transfers_of_kind("refund") == []  # nothing applied yet
 
-    settle_reversals(ledger, t.client, config)  # reconcile or the next payday
+    code, out = cli("reconcile")  # reported, not sent: reconcile alone is read-only
+    assert code == 1 and "Transfer reversals still pending" in out and reversal_posts(t) == 1
+    code, out = cli("reconcile", "--fix")  # sent (or the next payday sends them)
+    assert code == 0 and "3 Transfer reversal(s) sent" in out  # the first one replayed by Stripe
 
     assert reversal_posts(t) == 3  # the first share's call was replayed, not repeated
     assert reversed_at_stripe(t) == TIPS and ledger_reversals(t) == TIPS

@@ -13,7 +13,7 @@ from adapters.stripe.tables import stripe_charges, stripe_events, stripe_reversa
 from adapters.stripe.webhooks import unknown_charge_ref
 from tests.dbs import dump_tables
 from tests.adapters.stripe.conftest import WEBHOOK_SECRET
-from tests.adapters.stripe.helpers import StripeTown, event, signed
+from tests.adapters.stripe.helpers import STRIPE_NOW, StripeTown, event, signed
 
 
 def deliver(web, evt: dict, **kwargs) -> httpx.Response:
@@ -36,6 +36,7 @@ def t(ledger, client, config, fake):
     return StripeTown(ledger, client, config, fake)
 
 
+@pytest.mark.clock  # also run at fixed moments (.ci/run)
 def test_a_bad_signature_gets_400_and_changes_nothing(t, web, ledger):
     intent = setup_intent(t, "alice")
     evt = event("setup_intent.succeeded", intent)
@@ -66,7 +67,7 @@ def test_a_duplicated_event_is_processed_once(t, web, ledger):
 
 def test_events_in_any_order_keep_the_newest_card_and_account_state(t, web):
     older, newer = setup_intent(t, "alice"), setup_intent(t, "alice")
-    now = int(time.time())
+    now = STRIPE_NOW
     assert deliver(web, event("setup_intent.succeeded", newer, created=now)).json()["outcome"] == "card saved"
     late = deliver(web, event("setup_intent.succeeded", older, created=now - 60)).json()["outcome"]
     assert late == "ignored: a newer card is saved"
