@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.context import Context
@@ -116,6 +117,7 @@ class TipBot:
         if invocation.request_id:
             key = f"{invocation.platform}:{invocation.space_id}:{invocation.request_id}"
         after: list = []
+        attachments: list = []  # a reply's file is not stored with it: a replay gets the text only
 
         def op(book: Book) -> dict[str, Any]:
             ctx = self.context(book, invocation, mentioned)
@@ -123,6 +125,7 @@ class TipBot:
             if not reply.ok:
                 raise RefusedReply(reply)
             after.extend(ctx.after_commit)
+            attachments[:] = [reply.attachment]
             return reply.to_json()
 
         outcome = self.runtime.ledger.run(op, key=key)
@@ -134,7 +137,10 @@ class TipBot:
         value = outcome.value
         if outcome.repeated:
             value = {**value, "text": f"{ALREADY_RECORDED}\n{value['text']}"}
-        return Reply.from_json(value, repeated=outcome.repeated)
+        reply = Reply.from_json(value, repeated=outcome.repeated)
+        if attachments and attachments[0] is not None and not outcome.repeated:
+            reply = replace(reply, attachment=attachments[0])
+        return reply
 
 
 def mentions(command: object) -> tuple[UserRef, ...]:

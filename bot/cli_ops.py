@@ -1,8 +1,9 @@
-"""Operators' commands: `tipbot db upgrade`, `tipbot ledger check|balances`."""
+"""Operators' commands: `tipbot db upgrade`, `tipbot ledger check|balances|export`."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -12,8 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli_options import add_database_option, open_runtime
+from bot.runtime import Runtime
 from ledger import db
 from ledger.api import Ledger
+from ledger.exports import EXPORT_FIELDS, export_transfers, write_csv, write_jsonl
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,8 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     upgrade.set_defaults(handler=cmd_db_upgrade)
 
     ledger_parser = subparsers.add_parser(
-        "ledger", help="verify the book and list balances",
-        description="Read-only commands for operators: verify the book, list balances.")
+        "ledger", help="verify the book, list balances, export transfers",
+        description="Read-only commands for operators: verify the book, list balances, export transfers.")
     ledger_sub = ledger_parser.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
     check = ledger_sub.add_parser(
         "check", help="recompute every balance from the transfers, check current tips and payday reservations; "
@@ -53,6 +56,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     balances.add_argument("--community", metavar="NAME", help="only the community called NAME")
     balances.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     balances.set_defaults(handler=cmd_ledger_balances)
+    export = ledger_sub.add_parser(
+        "export", help="every transfer of a community as CSV or JSON lines, for treasurers",
+        description="Every transfer of the community, oldest first: transfer_id, created_at (UTC), kind, "
+                    "amount (exact decimal), currency, from, to (member names, or the outside account: "
+                    "manual, stripe, stripe_fees, losses), payday_week, note and external_ids (e.g. Stripe's "
+                    "charge, PaymentIntent and Transfer ids). Streamed: memory stays flat for millions of rows.")
+    add_database_option(export)
+    export.add_argument("--community", metavar="NAME", required=True, help="the community called NAME")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--since", metavar="DATE", type=dt.date.fromisoformat,
+                        help="only transfers made on or after DATE (YYYY-MM-DD, UTC)")
+    export.add_argument("--output", metavar="PATH", help="write to PATH instead of standard output")
+    export.set_defaults(handler=cmd_ledger_export)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -108,8 +124,49 @@ def cmd_ledger_balances(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ledger_export(args: argparse.Namespace) -> int:
+    runtime = _open_runtime(args)
+    if runtime is None:
+        return 2
+    ledger = runtime.ledger
+    try:
+        community = ledger.read(lambda book: book.community_by_name(args.community))
+        if community is None:
+            print(f"No community named {args.community!r}.", file=sys.stderr)
+            return 2
+        hooks = [hook for adapter in runtime.funding.values()
+                 if (hook := getattr(adapter, "export_references", None)) is not None]
+
+        def references(conn: sa.Connection, rows) -> dict[int, str]:
+            found: dict[int, list[str]] = {}
+            for hook in hooks:
+                for transfer_id, ids in hook(conn, rows).items():
+                    found.setdefault(transfer_id, []).append(ids)
+            return {transfer_id: " ".join(ids) for transfer_id, ids in found.items()}
+
+        out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+        try:
+            with ledger.engine.connect() as conn:
+                rows = export_transfers(conn, community.id, since=args.since, references=references)
+                count = write_csv(rows, EXPORT_FIELDS, out) if args.format == "csv" else write_jsonl(rows, out)
+        finally:
+            if args.output:
+                out.close()
+    finally:
+        ledger.dispose()
+    if args.output:
+        print(f"Wrote {count} transfers of {community.name} to {args.output}.", file=sys.stderr)
+    return 0
+
+
 def _open(args: argparse.Namespace) -> Ledger | None:
-    """The ledger at --database for reading; None (after saying why) when there is none there.
+    """The ledger at --database for reading; None (after saying why) when there is none there."""
+    runtime = _open_runtime(args)
+    return None if runtime is None else runtime.ledger
+
+
+def _open_runtime(args: argparse.Namespace) -> Runtime | None:
+    """The runtime over the database at --database; None (after saying why) when there is none there.
 
     A mistyped SQLite path must not quietly create an empty database and call it clean.
     """
@@ -121,15 +178,15 @@ def _open(args: argparse.Namespace) -> Ledger | None:
             print(f"No Tipbot database at {path}.", file=sys.stderr)
             return None
     try:
-        ledger = open_runtime(args).ledger
-        ledger.read(lambda book: book.all_communities())
+        runtime = open_runtime(args)
+        runtime.ledger.read(lambda book: book.all_communities())
     except sa.exc.DBAPIError as error:
         shown = engine_url.render_as_string(hide_password=True)
         reason = (str(error.orig).strip().splitlines() or [type(error).__name__])[0]
         print(f"Can't read the Tipbot database at {shown}: {reason}. Is the server running, and has "
               f"`tipbot db upgrade` been run?", file=sys.stderr)
         return None
-    return ledger
+    return runtime
 
 
 def _shown(engine: sa.Engine) -> str:

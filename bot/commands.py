@@ -42,6 +42,12 @@ class ShowBalance:
 @dataclass(frozen=True)
 class ShowHistory:
     limit: int = 10
+    csv: bool = False  # all of it, as a CSV file
+
+
+@dataclass(frozen=True)
+class ShowStatement:
+    year: int | None = None  # None: this year
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,11 @@ class AdminFunding:
 
 
 @dataclass(frozen=True)
+class AdminFundingMinimum:
+    amount_text: str | None = None  # None: show it
+
+
+@dataclass(frozen=True)
 class AdminInvite:
     pass
 
@@ -155,8 +166,9 @@ class AdminReactions:
 
 
 Command = Union[
-    Tip, ShowList, ShowBalance, ShowHistory, ShowHelp, SetReceiving, SetReceipts, Fund, Payout, Link,
-    AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminInvite, AdminJoin,
+    Tip, ShowList, ShowBalance, ShowHistory, ShowStatement, ShowHelp, SetReceiving, SetReceipts, Fund, Payout, Link,
+    AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminFundingMinimum, AdminInvite,
+    AdminJoin,
     TipProject, ListProjects, ShowProject, AddProject, RemoveMaintainer, SetPackages, SetTake, Stack, AdminSpotlight,
     SetProfile, ShowTop, AdminTop, AdminReactions,
 ]

@@ -56,3 +56,8 @@ class FundingAdapter(Protocol):
 
     def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
         """Add the adapter's `tipbot` subcommands."""
+
+    def merge_members(self, book: Book, old_member_id: int, remaining_member_id: int) -> None:
+        """Two identities were linked: move what the adapter keeps for `old_member_id` (a saved
+        card, a connected account) to `remaining_member_id`, in the linking transaction.
+        Optional: the core calls it when an adapter has it."""

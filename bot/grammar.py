@@ -225,10 +225,23 @@ def _balance(rest: list[str]) -> c.Command:
 def _history(rest: list[str]) -> c.Command:
     if not rest:
         return c.ShowHistory()
+    if rest[0].lower() == "csv":
+        _no_more(rest[1:], "/tip history csv")
+        return c.ShowHistory(csv=True)
     _no_more(rest[1:], "/tip history 20")
     if not _NUMBER.match(rest[0]) or not 1 <= int(rest[0]) <= 100:
-        raise InvalidRequest("Show between 1 and 100 entries, like `/tip history 20`.")
+        raise InvalidRequest("Show between 1 and 100 entries, like `/tip history 20`, or all of it as a file: "
+                             "`/tip history csv`.")
     return c.ShowHistory(limit=int(rest[0]))
+
+
+def _statement(rest: list[str]) -> c.Command:
+    if not rest:
+        return c.ShowStatement()
+    _no_more(rest[1:], "/tip statement 2026")
+    if not re.fullmatch(r"\d{4}", rest[0]) or not 2000 <= int(rest[0]) <= 2999:
+        raise InvalidRequest("Which year? For example `/tip statement 2026`.")
+    return c.ShowStatement(year=int(rest[0]))
 
 
 def _help(rest: list[str]) -> c.Command:
@@ -300,7 +313,8 @@ def _top(rest: list[str]) -> c.Command:
 
 
 _SIMPLE = {
-    "list": _list, "tips": _list, "balance": _balance, "history": _history, "help": _help,
+    "list": _list, "tips": _list, "balance": _balance, "history": _history, "statement": _statement,
+    "help": _help,
     "receive": _receive, "receipts": _receipts, "fund": _fund, "payout": _payout, "link": _link,
     "profile": _profile, "top": _top,
 }
@@ -312,6 +326,7 @@ ADMIN_USAGE = (
     "Admin commands: `admin credit @name AMOUNT [note]`, `admin debit @name AMOUNT [note]`, "
     "`admin channel #channel`, `admin payday [status|dry-run|now]`, "
     "`admin limits [max-weekly AMOUNT] [max-once AMOUNT]`, `admin funding manual|stripe`, "
+    "`admin funding minimum [AMOUNT]`, "
     "`admin invite`, `admin join CODE`, `admin spotlight on|off`, `admin top amounts|counts`, "
     "`admin reactions [:emoji: AMOUNT | remove :emoji: | cap AMOUNT]`."
 )
@@ -340,9 +355,15 @@ def _admin(tokens: list[str]) -> c.Command:
         return c.AdminPayday(action=action)  # type: ignore[arg-type]
     if sub == "limits":
         return _limits(rest)
+    if sub == "funding" and rest and rest[0].lower() == "minimum":
+        if len(rest) > 3:  # an amount is a number, perhaps with its currency: `10`, `10 USD`
+            raise InvalidRequest("Usage: `/tip admin funding minimum` to see it, `/tip admin funding minimum 10` "
+                                 "to set it.")
+        return c.AdminFundingMinimum(amount_text=" ".join(rest[1:]) if len(rest) > 1 else None)
     if sub == "funding":
         if len(rest) != 1 or rest[0].lower() not in ("manual", "stripe"):
-            raise InvalidRequest("Usage: `/tip admin funding manual` or `/tip admin funding stripe`.")
+            raise InvalidRequest("Usage: `/tip admin funding manual`, `/tip admin funding stripe` or "
+                                 "`/tip admin funding minimum [AMOUNT]`.")
         return c.AdminFunding(mode=rest[0].lower())
     if sub == "invite":
         _no_more(rest, "/tip admin invite")

@@ -12,6 +12,8 @@ Tipbot: tip the people who help you, every week or once.
   /tip                        your tips given and received, balance, next payday
   /tip balance                your balance
   /tip history 20             your last 20 transfers
+  /tip history csv            all of them, as a CSV file only you get
+  /tip statement 2026         tips you gave and received in 2026, by month
   /tip receive on             opt in to receive tips (until then tips to you are pledges)
   /tip receipts on            a receipt by direct message after each payday (off: stop them)
   /tip projects               the community's projects; back one with `/tip pillow 1`
@@ -103,6 +105,7 @@ Admin commands (Slack workspace admins, Discord members with Manage Server, and 
   /tip admin limits                   show the limits
   /tip admin limits max-weekly 100 max-once 50
   /tip admin funding manual|stripe    how money comes in and goes out
+  /tip admin funding minimum [20]     show (or set) the least a card is charged at once (default 10.00)
   /tip admin invite                   get a code to join another space to this community
   /tip admin join CODE                on the other space: join it with the code
   /tip admin spotlight on|off         a weekly "Back the Stack" post after the payday summary

@@ -29,7 +29,7 @@ class Platform:
     direct_messages: bool = False  # send_direct() reaches a member privately
     buttons: bool = False  # replies can carry buttons (a large weekly tip is confirmed with one)
     confirm_by_text: bool = True  # `/tip @bob 40 confirm` is typed as text (Slack, console)
-    files: bool = False  # can attach the payday chart
+    files: bool = False  # can attach the payday chart and a reply's file (`/tip history csv`)
     ephemeral_replies: bool = False  # a reply only the asker sees
     needs_summary_channel: bool = False  # summaries go nowhere until an admin picks a channel
     escaped_mentions: bool = False  # mentions arrive as ids; a bare `@name` names nobody for sure

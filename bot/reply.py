@@ -29,6 +29,17 @@ class DirectMessage:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file for the member who asked (a CSV statement). Each platform renders it as it can
+    (`Platform.files`): a Slack upload in a DM, a Discord attachment, a file the console writes.
+    Not kept with the stored reply: a repeated request gets the text only."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "text/csv"
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     ok: bool = True  # False for every refusal or error
@@ -39,6 +50,7 @@ class Reply:
     repeated: bool = False  # a replayed request: the first outcome, nothing changed
     direct_messages: tuple[DirectMessage, ...] = ()
     code: str | None = None  # machine-readable refusal code, e.g. "insufficient_balance"
+    attachment: Attachment | None = None
 
     def to_json(self) -> dict:
         return {

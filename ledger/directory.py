@@ -10,9 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from ledger.clock import Clock
 from ledger.errors import InvalidRequest, LookalikeName, NotAdmin, UnknownMember
 from ledger.models import FUNDING_MODES, accounts, communities, identities, members, spaces
-from ledger.money import Money, exponent
+from ledger.money import Money, exponent, format_money
 from ledger.names import lookalike
 from ledger.records import Community, Member, Space
+
+MAX_MIN_CHARGE_MINOR = 100_000  # 1,000.00: dues waiting longer than that help nobody
 
 DEFAULT_CURRENCY = "USD"
 
@@ -89,6 +91,17 @@ class Directory:
             values[column] = money.amount_minor
         if values:
             self.conn.execute(communities.update().where(communities.c.id == community_id).values(**values))
+        return self.community(community_id)
+
+    def set_min_charge(self, community_id: int, minimum: Money, *, by_admin: bool) -> Community:
+        """The least a card is charged at once: dues wait until they reach it, so card fees stay small."""
+        require_admin(by_admin, "change the minimum charge")
+        community = self.community(community_id)
+        if minimum.currency != community.currency or not 0 < minimum.amount_minor <= MAX_MIN_CHARGE_MINOR:
+            raise InvalidRequest(f"The minimum charge must be more than zero and at most "
+                                 f"{format_money(MAX_MIN_CHARGE_MINOR, community.currency)}, in {community.currency}.")
+        self.conn.execute(communities.update().where(communities.c.id == community_id)
+                          .values(min_charge_minor=minimum.amount_minor))
         return self.community(community_id)
 
     def set_funding_mode(self, community_id: int, mode: str, *, by_admin: bool) -> Community:

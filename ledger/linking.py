@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -170,8 +171,14 @@ def create_link_code(book: Book, member_id: int, space_id: int, *, now: dt.datet
 
 
 def link_identity(book: Book, space_id: int, platform_user_id: str, code: str, *,
-                  now: dt.datetime | None = None) -> Member:
-    """Attach this identity to the member who issued `code`; returns that member."""
+                  now: dt.datetime | None = None,
+                  before_merge: Callable[[Book, int, int], None] | None = None) -> Member:
+    """Attach this identity to the member who issued `code`; returns that member.
+
+    When the identity had a member of its own (no activity, but perhaps a saved card or a
+    connected account at a funding adapter), `before_merge(book, old_member_id,
+    remaining_member_id)` lets the adapters move what they keep to the member that remains,
+    in the same transaction, before the old member is dropped."""
     now = now or book.clock.now()
     space = book.space_by_id(space_id)
     row = _redeemable(book, code, "identity", now)
@@ -202,6 +209,8 @@ def link_identity(book: Book, space_id: int, platform_user_id: str, code: str, *
         book.conn.execute(identities.update().where(identities.c.space_id == space.id,
                                                     identities.c.platform_user_id == platform_user_id)
                           .values(member_id=target.id))
+        if before_merge is not None:
+            before_merge(book, current.id, target.id)
         _drop_empty_member(book, current.id)
     return target
 

@@ -47,7 +47,9 @@ class UtcTime(sa.types.TypeDecorator):
 
 
 FUNDING_MODES = ("manual", "stripe")
-OUTSIDE_ACCOUNT_KINDS = ("manual", "stripe", "stripe_fees")
+# `losses`: what a funding adapter could not recover (a refund of money a recipient
+# already took out of Stripe): negative, per community; shown by `tipbot stripe reconcile`.
+OUTSIDE_ACCOUNT_KINDS = ("manual", "stripe", "stripe_fees", "losses")
 PARTICIPANT_ACCOUNT_KINDS = ("member", "project")  # balances that never go below zero
 ACCOUNT_KINDS = PARTICIPANT_ACCOUNT_KINDS + OUTSIDE_ACCOUNT_KINDS
 TRANSFER_KINDS = (

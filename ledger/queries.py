@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger.errors import UnknownMember
+from ledger.exports import member_history, statement
 from ledger.models import accounts, communities, members, transfers
 from ledger.money import Money, decimal_string
 from ledger.records import HistoryLine
@@ -58,6 +59,15 @@ class Queries:
                         r.other_name, r.note, anonymous=bool(r.anonymous))
             for r in rows
         ]
+
+    def history_rows(self, member_id: int) -> list[dict[str, Any]]:
+        """All of the member's transfers, oldest first, for `/tip history csv` (ledger/exports.py)."""
+        self.member(member_id)  # type: ignore[attr-defined]  # refuses unknown members
+        return member_history(self.conn, member_id)
+
+    def statement(self, member_id: int, year: int) -> list[tuple[int, int, int]]:
+        """(month, given_minor, received_minor) for `/tip statement YEAR`."""
+        return statement(self.conn, member_id, year)
 
     def balances(self, community_name: str | None = None) -> list[dict[str, Any]]:
         """Every member's balance, for `tipbot ledger balances`."""

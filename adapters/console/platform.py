@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platformdirs import user_data_dir
 
 from adapters.console import cli
+from adapters.console.files import chart_directory  # noqa: F401  (tests and callers import it from here)
 from adapters.console.render import render_summary
 from bot.config import Settings
 from bot.platform import Platform
@@ -48,14 +47,6 @@ class ConsolePlatform(Platform):
             chart_path.write_bytes(summary.chart_png)
         text = render_summary(summary, channel_id, chart_path)
         (self.sink or print)(text)
-
-
-def chart_directory(runtime: Runtime) -> Path:
-    """The SQLite file's directory, else the user's data directory."""
-    url = runtime.ledger.engine.url
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).expanduser().resolve().parent
-    return Path(user_data_dir("tipbot", appauthor=False))
 
 
 def platform(settings: Settings) -> ConsolePlatform:

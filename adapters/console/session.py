@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from adapters.console.files import chart_directory
 from bot.invocation import Invocation, UserRef
 from bot.reply import Reply, refusal
 from bot.runtime import Runtime
@@ -72,7 +73,16 @@ class ConsoleSession:
         finally:
             if platform is not None:
                 platform.sink = None  # type: ignore[attr-defined]
+        if reply.attachment is not None:
+            reply = self.write_attachment(reply)
         return Result(user, text, reply, summaries)
+
+    def write_attachment(self, reply: Reply) -> Reply:
+        """The console's file: written next to the database (or in the data directory), its path in the reply."""
+        path = chart_directory(self.runtime) / reply.attachment.filename  # type: ignore[union-attr]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(reply.attachment.content)  # type: ignore[union-attr]
+        return replace(reply, text=f"{reply.text}\nWritten to {path}", attachment=None)
 
     def run_line(self, line: str) -> Result | None:
         """One script line; None for blank lines and `#` comments."""

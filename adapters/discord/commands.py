@@ -92,14 +92,25 @@ def install(tree: app_commands.CommandTree, responder: Responder) -> None:
         await run(interaction, c.ShowBalance())
 
     @tree.command(name="history", description="Your latest transfers")
-    @app_commands.describe(count=f"how many (1 to {HISTORY_MAX}, default 10)")
+    @app_commands.describe(count=f"how many (1 to {HISTORY_MAX}, default 10)",
+                           csv="all of it, as a CSV file only you see")
     @app_commands.guild_only()
     async def history(interaction: discord.Interaction,
-                      count: app_commands.Range[int, 1, HISTORY_MAX] | None = None) -> None:
+                      count: app_commands.Range[int, 1, HISTORY_MAX] | None = None, csv: bool = False) -> None:
         if count is not None and not 1 <= count <= HISTORY_MAX:
             await responder.refuse(interaction, f"Ask for 1 to {HISTORY_MAX} transfers.")
             return
-        await run(interaction, c.ShowHistory(limit=count or 10))
+        await run(interaction, c.ShowHistory(limit=count or 10, csv=csv), defer_first=csv)
+
+    @tree.command(name="statement", description="Tips you gave and received, by month")
+    @app_commands.describe(year="the year (default: this year)")
+    @app_commands.guild_only()
+    async def statement(interaction: discord.Interaction,
+                        year: app_commands.Range[int, 2000, 2999] | None = None) -> None:
+        if year is not None and not 2000 <= year <= 2999:
+            await responder.refuse(interaction, "Which year? For example 2026.")
+            return
+        await run(interaction, c.ShowStatement(year=year))
 
     @tree.command(name="receive", description="Opt in or out of receiving tips")
     @app_commands.describe(switch="on: receive tips; off: stop receiving")
@@ -211,6 +222,12 @@ def admin_group(responder: Responder) -> app_commands.Group:
             await responder.refuse(interaction, "Say how much the emoji tips, or set remove.")
         else:
             await run(interaction, c.AdminReactions(emoji=emoji_key(emoji), amount_text=amount.strip()))
+
+    @group.command(name="funding-minimum", description="Show or set the least a card is charged at once")
+    @app_commands.describe(amount=f"the minimum charge ({AMOUNT_HELP}); leave out to see it")
+    async def funding_minimum(interaction: discord.Interaction,
+                              amount: app_commands.Range[str, 1, 40] | None = None) -> None:
+        await run(interaction, c.AdminFundingMinimum(amount_text=amount.strip() if amount else None))
 
     @group.command(name="invite", description="A one-time code that lets another Slack or Discord space join")
     async def invite(interaction: discord.Interaction) -> None:

@@ -13,6 +13,7 @@ and answered with the first outcome ("already recorded").
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -124,7 +125,8 @@ class Responder:
             return False
 
     async def deliver(self, interaction: discord.Interaction, reply: Reply, *, deferred: bool) -> None:
-        """Render the reply: ephemeral unless the bot asked for the channel (or a DM)."""
+        """Render the reply: ephemeral unless the bot asked for the channel (or a DM); its file attached."""
+        attachment = reply.attachment
         if reply.visibility is Visibility.DM and await self._dm(interaction.user.id, reply):
             reply = Reply(text="Sent you a direct message.", ok=reply.ok, repeated=reply.repeated)
         note = render.buttons_dropped_note(reply)
@@ -133,7 +135,9 @@ class Responder:
                           visibility=reply.visibility, repeated=reply.repeated, code=reply.code)
         embed, view = render.embed(reply), render.view(reply)
         public = reply.visibility is Visibility.IN_CHANNEL
-        extra = {"view": view} if view is not None else {}
+        extra: dict = {"view": view} if view is not None else {}
+        if attachment is not None:  # a file for the member who asked: attached to the (ephemeral) reply
+            extra["file"] = discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
         if not deferred and interaction.type is discord.InteractionType.component and not public:
             # a button click: the message with the buttons becomes the outcome, so it can't be clicked again
             await interaction.response.edit_message(embed=embed, view=view)
@@ -143,6 +147,8 @@ class Responder:
             await interaction.delete_original_response()
             await interaction.followup.send(embed=embed, ephemeral=False, **extra)
         else:
+            if "file" in extra:
+                extra["attachments"] = [extra.pop("file")]
             await interaction.edit_original_response(embed=embed, **extra)
 
     async def send_direct_messages(self, reply: Reply) -> None:

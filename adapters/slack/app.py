@@ -19,6 +19,7 @@ import contextlib
 import functools
 import logging
 import re
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -349,6 +350,8 @@ class SlackApp:
     async def deliver(self, reply: Reply, *, client: AsyncWebClient, respond, user_id: str,
                       channel_id: str | None, replace_original: bool = False) -> None:
         """Send the reply where it belongs, then the recipients' notices."""
+        if reply.attachment is not None:
+            reply = await self.send_file(client, user_id, reply)
         message = render.reply_message(reply)
         if reply.visibility is Visibility.DM:
             await self.send_dm(client, user_id, message)
@@ -378,6 +381,22 @@ class SlackApp:
             await client.chat_postMessage(channel=channel_id, **body)
         else:
             await client.chat_postEphemeral(channel=channel_id, user=user_id, **body)
+
+    async def send_file(self, client: AsyncWebClient, user_id: str, reply: Reply) -> Reply:
+        """A reply's file, uploaded (files.getUploadURLExternal, the upload, files.completeUploadExternal)
+        into the member's direct messages with the bot: Slack can't show a file to one member of a channel."""
+        attachment = reply.attachment
+        assert attachment is not None
+        try:
+            opened = await client.conversations_open(users=user_id)
+            await client.files_upload_v2(channel=opened["channel"]["id"], file=attachment.content,
+                                         filename=attachment.filename, title=attachment.filename)
+        except Exception:
+            log.exception("uploading %s to %s failed", attachment.filename, user_id)
+            return replace(reply, text="Tipbot could not send you the file just now. Try again in a minute.",
+                           attachment=None)
+        return replace(reply, text=f"{reply.text}\nSent as `{attachment.filename}` in your direct messages "
+                                   f"with Tipbot.", attachment=None)
 
     async def send_dm(self, client: AsyncWebClient, user_id: str, message: dict[str, Any]) -> None:
         opened = await client.conversations_open(users=user_id)

@@ -10,7 +10,8 @@ decline the lines are cancelled and the dues go back.
 
 A crash anywhere leaves rows `pending`; the next run sends the same idempotency keys,
 Stripe answers with what it already did, and the rows complete. Pending rows older
-than Stripe keeps keys (24 hours) are not sent again: `tipbot stripe reconcile` settles them.
+than Stripe keeps keys (24 hours) are not sent again blindly: adapters/stripe/late.py
+looks for them at Stripe first (`tipbot stripe reconcile`, and each payday).
 """
 
 from __future__ import annotations
@@ -241,22 +242,31 @@ class ChargeAnswer:
     message: str | None = None
 
 
-def send_charge(client: stripe.StripeClient, config: StripeConfig, row, space: str) -> ChargeAnswer:
-    """One off-session PaymentIntent for a pending row, keyed by the row's id (in `space`)."""
+def send_charge(client: stripe.StripeClient, config: StripeConfig, row, space: str,
+                idempotency_key: str | None = None) -> ChargeAnswer:
+    """One off-session PaymentIntent for a pending row, keyed by the row's id (in `space`).
+    Its metadata names the row (`tipbot_key`), so the PaymentIntent can be found again once
+    Stripe has forgotten the idempotency key (adapters/stripe/late.py)."""
     params = {
         "amount": row.amount_minor, "currency": row.currency.lower(), "customer": row.customer_id,
         "payment_method": row.payment_method_id, "confirm": True, "off_session": True,
-        "metadata": {"tipbot_charge_id": str(row.id), "tipbot_payday_id": str(row.payday_id or "")},
+        "metadata": {"tipbot_charge_id": str(row.id), "tipbot_payday_id": str(row.payday_id or ""),
+                     "tipbot_key": key(space, "charge", row.id)},
     }
     try:
         intent = call(lambda: client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": key(space, "charge", row.id)}), config=config,
-            what="payment_intents.create")
+            params=params, options={"idempotency_key": idempotency_key or key(space, "charge", row.id)}),
+            config=config, what="payment_intents.create")
     except stripe.CardError as error:
         payload = (error.json_body or {}).get("error") or {}
         declined = payload.get("payment_intent")
         return ChargeAnswer("declined", declined.get("id") if isinstance(declined, dict) else declined,
                             code=error.code, message=error.user_message or str(error))
+    return answer_of(intent)
+
+
+def answer_of(intent) -> ChargeAnswer:
+    """What a PaymentIntent says about its charge."""
     if intent.status == "succeeded":
         return ChargeAnswer("succeeded", intent.id, latest_charge_id(intent))
     if intent.status in ("processing", "requires_capture"):
@@ -317,14 +327,15 @@ def write_charges(book: Book, batch: list) -> list[tuple[str, str | None]]:
 
 def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig, payday_id: int,
                 after_call: AfterCall | None = None) -> ChargeReport:
-    """Send every pending charge of the payday (again, after a crash) concurrently."""
+    """Send every pending charge of the payday (again, after a crash) concurrently; not
+    those older than Stripe keeps keys (adapters/stripe/late.py looks those up first)."""
     report = ChargeReport()
     cutoff = ledger.clock.now() - KEY_LIFETIME
     rows = ledger.read(lambda book: book.conn.execute(
         sa.select(stripe_charges).where(stripe_charges.c.payday_id == payday_id,
                                         stripe_charges.c.status == "pending").order_by(stripe_charges.c.id)
     ).all())
-    fresh = [r for r in rows if _aware(r.created_at) > cutoff]
+    fresh = [r for r in rows if aware(r.created_at) > cutoff]
     report.pending += len(rows) - len(fresh)
     space = namespace(ledger)
     outcomes = send_all(ledger, fresh, concurrency=config.concurrency, what="charge", after_call=after_call,
@@ -341,5 +352,5 @@ def run_charges(ledger: Ledger, client: stripe.StripeClient, config: StripeConfi
     return report
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -23,6 +23,8 @@ from adapters.stripe.charges import fees_paid_by
 from adapters.stripe.client import StripeConfig, make_client
 from adapters.stripe.config import StripeSettings
 from adapters.stripe.dues import dues_of
+from adapters.stripe.exports import export_references
+from adapters.stripe.merge import merge_members
 from adapters.stripe.onboarding import account_status, card_status, onboarding_link, start_checkout
 from adapters.stripe.processor import StripeProcessor
 from bot.config import Settings
@@ -140,6 +142,13 @@ class StripeFunding:
 
     def web_routes(self, runtime: Runtime) -> list[Any]:
         return web.routes(runtime, self)
+
+    def export_references(self, conn, rows) -> dict[int, str]:
+        """Stripe's ids for the transfers `tipbot ledger export` writes."""
+        return export_references(conn, rows)
+
+    def merge_members(self, book: Book, old_member_id: int, remaining_member_id: int) -> None:
+        merge_members(book, old_member_id, remaining_member_id)
 
     def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
         cli.register(subparsers, self)

@@ -1,8 +1,11 @@
 """The Stripe processor for the payday engine (ledger.payday.processors).
 
-before_settlement: accrue dues from the snapshot (once), plan and send the charges.
+before_settlement: finish refunds and disputes left pending, accrue dues from the
+snapshot (once), plan and send the charges (not those pending past Stripe's key window:
+`tipbot stripe reconcile` looks those up first, adapters/stripe/late.py).
 Settlement then pays the charged tips from the money each charge brought in.
-after_settlement: forget dues paid from balances, send Stripe Transfers.
+after_settlement: forget dues paid from balances, send Stripe Transfers (and retry
+refused ones that are due).
 
 A charge still pending after the run (Stripe unreachable, or a payment still
 processing) stops the payday before settlement with `ChargesPending`: the payday
@@ -24,6 +27,7 @@ from adapters.stripe.charges import ChargeReport, plan_charges, run_charges
 from adapters.stripe.client import StripeConfig, make_client
 from adapters.stripe.dues import accrue, settle_balance_paid
 from adapters.stripe.payouts import PayoutReport, run_payouts
+from adapters.stripe.reversals import settle_reversals
 from adapters.stripe.tables import stripe_charges, stripe_transfers
 
 if TYPE_CHECKING:
@@ -52,6 +56,10 @@ class StripeProcessor:
         return lambda what, row_id: run.crash_point(f"stripe:{what}:{row_id}")
 
     def before_settlement(self, run: PaydayRun) -> None:
+        try:  # refunds and disputes a webhook could not finish: same keys, never twice
+            settle_reversals(run.ledger, self.client, self.config)
+        except stripe.StripeError:
+            log.exception("stripe reversals left pending; the next payday or reconcile retries them")
         run.ledger.run(lambda book: accrue(book, self.community.id, run.payday_id))
         run.crash_point("stripe:accrued")
         notices = run.ledger.run(lambda book: plan_charges(book, self.community.id, run.payday_id,

@@ -1,8 +1,12 @@
 """Reconcile: compare local charges and transfers with Stripe's objects, report every difference.
 
-Read-only on both sides. For each local charge: its PaymentIntent's status, amount,
+Read-only on both sides (`tipbot stripe reconcile --fix` first finishes what was left
+pending: adapters/stripe/reversals.py, adapters/stripe/late.py). For each local charge: its PaymentIntent's status, amount,
 currency, customer and charge, and refunds against the reversals recorded. For each
-local transfer line: the Transfer's amount, destination, group and source charge.
+local transfer line: the Transfer's amount, destination, group, source charge and the
+Transfer reversals recorded against it (refunds and disputes; adapters/stripe/reversals.py).
+Refunds and disputes whose reversals are still pending are differences; what could not be
+recovered from recipients is not (nothing disagrees) but `losses` lists it.
 For each payday in scope: Transfers Stripe has in the payday's transfer group that
 Tipbot never recorded. Rows still pending are reported with what to do.
 
@@ -20,7 +24,9 @@ import stripe
 
 from ledger.api import Ledger
 from adapters.stripe.payouts import transfer_group
-from adapters.stripe.tables import stripe_charges, stripe_events, stripe_reversals, stripe_transfers
+from adapters.stripe.tables import (
+    stripe_charges, stripe_events, stripe_line_reversals, stripe_reversals, stripe_transfers,
+)
 from adapters.stripe.webhooks import UNKNOWN_CHARGE, unknown_charge_ref
 
 
@@ -105,10 +111,20 @@ def reconcile(ledger: Ledger, client: stripe.StripeClient, *, payday_id: int | N
         refunds = dict(book.conn.execute(
             sa.select(stripe_reversals.c.charge_row_id, sa.func.sum(stripe_reversals.c.amount_minor))
             .where(stripe_reversals.c.kind == "refund").group_by(stripe_reversals.c.charge_row_id)).all())
-        return charges, lines, {k: int(v) for k, v in refunds.items()}
+        reversed_lines = dict(book.conn.execute(
+            sa.select(stripe_line_reversals.c.line_id, sa.func.sum(stripe_line_reversals.c.amount_minor))
+            .where(stripe_line_reversals.c.status == "succeeded").group_by(stripe_line_reversals.c.line_id)).all())
+        pending = book.conn.execute(
+            sa.select(stripe_reversals.c.id, stripe_reversals.c.charge_row_id, stripe_reversals.c.source_id)
+            .where(stripe_reversals.c.status == "pending").order_by(stripe_reversals.c.id)).all()
+        return (charges, lines, {k: int(v) for k, v in refunds.items()},
+                {k: int(v) for k, v in reversed_lines.items()}, pending)
 
-    charges, lines, refunds = ledger.read(load)
-    found: list[Difference] = []
+    charges, lines, refunds, reversed_lines, pending = ledger.read(load)
+    found: list[Difference] = [
+        Difference(f"charge {rev.charge_row_id}", f"{rev.source_id}: Transfer reversals still pending; "
+                                                  f"they are sent again with the same keys")
+        for rev in pending if payday_id is None or rev.charge_row_id in {c.id for c in charges}]
     for row in charges:
         subject = f"charge {row.id} (payday {row.payday_id}, member {row.member_id})"
         if row.payment_intent_id is None:
@@ -158,9 +174,8 @@ def reconcile(ledger: Ledger, client: stripe.StripeClient, *, payday_id: int | N
             ("source charge", line.charge_id, transfer.get("source_transaction")),
             ("status", line.status, "succeeded"),
         ])
-        if transfer.get("reversed") or transfer.get("amount_reversed"):
-            found.append(Difference(subject, f"reversed at Stripe ({transfer.get('amount_reversed')}), "
-                                             f"not in Tipbot"))
+        found += _compare(subject, [("reversed", reversed_lines.get(line.id, 0),
+                                     int(transfer.get("amount_reversed") or 0))])
     paydays = sorted({row.payday_id for row in charges if row.payday_id is not None} |
                      ({payday_id} if payday_id is not None else set()))
     for payday in paydays:

@@ -141,6 +141,11 @@ stripe_transfers = sa.Table(
     sa.Column("ledger_transfer_id", BigId, sa.ForeignKey("transfers.id")),
     sa.Column("created_at", UtcTime, nullable=False, server_default=_now()),
     sa.Column("updated_at", UtcTime, nullable=False, server_default=_now()),
+    # A payout Stripe refused is retried at later paydays (adapters/stripe/payouts.py):
+    # `attempts` so far, not before `retry_at`; `told` once the recipient was told what to fix.
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("retry_at", UtcTime),
+    sa.Column("told", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint(_in("status", TRANSFER_STATUSES), name="status"),
     sa.CheckConstraint("amount_minor > 0 AND due_minor >= amount_minor", name="amounts"),
     sa.UniqueConstraint("charge_row_id", "recipient_id", name="uq_stripe_transfers_charge_recipient"),
@@ -156,7 +161,15 @@ stripe_events = sa.Table(
     sa.Column("received_at", UtcTime, nullable=False, server_default=_now()),
 )
 
-# Refunds and disputes turned into reversing transfers: each once.
+REVERSAL_STATUSES = ("pending", "applied", "void")  # void: a dispute won before it was applied
+DISPUTE_OUTCOMES = ("won", "lost")
+LINE_REVERSAL_STATUSES = ("pending", "succeeded", "failed", "local")
+REINSTATE_STATUSES = ("pending", "succeeded", "failed")
+
+# Refunds and disputes turned into reversing transfers: each once. Written (pending) by the
+# event; `applied` once every recipient's share has Stripe's answer and the ledger moved
+# (adapters/stripe/reversals.py). A dispute's `outcome` is set when it closes; `reinstated`
+# once a won dispute's money went back to the recipients.
 stripe_reversals = sa.Table(
     "stripe_reversals", metadata,
     sa.Column("id", BigId, primary_key=True),
@@ -165,6 +178,42 @@ stripe_reversals = sa.Table(
     sa.Column("kind", sa.String(10), nullable=False),
     sa.Column("amount_minor", Minor, nullable=False),
     sa.Column("created_at", UtcTime, nullable=False, server_default=_now()),
+    sa.Column("status", sa.String(10), nullable=False, server_default="applied"),
+    sa.Column("recovered_minor", Minor, nullable=False, server_default="0"),  # from recipients
+    sa.Column("own_minor", Minor, nullable=False, server_default="0"),  # from the tipper's balance
+    sa.Column("loss_minor", Minor, nullable=False, server_default="0"),  # on the losses account
+    sa.Column("outcome", sa.String(10)),  # disputes: won | lost
+    sa.Column("reinstated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("kind IN ('refund', 'dispute')", name="kind"),
     sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    sa.CheckConstraint(_in("status", REVERSAL_STATUSES), name="status"),
+    sa.CheckConstraint(f"outcome IS NULL OR {_in('outcome', DISPUTE_OUTCOMES)}", name="outcome"),
+    sa.CheckConstraint("recovered_minor >= 0 AND own_minor >= 0 AND loss_minor >= 0", name="parts"),
+)
+
+# Each recipient's share of a refund or dispute: one Stripe Transfer reversal per paid
+# line (`pending` until Stripe answers; its id is the idempotency key), or `local` when
+# the line never reached Stripe (taken from the recipient's balance, as far as it goes).
+# A won dispute sends `recovered_minor` back with a new Transfer (`reinstate_*`).
+stripe_line_reversals = sa.Table(
+    "stripe_line_reversals", metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("reversal_id", BigId, sa.ForeignKey("stripe_reversals.id"), nullable=False),
+    sa.Column("line_id", BigId, sa.ForeignKey("stripe_transfers.id"), nullable=False),
+    sa.Column("recipient_id", BigId, sa.ForeignKey("members.id"), nullable=False),
+    sa.Column("amount_minor", Minor, nullable=False),  # the share asked for
+    sa.Column("recovered_minor", Minor, nullable=False, server_default="0"),  # what came back
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
+    sa.Column("stripe_reversal_id", sa.String(255), unique=True),  # trr_...
+    sa.Column("failure_message", sa.String(500)),
+    sa.Column("reinstate_status", sa.String(10)),
+    sa.Column("reinstate_transfer_id", sa.String(255), unique=True),
+    sa.Column("created_at", UtcTime, nullable=False, server_default=_now()),
+    sa.Column("updated_at", UtcTime, nullable=False, server_default=_now()),
+    sa.CheckConstraint("amount_minor > 0 AND recovered_minor >= 0 AND recovered_minor <= amount_minor",
+                       name="amounts"),
+    sa.CheckConstraint(_in("status", LINE_REVERSAL_STATUSES), name="status"),
+    sa.CheckConstraint(f"reinstate_status IS NULL OR {_in('reinstate_status', REINSTATE_STATUSES)}",
+                       name="reinstate_status"),
+    sa.UniqueConstraint("reversal_id", "line_id", name="uq_stripe_line_reversals_reversal_line"),
 )

@@ -2,7 +2,9 @@
 
 POST /stripe/webhook verifies Stripe's signature (bad, missing, or dated more than
 the tolerance in the past or the future: 400, nothing is recorded), then applies the
-event once (adapters/stripe/webhooks.py `process`) in a worker thread. An event about a
+event once (adapters/stripe/webhooks.py `process`) in a worker thread, then sends the
+Transfer reversals a refund or dispute needs (adapters/stripe/reversals.py; what fails
+there stays pending and is retried by `tipbot stripe reconcile --fix` and the next payday). An event about a
 row still pending answers 503, so Stripe sends it again later; any other failure answers
 500 for the same reason. A refund or dispute of a charge Tipbot has no row for answers
 200 and is recorded as such (retrying would never help): `tipbot stripe reconcile`
@@ -19,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from adapters.stripe.reversals import settle_reversals
 from adapters.stripe.webhooks import NotYet, process, verify
 
 if TYPE_CHECKING:
@@ -58,8 +61,9 @@ def _webhook(runtime: Runtime, funding: StripeFunding):
             log.warning("stripe webhook with a bad signature refused")
             runtime.metrics.webhooks.labels("stripe", "bad_signature").inc()
             return JSONResponse({"error": "bad signature"}, status_code=400)
+        client = funding.client(config)
         try:
-            outcome = await asyncio.to_thread(process, runtime.ledger, event, funding.client(config))
+            outcome = await asyncio.to_thread(process, runtime.ledger, event, client)
         except NotYet as error:
             log.info("stripe event %s not applicable yet: %s", event.get("id"), error)
             runtime.metrics.webhooks.labels("stripe", "not_yet").inc()
@@ -69,6 +73,10 @@ def _webhook(runtime: Runtime, funding: StripeFunding):
             runtime.metrics.webhooks.labels("stripe", "failed").inc()
             return JSONResponse({"error": "failed: send again later"}, status_code=500)
         runtime.metrics.webhooks.labels("stripe", "applied").inc()
+        try:  # the Transfer reversals a refund or dispute needs; reconcile and paydays retry them
+            await asyncio.to_thread(settle_reversals, runtime.ledger, client, config)
+        except Exception:
+            log.exception("stripe reversals after event %s: left pending, retried later", event.get("id"))
         return JSONResponse({"received": True, "outcome": outcome})
 
     return webhook

@@ -4,7 +4,9 @@ An event's effect and its `stripe_events` row are written in one transaction, so
 duplicate delivery finds the row and changes nothing. Order doesn't matter: state
 set from an object (a saved card, an account's payability) only moves forward by
 the event's `created` time; money events are idempotent per Stripe object (a charge
-completes once, a refund or dispute reverses once).
+completes once, a refund or dispute reverses once, a dispute closes once). A refund or
+dispute is planned here, recipient by recipient; the Transfer reversals it needs are
+sent after the event's transaction (adapters/stripe/reversals.py).
 
 A refund or dispute of a charge whose row is still `pending` (a payday between its
 Stripe call and its local write) raises `NotYet`: nothing is stored, the answer is 5xx
@@ -34,6 +36,7 @@ from ledger.api import Ledger
 from ledger.book import Book
 from adapters.stripe.charges import latest_charge_id, complete_charge, decline_charge
 from adapters.stripe.onboarding import account_payable
+from adapters.stripe.reversals import close_dispute, plan_reversal
 from adapters.stripe.tables import stripe_accounts, stripe_charges, stripe_customers, stripe_events, stripe_reversals
 
 TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE  # 300: how far a signature's time may be from ours
@@ -208,39 +211,6 @@ def on_payment_intent_failed(book: Book, obj: dict, created: int) -> str:
     return f"charge already {row.status}"
 
 
-def reverse(book: Book, row, *, kind: str, source_id: str, amount_minor: int) -> str:
-    """Reverse part of a charge in the ledger, once per Stripe refund or dispute.
-
-    The tipper's balance pays it back first; what it can't cover (the money already
-    went to the recipients) is Tipbot's loss on the processor account ('stripe_fees').
-    """
-    if book.conn.execute(sa.select(stripe_reversals.c.id).where(stripe_reversals.c.source_id == source_id)).first():
-        return f"{kind} already recorded"
-    amount = min(amount_minor, row.amount_minor - row.reversed_minor)
-    if amount <= 0:
-        return f"ignored: nothing left to {kind}"
-    try:
-        with book.conn.begin_nested():
-            book.conn.execute(stripe_reversals.insert().values(
-                charge_row_id=row.id, source_id=source_id, kind=kind, amount_minor=amount,
-                created_at=book.clock.now()))
-    except IntegrityError:
-        return f"{kind} already recorded"
-    community = book.community(row.community_id)
-    clearing = book.outside_account(community, "stripe")
-    losses = book.outside_account(community, "stripe_fees")
-    from_tipper = min(amount, book.spendable(row.member_id).amount_minor)  # never a payday's reservation
-    note = f"{kind} of card charge {row.charge_id}"
-    if from_tipper:
-        book.apply_moves(community, [(row.member_id, clearing, from_tipper)], kind=kind, note=note)
-    if amount - from_tipper:
-        book.apply_moves(community, [(losses, clearing, amount - from_tipper)], kind=kind, note=note,
-                         overdraw=frozenset({losses}))
-    book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == row.id)
-                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=book.clock.now()))
-    return f"{kind} recorded"
-
-
 def _settled_charge(book: Book, charge_id: str, payment_intent_id: str | None):
     row = _charge_row(book, charge_id=charge_id, payment_intent_id=payment_intent_id)
     if row is None:
@@ -259,15 +229,25 @@ def on_charge_refunded(book: Book, obj: dict, created: int) -> str:
         .where(stripe_reversals.c.charge_row_id == row.id, stripe_reversals.c.kind == "refund")
     ).scalar_one())  # SUM is NUMERIC on PostgreSQL
     total = int(obj.get("amount_refunded") or 0)  # cumulative: later events carry larger totals
-    return reverse(book, row, kind="refund", source_id=f"{obj['id']}:refunded:{total}",
-                   amount_minor=total - refunded_before)
+    return plan_reversal(book, row, kind="refund", source_id=f"{obj['id']}:refunded:{total}",
+                         amount_minor=total - refunded_before)
 
 
 def on_dispute_created(book: Book, obj: dict, created: int) -> str:
     row = _settled_charge(book, _id(obj.get("charge")) or "", _id(obj.get("payment_intent")))
     if row.status != "succeeded":
         return "ignored: the charge did not succeed"
-    return reverse(book, row, kind="dispute", source_id=obj["id"], amount_minor=int(obj.get("amount") or 0))
+    return plan_reversal(book, row, kind="dispute", source_id=obj["id"], amount_minor=int(obj.get("amount") or 0))
+
+
+def on_dispute_closed(book: Book, obj: dict, created: int) -> str:
+    row = _settled_charge(book, _id(obj.get("charge")) or "", _id(obj.get("payment_intent")))
+    if row.status != "succeeded":
+        return "ignored: the charge did not succeed"
+    outcome = obj.get("status")
+    if outcome not in ("won", "lost"):
+        return f"ignored: dispute closed as {outcome}"
+    return close_dispute(book, row, dispute_id=obj["id"], amount_minor=int(obj.get("amount") or 0), outcome=outcome)
 
 
 HANDLERS: dict[str, Callable[[Book, dict, int], str]] = {
@@ -278,6 +258,7 @@ HANDLERS: dict[str, Callable[[Book, dict, int], str]] = {
     "payment_intent.payment_failed": on_payment_intent_failed,
     "charge.refunded": on_charge_refunded,
     "charge.dispute.created": on_dispute_created,
+    "charge.dispute.closed": on_dispute_closed,
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.commands import AdminFunding, Fund, Payout
+from bot.commands import AdminFunding, AdminFundingMinimum, Fund, Payout
 from bot.context import Context
 from bot.funding import MANUAL, FundingAdapter
 from bot.handlers import HandlerSpec
@@ -58,6 +58,23 @@ def admin_funding(ctx: Context, cmd: AdminFunding) -> Reply:
         "This community is now funded by hand: admins record money members paid in with "
         "`/tip admin credit @member AMOUNT` and money paid out with `/tip admin debit @member AMOUNT`. "
         "Saved cards and connected accounts stay on file in case you switch back."))
+
+
+def admin_funding_minimum(ctx: Context, cmd: AdminFundingMinimum) -> Reply:
+    """Show or set the minimum charge: a tipper's card is charged once their dues reach it."""
+    require_admin(ctx, "see or change the minimum charge")
+    community = ctx.community
+    if cmd.amount_text is not None:
+        community = ctx.book.set_min_charge(community.id, ctx.money(cmd.amount_text), by_admin=True)
+    shown = ctx.fmt(community.min_charge_minor)
+    text = (f"{'The minimum charge is now' if cmd.amount_text is not None else 'The minimum charge is'} {shown}: "
+            f"with card funding, a tipper's card is charged once their weekly tips due reach it, so card "
+            f"fees stay small; until then the tips wait.")
+    if cmd.amount_text is None:
+        text += " Change it with `/tip admin funding minimum 20`."
+    if community.funding_mode == MANUAL:
+        text += " (This community is funded by hand now; it applies once it uses card funding.)"
+    return Reply(text=text)
 
 
 def _community_of(runtime: Runtime, invocation: Invocation) -> Community | None:
@@ -108,5 +125,6 @@ def payout(runtime: Runtime, invocation: Invocation, cmd: Payout) -> Reply:
     return adapter.payout(runtime, invocation, community)
 
 
-COMMANDS = {AdminFunding: HandlerSpec(admin_funding), Fund: HandlerSpec(fund, transactional=False),
+COMMANDS = {AdminFunding: HandlerSpec(admin_funding), AdminFundingMinimum: HandlerSpec(admin_funding_minimum),
+            Fund: HandlerSpec(fund, transactional=False),
             Payout: HandlerSpec(payout, transactional=False)}

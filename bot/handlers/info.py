@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import io
+import re
 
 from croniter import croniter
 
-from bot.commands import SetReceipts, SetReceiving, ShowBalance, ShowHelp, ShowHistory, ShowList
+from bot.commands import SetReceipts, SetReceiving, ShowBalance, ShowHelp, ShowHistory, ShowList, ShowStatement
 from bot.context import Context
 from bot.handlers import HandlerSpec
 from bot.handlers.tips import about_monthly_minor, cost
 from bot.help import help_text
 from bot.names import shown_name
-from bot.reply import Reply
+from bot.reply import Attachment, Reply, refusal
+from ledger.exports import HISTORY_FIELDS, write_csv
 from ledger.records import HistoryLine, TipLine
 
 
@@ -98,12 +102,43 @@ def _history_line(ctx: Context, line: HistoryLine) -> str:
 
 
 def show_history(ctx: Context, cmd: ShowHistory) -> Reply:
+    if cmd.csv:
+        return _history_csv(ctx)
     lines = ctx.book.history(ctx.member.id, cmd.limit)
     if not lines:
         return Reply(text="No money has moved in or out of your balance yet.")
     text = "\n".join([f"Your last {len(lines)} transfer{'s' if len(lines) != 1 else ''}, newest first:"]
                      + [_history_line(ctx, line) for line in lines])
     return Reply(text=text, fields=(("Balance", ctx.book.balance(ctx.member.id).format()),))
+
+
+def _history_csv(ctx: Context) -> Reply:
+    """Everything that moved in or out of the member's balance, as a CSV file for them only."""
+    if not ctx.platform.files:
+        return refusal(f"{ctx.platform.label.capitalize()} can't send files here. `/tip history 100` shows "
+                       f"your last 100 transfers.", "no_files")
+    rows = ctx.book.history_rows(ctx.member.id)
+    out = io.StringIO()
+    write_csv(rows, HISTORY_FIELDS, out)
+    filename = f"tipbot-history-{ctx.community.name}-{ctx.member.display_name}.csv"
+    return Reply(
+        text=(f"Your history: {len(rows)} transfer{'s' if len(rows) != 1 else ''}, oldest first, as a CSV file "
+              f"(amounts signed from your side: negative is money out)."),
+        attachment=Attachment(filename=re.sub(r"[^\w.\-]+", "_", filename), content=out.getvalue().encode("utf-8")),
+        fields=(("Balance", ctx.book.balance(ctx.member.id).format()),))
+
+
+def show_statement(ctx: Context, cmd: ShowStatement) -> Reply:
+    year = cmd.year or ctx.book.clock.now().year
+    months = ctx.book.statement(ctx.member.id, year)
+    if not months:
+        return Reply(text=f"No tips given or received in {year}.")
+    given = sum(m[1] for m in months)
+    received = sum(m[2] for m in months)
+    lines = [f"Your tips in {year}, by month (UTC): given / received"]
+    lines += [f"{calendar.month_name[month]}: {ctx.fmt(out)} / {ctx.fmt(into)}" for month, out, into in months]
+    return Reply(title=f"Statement {year}", text="\n".join(lines),
+                 fields=(("Given", ctx.fmt(given)), ("Received", ctx.fmt(received))))
 
 
 def show_help(ctx: Context, cmd: ShowHelp) -> Reply:
@@ -143,5 +178,6 @@ def set_receipts(ctx: Context, cmd: SetReceipts) -> Reply:
 
 
 COMMANDS = {ShowList: HandlerSpec(show_list), ShowBalance: HandlerSpec(show_balance),
-            ShowHistory: HandlerSpec(show_history), ShowHelp: HandlerSpec(show_help),
+            ShowHistory: HandlerSpec(show_history), ShowStatement: HandlerSpec(show_statement),
+            ShowHelp: HandlerSpec(show_help),
             SetReceiving: HandlerSpec(set_receiving), SetReceipts: HandlerSpec(set_receipts)}

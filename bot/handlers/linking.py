@@ -36,7 +36,8 @@ def link(ctx: Context, cmd: Link) -> Reply:
                   f"(on Discord: `/link code:{issued.code}`). That account must not have tips or transfers "
                   f"of its own yet. Then both accounts share one balance and one set of tips."),
         )
-    member = linking.link_identity(ctx.book, ctx.space.id, ctx.invocation.user.platform_user_id, cmd.code)
+    member = linking.link_identity(ctx.book, ctx.space.id, ctx.invocation.user.platform_user_id, cmd.code,
+                                   before_merge=lambda book, old, remaining: merge_members(ctx, old, remaining))
     balance = ctx.book.balance(member.id)
     names = ", ".join(f"{space.platform} {space.name or space.external_id}"
                       for space, _ in ctx.book.identities_of(member.id))
@@ -45,6 +46,15 @@ def link(ctx: Context, cmd: Link) -> Reply:
         text=f"This account is now linked to {member.display_name}: one balance and one set of tips.",
         fields=(("Balance", balance.format()), ("Linked on", names)),
     )
+
+
+def merge_members(ctx: Context, old_member_id: int, remaining_member_id: int) -> None:
+    """What each funding adapter keeps for a member (a saved card, a connected account)
+    follows the member that remains when two identities are linked."""
+    for adapter in ctx.runtime.funding.values():
+        merge = getattr(adapter, "merge_members", None)
+        if merge is not None:
+            merge(ctx.book, old_member_id, remaining_member_id)
 
 
 def admin_invite(ctx: Context, cmd: AdminInvite) -> Reply:

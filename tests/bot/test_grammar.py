@@ -69,6 +69,9 @@ CAROL = UserRef("carol", "carol", bare=True)
     ("admin limits max-once 5 USD max-weekly $50", c.AdminLimits("$50", "5 USD")),
     ("admin funding manual", c.AdminFunding("manual")),
     ("admin funding Stripe", c.AdminFunding("stripe")),
+    ("admin funding minimum", c.AdminFundingMinimum()),
+    ("admin funding Minimum 20", c.AdminFundingMinimum("20")),
+    ("admin funding minimum 20 USD", c.AdminFundingMinimum("20 USD")),
     ("admin invite", c.AdminInvite()),
     ("admin join AB12-CD", c.AdminJoin("AB12-CD")),
 ])
@@ -126,6 +129,7 @@ def test_parses(text: str, command: c.Command) -> None:
     ("admin limits max-weekly 5 max-weekly 6", InvalidRequest, "appears twice"),
     ("admin funding paypal", InvalidRequest, "manual"),
     ("admin funding", InvalidRequest, "manual"),
+    ("admin funding minimum 20 USD please", InvalidRequest, "admin funding minimum 10"),
     ("admin invite me", InvalidRequest, "didn't expect"),
     ("admin join", InvalidRequest, "admin join CODE"),
     ("admin join ??", InvalidRequest, "admin join CODE"),

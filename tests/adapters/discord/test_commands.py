@@ -46,11 +46,12 @@ def test_login_syncs_the_commands_globally(ledger: Ledger) -> None:
                 ("GET", "/users/@me"), ("GET", "/oauth2/applications/@me"),
                 ("PUT", f"/applications/{APP_ID}/commands")]
             synced = {c["name"]: c for c in h.mock.requests[-1].json}
-            assert set(synced) == {"tip", "tips", "balance", "history", "receive", "receipts", "fund", "payout",
-                                   "link", "tipadmin", "top", "profile"}
+            assert set(synced) == {"tip", "tips", "balance", "history", "statement", "receive", "receipts", "fund",
+                                   "payout", "link", "tipadmin", "top", "profile"}
             assert int(synced["tipadmin"]["default_member_permissions"]) == 32  # Manage Server
             assert {o["name"] for o in synced["tipadmin"]["options"]} == {
-                "credit", "debit", "channel", "payday", "limits", "funding", "invite", "join", "top", "reactions"}
+                "credit", "debit", "channel", "payday", "limits", "funding", "funding-minimum", "invite", "join",
+                "top", "reactions"}
             assert all(c["dm_permission"] is False for c in synced.values())
             tip = {o["name"]: o for o in synced["tip"]["options"]}
             assert tip["user"]["type"] == 6 and tip["amount"]["type"] == 3  # a string: never a float
@@ -314,5 +315,24 @@ def test_receipts_switch_on_and_off(ledger: Ledger) -> None:
             off = await h.send(interaction("receipts", [string("switch", "off")]))
             assert off["color"] == GREEN and "Receipts off." in off["description"]
             assert h.runtime.ledger.read(lambda book: book.wants_receipts(member.id)) is False
+
+    run(story())
+
+
+def test_history_csv_comes_back_as_an_ephemeral_attachment(ledger: Ledger) -> None:
+    import csv
+    import io
+
+    async def story() -> None:
+        async with harness(ledger) as h:
+            await _opt_in(h, ALICE)
+            await _credit(h, ALICE, "7.25")
+            payload = interaction("history", [boolean("csv", True)])
+            reply = await h.send(payload)
+            assert reply["color"] == GREEN and "1 transfer" in reply["description"]
+            [sent] = [r for r in h.answers(payload) if r.files]
+            assert sent.files[0]["filename"].endswith(".csv")
+            rows = list(csv.DictReader(io.StringIO(sent.files[0]["data"].decode("utf-8"), newline="")))
+            assert [(r["kind"], r["amount"]) for r in rows] == [("credit", "7.25")]
 
     run(story())

@@ -196,3 +196,28 @@ async def test_stopping_waits_for_replies_in_flight(mock_slack, ledger) -> None:
         assert "$1.00 a week" in reply.args["text"]
     finally:
         await h.http.aclose()
+
+
+async def test_history_csv_is_uploaded_to_the_members_direct_messages(slack: SlackHarness) -> None:
+    """`/tip history csv`: the file goes through Slack's upload steps into a DM, the reply says so."""
+    import csv
+    import io
+
+    await slack.tip("<@U2|bob> 1")
+    with slack.ledger.begin() as book:  # some money moved: a credit by hand (manual mode)
+        space = book.space("slack", TEAM)
+        alice = book.find_member(space, "U1")
+        from ledger.money import Money
+        book.credit(alice.id, Money(500, "USD"), note="dues", by_admin=True)
+
+    reply = await slack.tip("history csv")
+
+    assert reply["response_type"] == "ephemeral" and "direct messages" in reply["text"]
+    assert [c.args["users"] for c in slack.mock.of("conversations.open")][-1] == "U1"
+    [asked] = slack.mock.of("files.getUploadURLExternal")
+    assert asked.args["filename"].endswith(".csv")
+    [upload] = slack.mock.of("upload")
+    rows = list(csv.DictReader(io.StringIO(upload.args["bytes"].decode("utf-8"), newline="")))
+    assert [(r["kind"], r["amount"], r["note"]) for r in rows] == [("credit", "5.00", "dues")]
+    [completed] = slack.mock.of("files.completeUploadExternal")
+    assert completed.args["channel_id"] == "DU1"  # the DM the mock opened for U1

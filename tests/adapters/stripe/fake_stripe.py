@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 import threading
 import time
@@ -55,6 +56,7 @@ class FakeStripe:
     requests: list[Recorded] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     objects: dict[str, dict] = field(default_factory=dict)
+    intents: dict[str, dict] = field(default_factory=dict)  # PaymentIntents localstripe made, for search
     _replays: dict[str, tuple[int, bytes]] = field(default_factory=dict)
     _session: aiohttp.ClientSession | None = None
 
@@ -83,6 +85,19 @@ class FakeStripe:
 
     def transfers(self) -> list[dict]:
         return [o for o in self.objects.values() if o["object"] == "transfer"]
+
+    def reversals(self) -> list[dict]:
+        return [o for o in self.objects.values() if o["object"] == "transfer_reversal"]
+
+    def pay_out(self, account_id: str) -> int:
+        """The connected account's owner took its balance to their bank: nothing left to reverse."""
+        account = self.objects[account_id]
+        paid, account["balance"] = account.get("balance", 0), 0
+        return paid
+
+    def _search_intents_own(self, p: dict[str, str]) -> tuple[int, dict]:
+        self.intents = {k: v for k, v in self.objects.items() if v["object"] == "payment_intent"}
+        return self._search_intents(p)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -141,7 +156,29 @@ class FakeStripe:
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
         async with self._session.request(request.method, self.upstream + request.path_qs, data=body,
                                          headers=headers) as answer:
-            return answer.status, await answer.read()
+            status, payload = answer.status, await answer.read()
+        if request.method == "POST" and parts == ["v1", "payment_intents"]:
+            self._remember_intent(payload)
+        return status, payload
+
+    def _remember_intent(self, payload: bytes) -> None:
+        """PaymentIntents made through localstripe, for the Search API it lacks."""
+        try:
+            answer = json.loads(payload)
+        except ValueError:
+            return
+        intent = answer.get("error", {}).get("payment_intent") if "error" in answer else answer
+        if isinstance(intent, dict) and intent.get("object") == "payment_intent":
+            self.intents[intent["id"]] = intent
+
+    def _search_intents(self, p: dict[str, str]) -> tuple[int, dict]:
+        """GET /v1/payment_intents/search: the `metadata['key']:'value'` clause only."""
+        m = re.fullmatch(r"metadata\['([^']+)'\]:'([^']*)'", p.get("query", "").strip())
+        if m is None:
+            return 400, {"error": {"type": "invalid_request_error", "message": "Unsupported query", "param": "query"}}
+        data = [i for i in self.intents.values() if (i.get("metadata") or {}).get(m[1]) == m[2]]
+        return 200, {"object": "search_result", "url": "/v1/payment_intents/search", "has_more": False,
+                     "next_page": None, "data": data}
 
     def _own(self, method: str, parts: list[str], p: dict[str, str]) -> tuple[int, dict] | None:
         if parts[:1] == ["_test"]:  # for a server in another process (the benchmark)
@@ -165,6 +202,10 @@ class FakeStripe:
                          "url": f"https://connect.stripe.com/setup/e/{account['id']}/{secrets.token_urlsafe(12)}"}
         if parts[:2] == ["v1", "transfers"]:
             return self._transfers(method, parts[2:], p)
+        if parts == ["v1", "payment_intents", "search"] and method == "GET":
+            if self.upstream is None:
+                return self._search_intents_own(p)
+            return self._search_intents(p)
         if self.upstream is None and parts[:2] == ["v1", "payment_intents"]:
             return self._payment_intents(method, parts[2:], p)
         return None
@@ -215,6 +256,8 @@ class FakeStripe:
     def _transfers(self, method: str, rest: list[str], p: dict[str, str]) -> tuple[int, dict]:
         if method == "GET" and len(rest) == 1:
             return self._get("transfer", rest[0])
+        if len(rest) == 2 and rest[1] == "reversals" and method == "POST":
+            return self._reverse(rest[0], p)
         if method == "GET" and not rest:
             data = [t for t in self.transfers() if "transfer_group" not in p or t["transfer_group"] == p["transfer_group"]]
             return 200, {"object": "list", "url": "/v1/transfers", "has_more": False, "data": data}
@@ -235,7 +278,32 @@ class FakeStripe:
                "source_transaction": p.get("source_transaction"), "metadata": self._metadata(p),
                "reversed": False, "amount_reversed": 0, "created": int(time.time())}
         self.objects[transfer_id] = obj
+        account["balance"] = account.get("balance", 0) + obj["amount"]
         return 200, obj
+
+    def _reverse(self, transfer_id: str, p: dict[str, str]) -> tuple[int, dict]:
+        """POST /v1/transfers/{id}/reversals: from the connected account's balance back to the platform."""
+        status, transfer = self._get("transfer", transfer_id)
+        if status != 200:
+            return status, transfer
+        left = transfer["amount"] - transfer["amount_reversed"]
+        amount = int(p["amount"]) if p.get("amount", "").isdigit() else left
+        if amount <= 0 or amount > left:
+            return 400, {"error": {"type": "invalid_request_error", "param": "amount",
+                                   "message": f"Amount ({amount}) is greater than the unreversed amount ({left})."}}
+        account = self.objects[transfer["destination"]]
+        if account.get("balance", 0) < amount:
+            return 400, {"error": {"type": "invalid_request_error", "code": "balance_insufficient",
+                                   "message": "Insufficient funds in the destination account to reverse this "
+                                              "transfer: its balance was paid out."}}
+        account["balance"] -= amount
+        transfer["amount_reversed"] += amount
+        transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+        reversal = {"id": _new_id("trr"), "object": "transfer_reversal", "amount": amount,
+                    "currency": transfer["currency"], "transfer": transfer_id, "metadata": self._metadata(p),
+                    "created": int(time.time())}
+        self.objects[reversal["id"]] = reversal
+        return 200, reversal
 
     def _payment_intents(self, method: str, rest: list[str], p: dict[str, str]) -> tuple[int, dict]:
         """Only without an upstream (the benchmark): off-session confirm answers at once."""

@@ -1,0 +1,355 @@
+"""Refunds and disputes reach the recipients: each recipient's share of a refunded or
+disputed charge comes back with a Stripe Transfer reversal.
+
+Three steps, each safe to repeat and to interrupt:
+
+1. `plan_reversal` (in the webhook's transaction, once per refund or dispute): a
+   `stripe_reversals` row and one `stripe_line_reversals` row per recipient the charge
+   paid, holding that recipient's share: the reversed amount split pro rata over what
+   the charge paid each recipient and what it kept (the card fee), largest remainder,
+   ties to the lowest line, and never more than is still reversible on the line.
+2. `settle_reversals` (after the webhook's transaction; again from `tipbot stripe
+   reconcile` and each payday): one Transfer reversal per pending row, keyed by the
+   row's id, each answer written at once. Stripe refusing (the recipient already took
+   the money out) marks the row failed: that share is a loss.
+3. `apply_reversal` (one transaction, once every share has Stripe's answer): the ledger
+   moves. Per recovered share: stripe -> recipient -> tipper ('reversal'); a share that
+   never reached Stripe comes from the recipient's balance as far as it is spendable.
+   The rest comes from the tipper's spendable balance, and what is still missing from
+   the community's `losses` account; then tipper -> stripe (`refund` or `dispute`).
+   No member balance goes below zero and no payday reservation is touched.
+
+A dispute that closes won sends every recovered share back to its recipient with a new
+Transfer (keyed by the share's row) and undoes the ledger moves; lost leaves them.
+A dispute closed before it was seen to open is recorded with its outcome: won moves
+nothing at all, lost is applied like an opened one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import stripe
+from sqlalchemy.exc import IntegrityError
+
+from ledger.api import Ledger
+from ledger.book import Book
+from adapters.stripe.client import StripeConfig, call
+from adapters.stripe.fees import split_pro_rata
+from adapters.stripe.keys import key, namespace
+from adapters.stripe.tables import stripe_charges, stripe_line_reversals, stripe_reversals, stripe_transfers
+
+log = logging.getLogger(__name__)
+
+KEPT = -1  # the key of the charge's own part (the card fee) in the pro-rata split
+LOSSES = "losses"
+
+
+def plan_reversal(book: Book, row, *, kind: str, source_id: str, amount_minor: int,
+                  outcome: str | None = None) -> str:
+    """Record a refund or dispute of charge `row` (a stripe_charges row) and each
+    recipient's share, once per `source_id`; applies it at once when no share needs Stripe."""
+    row = book.conn.execute(sa.select(stripe_charges).where(stripe_charges.c.id == row.id)
+                            .with_for_update()).one()  # one refund or dispute of a charge at a time
+    if book.conn.execute(sa.select(stripe_reversals.c.id).where(stripe_reversals.c.source_id == source_id)).first():
+        return f"{kind} already recorded"
+    amount = min(amount_minor, row.amount_minor - row.reversed_minor)
+    if amount <= 0:
+        return f"ignored: nothing left to {kind}"
+    try:
+        with book.conn.begin_nested():
+            reversal_id = book.conn.execute(stripe_reversals.insert().values(
+                charge_row_id=row.id, source_id=source_id, kind=kind, amount_minor=amount, status="pending",
+                outcome=outcome, created_at=book.clock.now()).returning(stripe_reversals.c.id)).scalar_one()
+    except IntegrityError:  # the same refund or dispute, recorded concurrently
+        return f"{kind} already recorded"
+    shares = _shares(book, row, amount)
+    book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == row.id)
+                      .values(reversed_minor=stripe_charges.c.reversed_minor + amount, updated_at=book.clock.now()))
+    if shares:
+        book.conn.execute(stripe_line_reversals.insert(), [
+            {"reversal_id": reversal_id, "line_id": line.id, "recipient_id": line.recipient_id,
+             "amount_minor": share, "status": "pending" if _at_stripe(line) else "local",
+             "created_at": book.clock.now(), "updated_at": book.clock.now()}
+            for line, share in shares])
+    apply_reversal(book, reversal_id)
+    return f"{kind} recorded"
+
+
+def _at_stripe(line) -> bool:
+    return line.status == "succeeded" and line.transfer_id is not None
+
+
+def _shares(book: Book, row, amount_minor: int) -> list[tuple[object, int]]:
+    """(line, share) for each recipient line of the charge. Cumulative, so successive partial
+    refunds add up exactly: everything reversed so far (with `amount_minor`) is split pro
+    rata over the lines' amounts and the part the charge kept (largest remainder), and each
+    line's share is its part of that less what earlier reversals already asked of it."""
+    lines = book.conn.execute(
+        sa.select(stripe_transfers).where(stripe_transfers.c.charge_row_id == row.id,
+                                          stripe_transfers.c.status != "cancelled")
+        .order_by(stripe_transfers.c.id)).all()
+    if not lines:
+        return []
+    weights = {line.id: line.amount_minor for line in lines}
+    kept = row.amount_minor - sum(weights.values())
+    if kept > 0:
+        weights[KEPT] = kept
+    split = split_pro_rata(weights, min(row.reversed_minor + amount_minor, row.amount_minor))
+    asked = dict(book.conn.execute(
+        sa.select(stripe_line_reversals.c.line_id, sa.func.sum(stripe_line_reversals.c.amount_minor))
+        .join(stripe_reversals, stripe_reversals.c.id == stripe_line_reversals.c.reversal_id)
+        .where(stripe_line_reversals.c.line_id.in_(list(weights)), stripe_reversals.c.reinstated == sa.false())
+        .group_by(stripe_line_reversals.c.line_id)).all())
+    shares = []
+    for line in lines:
+        before = int(asked.get(line.id) or 0)  # SUM is NUMERIC on PostgreSQL
+        share = min(split[line.id], line.amount_minor) - before
+        if share > 0:
+            shares.append((line, share))
+    return shares
+
+
+def apply_reversal(book: Book, reversal_id: int) -> bool:
+    """The ledger moves of a reversal whose shares all have Stripe's answer, once."""
+    rev = book.conn.execute(sa.select(stripe_reversals).where(stripe_reversals.c.id == reversal_id)
+                            .with_for_update()).one()
+    if rev.status != "pending":
+        return False
+    parts = book.conn.execute(sa.select(stripe_line_reversals).where(stripe_line_reversals.c.reversal_id == reversal_id)
+                              .order_by(stripe_line_reversals.c.id)).all()
+    if any(part.status == "pending" for part in parts):
+        return False
+    charge = book.conn.execute(sa.select(stripe_charges).where(stripe_charges.c.id == rev.charge_row_id)).one()
+    community = book.community(charge.community_id)
+    clearing = book.outside_account(community, "stripe")
+    tipper = charge.member_id
+    note = f"{rev.kind} of card charge {charge.charge_id}"
+    own_spendable = book.spendable(tipper).amount_minor
+    moves: list[tuple[int, int, int]] = []
+    recovered = 0
+    for part in parts:
+        if part.status == "succeeded":
+            got = part.amount_minor
+            moves += [(clearing, part.recipient_id, got), (part.recipient_id, tipper, got)]
+        elif part.status == "local":
+            free = book.spendable(part.recipient_id).amount_minor - _net_out(moves, part.recipient_id)
+            got = max(min(part.amount_minor, free), 0)
+            if got:
+                moves.append((part.recipient_id, tipper, got))
+        else:
+            got = 0
+        if got != part.recovered_minor:
+            book.conn.execute(stripe_line_reversals.update().where(stripe_line_reversals.c.id == part.id)
+                              .values(recovered_minor=got, updated_at=book.clock.now()))
+        recovered += got
+    if moves:
+        book.apply_moves(community, moves, kind="reversal", note=note, overdraw=frozenset({clearing}))
+    own = min(rev.amount_minor - recovered, max(own_spendable, 0))
+    loss = rev.amount_minor - recovered - own
+    if loss:
+        losses = book.outside_account(community, LOSSES)
+        book.apply_moves(community, [(losses, tipper, loss)], kind=rev.kind, note=f"{note}: not recovered",
+                         overdraw=frozenset({losses}))
+    book.apply_moves(community, [(tipper, clearing, rev.amount_minor)], kind=rev.kind, note=note)
+    book.conn.execute(stripe_reversals.update().where(stripe_reversals.c.id == reversal_id).values(
+        status="applied", recovered_minor=recovered, own_minor=own, loss_minor=loss))
+    if rev.outcome == "won":
+        _plan_reinstatement(book, reversal_id)
+    return True
+
+
+def _net_out(moves: list[tuple[int, int, int]], account_id: int) -> int:
+    """What `moves` take out of `account_id`, less what they bring in."""
+    return sum(m[2] for m in moves if m[0] == account_id) - sum(m[2] for m in moves if m[1] == account_id)
+
+
+# --- disputes closing -----------------------------------------------------
+
+def close_dispute(book: Book, row, *, dispute_id: str, amount_minor: int, outcome: str) -> str:
+    """`charge.dispute.closed`: won gives back what the dispute reversed, lost keeps it."""
+    rev = book.conn.execute(sa.select(stripe_reversals).where(stripe_reversals.c.source_id == dispute_id)
+                            .with_for_update()).first()
+    if rev is None:
+        if outcome == "lost":
+            return plan_reversal(book, row, kind="dispute", source_id=dispute_id, amount_minor=amount_minor,
+                                 outcome="lost").replace("recorded", "lost, recorded")
+        book.conn.execute(stripe_reversals.insert().values(
+            charge_row_id=row.id, source_id=dispute_id, kind="dispute", amount_minor=max(amount_minor, 1),
+            status="void", outcome="won", created_at=book.clock.now()))
+        return "dispute won before it was recorded: nothing reversed"
+    if rev.outcome is not None:
+        return f"dispute already {rev.outcome}"
+    book.conn.execute(stripe_reversals.update().where(stripe_reversals.c.id == rev.id).values(outcome=outcome))
+    if outcome == "won" and rev.status == "applied":
+        _plan_reinstatement(book, rev.id)
+    return f"dispute {outcome}"
+
+
+def _plan_reinstatement(book: Book, reversal_id: int) -> None:
+    book.conn.execute(stripe_line_reversals.update().where(
+        stripe_line_reversals.c.reversal_id == reversal_id, stripe_line_reversals.c.recovered_minor > 0,
+        stripe_line_reversals.c.reinstate_status.is_(None)).values(reinstate_status="pending"))
+    apply_reinstatement(book, reversal_id)
+
+
+def apply_reinstatement(book: Book, reversal_id: int) -> bool:
+    """A won dispute's ledger moves, once every recovered share's new Transfer has an answer:
+    stripe -> tipper (the disputed amount), tipper -> each recipient (their share back) and
+    recipient -> stripe ('payout', when its Transfer went out; a refused one stays in their
+    balance), tipper -> losses (what the loss account covered)."""
+    rev = book.conn.execute(sa.select(stripe_reversals).where(stripe_reversals.c.id == reversal_id)
+                            .with_for_update()).one()
+    if rev.outcome != "won" or rev.status != "applied" or rev.reinstated:
+        return False
+    parts = book.conn.execute(sa.select(stripe_line_reversals).where(
+        stripe_line_reversals.c.reversal_id == reversal_id, stripe_line_reversals.c.recovered_minor > 0)).all()
+    if any(part.reinstate_status == "pending" for part in parts):
+        return False
+    charge = book.conn.execute(sa.select(stripe_charges).where(stripe_charges.c.id == rev.charge_row_id)).one()
+    community = book.community(charge.community_id)
+    clearing = book.outside_account(community, "stripe")
+    tipper = charge.member_id
+    note = f"dispute of card charge {charge.charge_id} won"
+    book.apply_moves(community, [(clearing, tipper, rev.amount_minor)], kind="dispute", note=note,
+                     overdraw=frozenset({clearing}))
+    moves = [(tipper, part.recipient_id, part.recovered_minor) for part in parts]
+    if moves:
+        book.apply_moves(community, moves, kind="reversal", note=note)
+    payouts = [(part.recipient_id, clearing, part.recovered_minor) for part in parts
+               if part.reinstate_status == "succeeded"]
+    if payouts:
+        book.apply_moves(community, payouts, kind="payout", note=f"{note}: Stripe transfer")
+    if rev.loss_minor:
+        losses = book.outside_account(community, LOSSES)
+        book.apply_moves(community, [(tipper, losses, rev.loss_minor)], kind="dispute", note=note)
+    book.conn.execute(stripe_reversals.update().where(stripe_reversals.c.id == reversal_id).values(reinstated=True))
+    book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == charge.id)
+                      .values(reversed_minor=stripe_charges.c.reversed_minor - rev.amount_minor, updated_at=book.clock.now()))
+    return True
+
+
+# --- talking to Stripe ----------------------------------------------------
+
+@dataclass
+class SettleReport:
+    reversed: int = 0
+    refused: int = 0
+    reinstated: int = 0
+    applied: int = 0
+
+
+def _send_reversal(client: stripe.StripeClient, config: StripeConfig, part, space: str) -> tuple[str, str]:
+    try:
+        answer = call(lambda: client.v1.transfers.reversals.create(
+            part.transfer_id, params={"amount": part.amount_minor,
+                                      "metadata": {"tipbot_line_reversal_id": str(part.id)}},
+            options={"idempotency_key": key(space, "transfer-reversal", part.id)}),
+            config=config, what="transfers.reversals.create")
+    except stripe.InvalidRequestError as error:  # e.g. the connected account's balance is paid out
+        return "failed", error.user_message or str(error)
+    return "succeeded", answer.id
+
+
+def _send_reinstatement(client: stripe.StripeClient, config: StripeConfig, part, space: str) -> tuple[str, str]:
+    try:
+        answer = call(lambda: client.v1.transfers.create(
+            params={"amount": part.recovered_minor, "currency": part.currency.lower(),
+                    "destination": part.destination,
+                    "metadata": {"tipbot_line_reversal_id": str(part.id), "tipbot_reinstated": "dispute won"}},
+            options={"idempotency_key": key(space, "reinstate", part.id)}),
+            config=config, what="transfers.create")
+    except stripe.InvalidRequestError as error:
+        return "failed", error.user_message or str(error)
+    return "succeeded", answer.id
+
+
+def settle_reversals(ledger: Ledger, client: stripe.StripeClient, config: StripeConfig,
+                     after_call: Callable[[str, int], None] | None = None) -> SettleReport:
+    """Send every pending Transfer reversal and reinstatement (each keyed by its row; a
+    crash before the answer is written sends the same key again), then apply every
+    reversal and reinstatement that has all its answers."""
+    report = SettleReport()
+    space = namespace(ledger)
+    pending = ledger.read(lambda book: book.conn.execute(
+        sa.select(stripe_line_reversals.c.id, stripe_line_reversals.c.amount_minor, stripe_transfers.c.transfer_id)
+        .join(stripe_transfers, stripe_transfers.c.id == stripe_line_reversals.c.line_id)
+        .where(stripe_line_reversals.c.status == "pending").order_by(stripe_line_reversals.c.id)).all())
+    for part in pending:
+        status, value = _send_reversal(client, config, part, space)
+        if after_call is not None:
+            after_call("transfer-reversal", part.id)
+        values = {"stripe_reversal_id": value} if status == "succeeded" else {"failure_message": value[:500]}
+        ledger.run(lambda book: book.conn.execute(stripe_line_reversals.update().where(
+            stripe_line_reversals.c.id == part.id, stripe_line_reversals.c.status == "pending")
+            .values(status=status, updated_at=book.clock.now(), **values)))
+        report.reversed += status == "succeeded"
+        report.refused += status == "failed"
+    reinstating = ledger.read(lambda book: book.conn.execute(
+        sa.select(stripe_line_reversals.c.id, stripe_line_reversals.c.recovered_minor, stripe_transfers.c.currency,
+                  stripe_transfers.c.destination)
+        .join(stripe_transfers, stripe_transfers.c.id == stripe_line_reversals.c.line_id)
+        .where(stripe_line_reversals.c.reinstate_status == "pending").order_by(stripe_line_reversals.c.id)).all())
+    for part in reinstating:
+        status, value = _send_reinstatement(client, config, part, space)
+        if after_call is not None:
+            after_call("reinstate", part.id)
+        values = {"reinstate_transfer_id": value} if status == "succeeded" else {"failure_message": value[:500]}
+        ledger.run(lambda book: book.conn.execute(stripe_line_reversals.update().where(
+            stripe_line_reversals.c.id == part.id, stripe_line_reversals.c.reinstate_status == "pending")
+            .values(reinstate_status=status, updated_at=book.clock.now(), **values)))
+        report.reinstated += status == "succeeded"
+    waiting = ledger.read(lambda book: book.conn.execute(
+        sa.select(stripe_reversals.c.id, stripe_reversals.c.status).where(sa.or_(
+            stripe_reversals.c.status == "pending",
+            sa.and_(stripe_reversals.c.outcome == "won", stripe_reversals.c.status == "applied",
+                    stripe_reversals.c.reinstated == sa.false()))).order_by(stripe_reversals.c.id)).all())
+    for rev in waiting:
+        def apply(book: Book, rev=rev) -> bool:
+            done = apply_reversal(book, rev.id) if rev.status == "pending" else False
+            return apply_reinstatement(book, rev.id) or done
+        report.applied += bool(ledger.run(apply).value)
+    return report
+
+
+# --- what reconcile shows -------------------------------------------------
+
+@dataclass(frozen=True)
+class Loss:
+    reversal_id: int
+    charge_row_id: int
+    kind: str
+    source_id: str
+    amount_minor: int
+    loss_minor: int
+    currency: str
+    reasons: tuple[str, ...]
+
+    def __str__(self) -> str:
+        why = "; ".join(self.reasons) or "the card fee Stripe keeps, beyond what the tipper's balance covered"
+        return (f"charge {self.charge_row_id}: {self.kind} {self.source_id} of {self.amount_minor} "
+                f"{self.currency}: {self.loss_minor} not recovered, on the losses account ({why})")
+
+
+def losses(ledger: Ledger) -> list[Loss]:
+    """Every applied refund or dispute whose recipients' shares did not all come back."""
+    def load(book: Book) -> list[Loss]:
+        rows = book.conn.execute(
+            sa.select(stripe_reversals, stripe_charges.c.currency)
+            .join(stripe_charges, stripe_charges.c.id == stripe_reversals.c.charge_row_id)
+            .where(stripe_reversals.c.loss_minor > 0, stripe_reversals.c.reinstated == sa.false())
+            .order_by(stripe_reversals.c.id)).all()
+        found = []
+        for rev in rows:
+            reasons = book.conn.execute(
+                sa.select(stripe_line_reversals.c.failure_message).where(
+                    stripe_line_reversals.c.reversal_id == rev.id, stripe_line_reversals.c.status == "failed")
+            ).scalars().all()
+            found.append(Loss(rev.id, rev.charge_row_id, rev.kind, rev.source_id, rev.amount_minor,
+                              rev.loss_minor, rev.currency, tuple(r for r in reasons if r)))
+        return found
+
+    return ledger.read(load)
