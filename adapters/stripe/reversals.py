@@ -27,6 +27,7 @@ nothing at all, lost is applied like an opened one.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.api import Ledger
 from ledger.book import Book
+from adapters.stripe.charges import KEY_LIFETIME
 from adapters.stripe.client import StripeConfig, call
 from adapters.stripe.fees import split_pro_rata
 from adapters.stripe.keys import key, namespace
@@ -242,12 +244,34 @@ class SettleReport:
     applied: int = 0
 
 
-def _send_reversal(client: stripe.StripeClient, config: StripeConfig, part, space: str) -> tuple[str, str]:
+def _find_reversal(client: stripe.StripeClient, config: StripeConfig, part) -> str | None:
+    """The reversal Stripe already made for this share (by the metadata Tipbot sets), if any."""
+    listed = call(lambda: client.v1.transfers.reversals.list(part.transfer_id, params={"limit": 100}),
+                  config=config, what="transfers.reversals.list")
+    for reversal in listed.auto_paging_iter():
+        seen = reversal.to_dict()
+        if (seen.get("metadata") or {}).get("tipbot_line_reversal_id") == str(part.id) \
+                and seen.get("amount") == part.amount_minor:
+            return seen["id"]
+    return None
+
+
+def _send_reversal(client: stripe.StripeClient, config: StripeConfig, part, space: str,
+                   now: dt.datetime) -> tuple[str, str]:
+    """Send one share's reversal keyed by its row. A row pending longer than Stripe keeps
+    keys is never sent blindly: Stripe is asked first whether the reversal exists, and a
+    new request carries a new key (the row's and the day's), as adapters/stripe/late.py does."""
+    idempotency_key = key(space, "transfer-reversal", part.id)
+    if part.created_at <= now - KEY_LIFETIME:
+        found = _find_reversal(client, config, part)
+        if found is not None:
+            return "succeeded", found
+        idempotency_key = f"{idempotency_key}-late-{now:%Y%m%d}"
     try:
         answer = call(lambda: client.v1.transfers.reversals.create(
             part.transfer_id, params={"amount": part.amount_minor,
                                       "metadata": {"tipbot_line_reversal_id": str(part.id)}},
-            options={"idempotency_key": key(space, "transfer-reversal", part.id)}),
+            options={"idempotency_key": idempotency_key}),
             config=config, what="transfers.reversals.create")
     except stripe.InvalidRequestError as error:  # e.g. the connected account's balance is paid out
         return "failed", error.user_message or str(error)
@@ -275,11 +299,12 @@ def settle_reversals(ledger: Ledger, client: stripe.StripeClient, config: Stripe
     report = SettleReport()
     space = namespace(ledger)
     pending = ledger.read(lambda book: book.conn.execute(
-        sa.select(stripe_line_reversals.c.id, stripe_line_reversals.c.amount_minor, stripe_transfers.c.transfer_id)
+        sa.select(stripe_line_reversals.c.id, stripe_line_reversals.c.amount_minor, stripe_line_reversals.c.created_at,
+                  stripe_transfers.c.transfer_id)
         .join(stripe_transfers, stripe_transfers.c.id == stripe_line_reversals.c.line_id)
         .where(stripe_line_reversals.c.status == "pending").order_by(stripe_line_reversals.c.id)).all())
     for part in pending:
-        status, value = _send_reversal(client, config, part, space)
+        status, value = _send_reversal(client, config, part, space, ledger.clock.now())
         if after_call is not None:
             after_call("transfer-reversal", part.id)
         values = {"stripe_reversal_id": value} if status == "succeeded" else {"failure_message": value[:500]}

@@ -258,6 +258,10 @@ class FakeStripe:
             return self._get("transfer", rest[0])
         if len(rest) == 2 and rest[1] == "reversals" and method == "POST":
             return self._reverse(rest[0], p)
+        if len(rest) == 2 and rest[1] == "reversals" and method == "GET":
+            data = [r for r in self.reversals() if r["transfer"] == rest[0]]
+            return 200, {"object": "list", "url": f"/v1/transfers/{rest[0]}/reversals", "has_more": False,
+                         "data": data}
         if method == "GET" and not rest:
             data = [t for t in self.transfers() if "transfer_group" not in p or t["transfer_group"] == p["transfer_group"]]
             return 200, {"object": "list", "url": "/v1/transfers", "has_more": False, "data": data}

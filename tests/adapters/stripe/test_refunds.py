@@ -5,6 +5,8 @@ lands on the community's losses account and `tipbot stripe reconcile` shows it."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -257,5 +259,36 @@ def test_a_crash_between_a_reversal_and_its_local_write_sends_the_same_key_again
     assert reversal_posts(t) == 3  # the first share's call was replayed, not repeated
     assert reversed_at_stripe(t) == TIPS and ledger_reversals(t) == TIPS
     settle_reversals(ledger, t.client, config)
+    assert refunded_by(t, "alice", "refund") == charge.amount_minor
+    clean(t)
+
+
+@pytest.mark.clock
+def test_a_reversal_pending_past_the_key_window_is_looked_up_not_sent_again(t, web, ledger, config, clock):
+    """Stripe made the first share's reversal, the answer was lost, and a day passed: Stripe has
+    forgotten the key, so the share is found by its metadata (not reversed twice) and the
+    shares never sent go out with new keys."""
+    charge = three_recipients(t)
+
+    def crash(what: str, row_id: int) -> None:
+        raise RuntimeError(what)
+
+    [full] = refund_events(t, charge, [charge.amount_minor])
+    with pytest.MonkeyPatch.context() as patch:  # the web process dies right after Stripe's first answer
+        import adapters.stripe.web as stripe_web
+
+        patch.setattr(stripe_web, "settle_reversals",
+                      lambda ledger, client, config: settle_reversals(ledger, client, config, after_call=crash))
+        assert deliver(web, full).json()["outcome"] == "refund recorded"
+    assert reversal_posts(t) == 1
+    now = clock.advance(dt.timedelta(hours=25))
+
+    report = settle_reversals(ledger, t.client, config)
+
+    assert report.reversed == 3 and reversal_posts(t) == 3  # one found, two sent: none twice
+    late = [r for r in t.fake.requests if r.method == "POST" and r.path.endswith("/reversals") and r.key
+            and r.key.endswith(f"-late-{now:%Y%m%d}")]
+    assert len(late) == 2
+    assert reversed_at_stripe(t) == TIPS and ledger_reversals(t) == TIPS
     assert refunded_by(t, "alice", "refund") == charge.amount_minor
     clean(t)
