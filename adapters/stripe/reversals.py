@@ -194,7 +194,8 @@ def close_dispute(book: Book, row, *, dispute_id: str, amount_minor: int, outcom
 def _plan_reinstatement(book: Book, reversal_id: int) -> None:
     book.conn.execute(stripe_line_reversals.update().where(
         stripe_line_reversals.c.reversal_id == reversal_id, stripe_line_reversals.c.recovered_minor > 0,
-        stripe_line_reversals.c.reinstate_status.is_(None)).values(reinstate_status="pending"))
+        stripe_line_reversals.c.reinstate_status.is_(None)).values(reinstate_status="pending",
+                                                                    updated_at=book.clock.now()))
     apply_reinstatement(book, reversal_id)
 
 
@@ -278,13 +279,34 @@ def _send_reversal(client: stripe.StripeClient, config: StripeConfig, part, spac
     return "succeeded", answer.id
 
 
-def _send_reinstatement(client: stripe.StripeClient, config: StripeConfig, part, space: str) -> tuple[str, str]:
+def _find_reinstatement(client: stripe.StripeClient, config: StripeConfig, part) -> str | None:
+    """The Transfer Stripe already made to reinstate this share (by its metadata), if any."""
+    listed = call(lambda: client.v1.transfers.list(params={"destination": part.destination, "limit": 100}),
+                  config=config, what="transfers.list")
+    for transfer in listed.auto_paging_iter():
+        seen = transfer.to_dict()
+        metadata = seen.get("metadata") or {}
+        if metadata.get("tipbot_line_reversal_id") == str(part.id) and metadata.get("tipbot_reinstated") \
+                and seen.get("amount") == part.recovered_minor and seen.get("destination") == part.destination:
+            return seen["id"]
+    return None
+
+
+def _send_reinstatement(client: stripe.StripeClient, config: StripeConfig, part, space: str,
+                        now: dt.datetime) -> tuple[str, str]:
+    """Like `_send_reversal`: past the key window, look first, then send with a new key."""
+    idempotency_key = key(space, "reinstate", part.id)
+    if part.updated_at <= now - KEY_LIFETIME:  # pending since the dispute was won
+        found = _find_reinstatement(client, config, part)
+        if found is not None:
+            return "succeeded", found
+        idempotency_key = f"{idempotency_key}-late-{now:%Y%m%d}"
     try:
         answer = call(lambda: client.v1.transfers.create(
             params={"amount": part.recovered_minor, "currency": part.currency.lower(),
                     "destination": part.destination,
                     "metadata": {"tipbot_line_reversal_id": str(part.id), "tipbot_reinstated": "dispute won"}},
-            options={"idempotency_key": key(space, "reinstate", part.id)}),
+            options={"idempotency_key": idempotency_key}),
             config=config, what="transfers.create")
     except stripe.InvalidRequestError as error:
         return "failed", error.user_message or str(error)
@@ -314,12 +336,12 @@ def settle_reversals(ledger: Ledger, client: stripe.StripeClient, config: Stripe
         report.reversed += status == "succeeded"
         report.refused += status == "failed"
     reinstating = ledger.read(lambda book: book.conn.execute(
-        sa.select(stripe_line_reversals.c.id, stripe_line_reversals.c.recovered_minor, stripe_transfers.c.currency,
-                  stripe_transfers.c.destination)
+        sa.select(stripe_line_reversals.c.id, stripe_line_reversals.c.recovered_minor,
+                  stripe_line_reversals.c.updated_at, stripe_transfers.c.currency, stripe_transfers.c.destination)
         .join(stripe_transfers, stripe_transfers.c.id == stripe_line_reversals.c.line_id)
         .where(stripe_line_reversals.c.reinstate_status == "pending").order_by(stripe_line_reversals.c.id)).all())
     for part in reinstating:
-        status, value = _send_reinstatement(client, config, part, space)
+        status, value = _send_reinstatement(client, config, part, space, ledger.clock.now())
         if after_call is not None:
             after_call("reinstate", part.id)
         values = {"reinstate_transfer_id": value} if status == "succeeded" else {"failure_message": value[:500]}

@@ -263,7 +263,9 @@ class FakeStripe:
             return 200, {"object": "list", "url": f"/v1/transfers/{rest[0]}/reversals", "has_more": False,
                          "data": data}
         if method == "GET" and not rest:
-            data = [t for t in self.transfers() if "transfer_group" not in p or t["transfer_group"] == p["transfer_group"]]
+            data = [t for t in self.transfers()
+                    if p.get("transfer_group", t["transfer_group"]) == t["transfer_group"]
+                    and p.get("destination", t["destination"]) == t["destination"]]
             return 200, {"object": "list", "url": "/v1/transfers", "has_more": False, "data": data}
         if method != "POST" or rest:
             return 404, {"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}

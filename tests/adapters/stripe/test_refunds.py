@@ -292,3 +292,36 @@ def test_a_reversal_pending_past_the_key_window_is_looked_up_not_sent_again(t, w
     assert reversed_at_stripe(t) == TIPS and ledger_reversals(t) == TIPS
     assert refunded_by(t, "alice", "refund") == charge.amount_minor
     clean(t)
+
+
+@pytest.mark.clock
+def test_a_reinstatement_pending_past_the_key_window_is_looked_up_not_sent_again(t, web, ledger, config, clock):
+    """A won dispute's first reinstating Transfer was made, its answer lost, and a day passed:
+    it is found by its metadata, and only the two never sent go out, with new keys."""
+    charge = three_recipients(t)
+    deliver(web, event("charge.dispute.created", dispute(charge)))
+
+    def crash(what: str, row_id: int) -> None:
+        if what == "reinstate":
+            raise RuntimeError(what)
+
+    with pytest.MonkeyPatch.context() as patch:  # the web process dies right after Stripe's first answer
+        import adapters.stripe.web as stripe_web
+
+        patch.setattr(stripe_web, "settle_reversals",
+                      lambda ledger, client, config: settle_reversals(ledger, client, config, after_call=crash))
+        assert deliver(web, event("charge.dispute.closed", dispute(charge, "won"))).json()["outcome"] == "dispute won"
+    reinstating = [tr for tr in t.fake.transfers() if tr["metadata"].get("tipbot_reinstated")]
+    assert len(reinstating) == 1
+    now = clock.advance(dt.timedelta(hours=25))
+
+    assert settle_reversals(ledger, t.client, config).reinstated == 3
+
+    reinstated = [tr for tr in t.fake.transfers() if tr["metadata"].get("tipbot_reinstated")]
+    assert sorted((tr["destination"], tr["amount"]) for tr in reinstated) == sorted(
+        (t.accounts[name], amount) for name, amount in TIPS.items())  # three, not four
+    late = [r for r in t.fake.requests if r.method == "POST" and r.path == "/v1/transfers" and r.key
+            and r.key.endswith(f"-late-{now:%Y%m%d}")]
+    assert len(late) == 2
+    assert losses_minor(t) == 0 and t.balances() == {"alice": 0, "bob": 0, "carol": 0, "dan": 0}
+    clean(t)
