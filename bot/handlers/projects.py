@@ -14,12 +14,12 @@ from bot.context import Context
 from bot.grammar import check_text, parse
 from bot.handlers import HandlerSpec
 from bot.handlers.members import resolve, who
-from bot.handlers.tips import about_monthly_minor, cost
+from bot.handlers.tips import about_monthly_minor, confirmation, cost
 from bot.invocation import Action, Invocation
 from bot.project_commands import (
     AddProject, AdminSpotlight, ListProjects, RemoveMaintainer, SetPackages, SetTake, ShowProject, Stack, TipProject,
 )
-from bot.reply import Button, Reply, refusal
+from bot.reply import Reply, refusal
 from ledger.errors import InvalidRequest, OverLimit, Refusal
 from ledger.money import Money
 from ledger.projects import Project, UnknownProject
@@ -89,17 +89,10 @@ def change_line(ctx: Context, change: TipChange) -> str:
 def _ask_to_confirm(ctx: Context, cmd: TipProject, amount: Money, project: Project) -> Reply:
     text = (f"{amount.format()} a week to {project.name} is about "
             f"{ctx.fmt(about_monthly_minor(amount.amount_minor))} a month. Set it?")
-    words = [project.name, cmd.amount_text or "", *([cmd.note] if cmd.note else [])]
-    if not ctx.platform.buttons:
-        typed = " ".join([project.name, cmd.amount_text or "", "confirm", *([cmd.note] if cmd.note else [])])
-        return Reply(text=f"{text}\nTo set it, type the command again with `confirm`: `/tip {typed}`", code="confirm")
-    value = " ".join(words)
-    if ctx.platform.confirm_by_text:
-        text += " (Or send the command again with `confirm` after the amount.)"
-    return Reply(text=text, code="confirm", buttons=(
-        Button(f"Yes, {amount.format()} a week", CONFIRM_ACTION, value, style="primary"),
-        Button("Cancel", CANCEL_ACTION, value),
-    ))
+    note = [cmd.note] if cmd.note else []
+    value = " ".join([project.name, cmd.amount_text or "", *note])
+    typed = " ".join([project.name, cmd.amount_text or "", "confirm", *note])
+    return confirmation(ctx, text, amount, value, typed, CONFIRM_ACTION, CANCEL_ACTION)
 
 
 def confirm(tipbot, action: Action) -> Reply:

@@ -143,18 +143,24 @@ def _ask_to_confirm(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[U
     each = " each" if len(targets) > 1 else ""
     text = (f"{amount.format()} a week to {names}{each} is about "
             f"{ctx.fmt(about_monthly_minor(amount.amount_minor))} a month{each}. Set it?")
+    words = command_text(cmd).split(" ")
+    at = len(cmd.recipients) + (1 if " " not in cmd.amount_text else 2)
+    typed = " ".join(words[:at] + ["confirm"] + words[at:])
+    return confirmation(ctx, text, amount, command_text(cmd), typed, CONFIRM_ACTION, CANCEL_ACTION)
+
+
+def confirmation(ctx: Context, text: str, amount: Money, value: str, typed: str,
+                 confirm_action: str, cancel_action: str) -> Reply:
+    """Ask to confirm a large weekly tip: buttons carrying the command's text (`value`) where
+    the platform has them, else the command to type again with `confirm` (`typed`)."""
     if not ctx.platform.buttons:
-        words = command_text(cmd).split(" ")
-        at = len(cmd.recipients) + (1 if " " not in cmd.amount_text else 2)
-        typed = " ".join(words[:at] + ["confirm"] + words[at:])
         return Reply(text=f"{text}\nTo set it, type the command again with `confirm`: `/tip {typed}`",
                      code="confirm")
-    value = command_text(cmd)
     if ctx.platform.confirm_by_text:
         text += " (Or send the command again with `confirm` after the amount.)"
     return Reply(text=text, code="confirm", buttons=(
-        Button(f"Yes, {amount.format()} a week", CONFIRM_ACTION, value, style="primary"),
-        Button("Cancel", CANCEL_ACTION, value),
+        Button(f"Yes, {amount.format()} a week", confirm_action, value, style="primary"),
+        Button("Cancel", cancel_action, value),
     ))
 
 
