@@ -64,6 +64,14 @@ class Platform:
         """Post a payday summary (with its chart) to a channel of one space."""
         raise NotImplementedError(f"{self.name} cannot post summaries")
 
+    async def find_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
+                           summary: Summary) -> bool | None:
+        """Whether `summary` (by `summary.marker`) is already in the channel; None: cannot tell.
+
+        Asked only when a process took over an announcement another one died in, for spaces
+        it had not recorded as posted: the post may have gone out just before the crash."""
+        return None
+
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
         """Send `text` privately to one member of a space (`user_id`: the platform's user id).
 

@@ -87,3 +87,9 @@ class Summary:
     chart_png: bytes | None = None
     chart_filename: str = "payday.png"
     fields: tuple[tuple[str, str], ...] = field(default=())
+    payday_id: int | None = None  # which payday: platforms tag the post with `marker` to find it again
+
+    @property
+    def marker(self) -> str:
+        """A tag unique to this payday's summary (Slack message metadata, a Discord embed footer)."""
+        return f"Tipbot payday #{self.payday_id}"

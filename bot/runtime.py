@@ -21,6 +21,7 @@ from bot.platform import PLAIN_TEXT, Platform
 from bot.reply import Summary
 from ledger.api import Ledger
 from ledger.clock import Clock
+from ledger.payday import deliveries
 from ledger.payday.claims import PaydayClaims
 from ledger.payday.processors import ProcessorFactory
 
@@ -62,17 +63,28 @@ class Runtime:
         """The payday processor of each funding mode this process can run (configured adapters)."""
         return {mode: adapter.processor for mode, adapter in self.funding.items() if adapter.configured()}
 
-    async def deliver_summary(self, community_id: int, summary: Summary) -> dict[str, str]:
-        """Post `summary` to every space of the community that has a summary channel.
+    async def deliver_summary(self, community_id: int, summary: Summary, *, resumed: bool = False) -> dict[str, str]:
+        """Post `summary` to every space of the community that has a summary channel, once.
 
-        A failing space is logged and reported, and never stops the others.
-        Returns {space external id: "posted" | "no channel" | "failed: ..."}.
+        A summary of a payday (`summary.payday_id`) is recorded per space as soon as the
+        platform accepts it (ledger.payday.deliveries); spaces already recorded are skipped.
+        `resumed`: this announcement takes over one a dead process began, so a space not
+        recorded may still have the post (the process died between posting and recording):
+        the platform is asked first (Platform.find_summary). A failing space is logged and
+        reported, and never stops the others.
+        Returns {space external id: "posted" | "already posted" | "no channel" | "failed: ..."}.
         """
         results: dict[str, str] = {}
+        payday_id = summary.payday_id
         spaces = await asyncio.to_thread(self.ledger.read, lambda book: book.spaces_of(community_id))
+        done = set() if payday_id is None else await asyncio.to_thread(
+            self.ledger.read, lambda book: deliveries.delivered(book, payday_id, "summary"))
         for space in spaces:
             key = f"{space.platform}:{space.external_id}"
             platform = self.platforms.get(space.platform)
+            if space.id in done:
+                results[key] = "already posted"
+                continue
             if platform is None:
                 results[key] = "failed: platform not running"
                 continue
@@ -80,9 +92,15 @@ class Runtime:
                 results[key] = "no channel"
                 continue
             try:
-                await platform.post_summary(self, space.external_id, space.summary_channel_id or "", summary)
-                results[key] = "posted"
-                self.metrics.summaries.labels(space.platform, "posted").inc()
+                found = resumed and payday_id is not None and await platform.find_summary(
+                    self, space.external_id, space.summary_channel_id or "", summary)
+                if not found:
+                    await platform.post_summary(self, space.external_id, space.summary_channel_id or "", summary)
+                if payday_id is not None:
+                    await asyncio.to_thread(self.ledger.run, lambda book, s=space.id: deliveries.record(
+                        book, payday_id, "summary", s, self.clock.now()))
+                results[key] = "already posted" if found else "posted"
+                self.metrics.summaries.labels(space.platform, "found" if found else "posted").inc()
             except Exception as error:  # one space failing must not stop the others
                 log.exception("posting the payday summary to %s failed", key)
                 results[key] = f"failed: {type(error).__name__}"

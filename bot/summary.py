@@ -5,7 +5,8 @@ a short text, fields, and a PNG bar chart of what the community gave in its last
 12 paydays (bot/chart.py: Pillow, a few milliseconds).
 `announce` delivers it once per payday: it claims the announcement
 (ledger.payday.schedule.claim_announcement), posts the summary to every space with
-`runtime.deliver_summary`, sends each tipper whose tips went unfunded a direct
+`runtime.deliver_summary` (each space once, even across a crash: ledger.payday.deliveries),
+sends each tipper whose tips went unfunded a direct
 message through `Platform.send_direct` (platforms without DMs are skipped and
 counted), delivers the notices the payday queued (ledger.notices: card declines,
 missing cards), sends a receipt to each member who asked for receipts
@@ -27,6 +28,9 @@ from bot.names import shown_name
 from bot.reply import Summary
 from ledger.money import format_money
 from ledger.notices import mark_sent, unsent_notices
+from ledger.book import Book
+from ledger.payday import deliveries
+from ledger.payday.deliveries import DeliveryKind
 from ledger.payday.receipts import MAX_RECEIPTS, Receipt
 from ledger.payday.run import PaydayResult
 from ledger.payday.schedule import claim_announcement, mark_announced
@@ -106,7 +110,8 @@ def build_summary(runtime: Runtime, result: PaydayResult) -> Summary:
              for week in (result.week_start - dt.timedelta(weeks=back) for back in range(CHART_WEEKS - 1, -1, -1))]
     png = chart_png(weeks, result.currency)
     return Summary(community_name=result.community_name, text=text, chart_png=png,
-                   chart_filename=f"payday-{result.week_start.isoformat()}.png", fields=fields)
+                   chart_filename=f"payday-{result.week_start.isoformat()}.png", fields=fields,
+                   payday_id=result.payday_id)
 
 
 def notice_text(notice: UnfundedNotice, currency: str) -> str:
@@ -132,20 +137,21 @@ async def announce(runtime: Runtime, result: PaydayResult, *, takeover: bool = F
         return Announcement(None, skipped="the payday has not finished")
     claimed = await asyncio.to_thread(claim_announcement, ledger, result.payday_id, runtime.clock.now(),
                                       takeover=takeover)
-    if not claimed:
+    if claimed is None:
         return Announcement(None, skipped="already announced (or being announced by another process)")
     summary = await asyncio.to_thread(build_summary, runtime, result)
     outcome = Announcement(summary)
-    outcome.delivered = await runtime.deliver_summary(result.community_id, summary)
+    outcome.delivered = await runtime.deliver_summary(result.community_id, summary, resumed=claimed.resumed)
     payday_id = result.payday_id
     notices = await asyncio.to_thread(ledger.read, lambda book: book.unfunded_notices(payday_id, limit=MAX_NOTICES))
     if result.stats.get("unfunded_tippers", 0) > len(notices):
         log.warning("payday %s: only the first %s unfunded tippers get a direct message", result.payday_id,
                     MAX_NOTICES)
     for notice in notices:
-        if await tell(runtime, notice.tipper_id, notice_text(notice, result.currency)):
+        sent = await tell_once(runtime, payday_id, "unfunded", notice.tipper_id, notice_text(notice, result.currency))
+        if sent:
             outcome.notified += 1
-        else:
+        elif sent is not None:
             outcome.not_notified.append(notice.tipper_name)
     await deliver_notices(runtime, result.community_id, outcome)
     await send_receipts(runtime, result, outcome)
@@ -176,8 +182,8 @@ def receipt_text(receipt: Receipt, result: PaydayResult) -> str:
 async def send_receipts(runtime: Runtime, result: PaydayResult, outcome: Announcement) -> None:
     """A receipt by direct message to each member who asked for one and had tips in this payday.
 
-    Only the process that claimed the announcement calls it, so each is sent once (again only if
-    that process died mid-announcement and its lease expired, as for the summary)."""
+    Only the process that claimed the announcement calls it; each is sent at most once, even when
+    a process takes over the announcement of one that died (bot.summary.tell_once)."""
     payday_id = result.payday_id
     if payday_id is None:
         return
@@ -188,13 +194,13 @@ async def send_receipts(runtime: Runtime, result: PaydayResult, outcome: Announc
             log.warning("payday %s: only the first %s of %s receipts are sent", payday_id, len(receipts), wanted)
     for receipt in receipts:
         try:
-            sent = await tell(runtime, receipt.member_id, receipt_text(receipt, result))
+            sent = await tell_once(runtime, payday_id, "receipt", receipt.member_id, receipt_text(receipt, result))
         except Exception:  # a receipt never stops the others, nor the announcement
             log.exception("payday %s: receipt for member %s failed", payday_id, receipt.member_id)
             sent = False
         if sent:
             outcome.receipts += 1
-        else:
+        elif sent is not None:
             outcome.receipts_unsent.append(receipt.member_name)
 
 
@@ -211,6 +217,27 @@ async def deliver_notices(runtime: Runtime, community_id: int, outcome: Announce
         else:
             name = await asyncio.to_thread(ledger.read, lambda book, m=member_id: book.member(m).display_name)
             outcome.not_notified.append(name)
+
+
+async def tell_once(runtime: Runtime, payday_id: int, kind: DeliveryKind, member_id: int, text: str) -> bool | None:
+    """`tell`, at most once per payday, kind and member (ledger.payday.deliveries); None when an
+    earlier attempt at this announcement already did. A failed send gives its claim back."""
+    def claim(book: Book) -> bool:
+        return deliveries.record(book, payday_id, kind, member_id, runtime.clock.now())
+
+    if not (await asyncio.to_thread(runtime.ledger.run, claim)).value:
+        return None
+    def release(book: Book) -> None:
+        deliveries.release(book, payday_id, kind, member_id)
+
+    try:
+        sent = await tell(runtime, member_id, text)
+    except Exception:
+        await asyncio.to_thread(runtime.ledger.run, release)
+        raise
+    if not sent:
+        await asyncio.to_thread(runtime.ledger.run, release)
+    return sent
 
 
 async def tell(runtime: Runtime, member_id: int, text: str) -> bool:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+HISTORY_LOOKBACK = 50  # recent messages searched for a summary (a takeover follows a crash within minutes)
 
 # The `discord` extra's library is imported inside the methods below (a heavy import every
 # `tipbot` start would pay); without it, this module refuses to import and the root skips it.
@@ -103,6 +104,26 @@ class DiscordPlatform(Platform):
                 await channel.send(embed=embed, file=chart)
 
         await self._with_client(runtime, post)
+
+    async def find_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
+                           summary: Summary) -> bool | None:
+        """Whether the bot's recent messages in the channel hold this payday's summary (its embed
+        footer carries `summary.marker`); None when Discord will not say."""
+        import discord
+
+        async def find(client: TipbotClient | ShardedTipbotClient) -> bool | None:
+            channel = client.get_partial_messageable(int(channel_id), guild_id=int(space_external_id))
+            try:
+                async for message in channel.history(limit=HISTORY_LOOKBACK):
+                    if client.user is not None and message.author.id == client.user.id and any(
+                            embed.footer.text == summary.marker for embed in message.embeds):
+                        return True
+            except discord.HTTPException as error:
+                log.warning("cannot tell whether the summary is in channel %s: %s", channel_id, error)
+                return None
+            return False
+
+        return await self._with_client(runtime, find)
 
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
         """A direct message to one member (payday notices); raises when Discord refuses."""

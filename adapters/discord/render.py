@@ -86,6 +86,8 @@ def summary_message(summary: Summary) -> tuple[discord.Embed, discord.File | Non
     for name, value in summary.fields[:FIELDS_LIMIT]:
         result.add_field(name=_cut(name, FIELD_NAME_LIMIT) or "\u200b",
                          value=_cut(value, FIELD_VALUE_LIMIT) or "\u200b", inline=True)
+    if summary.payday_id is not None:
+        result.set_footer(text=summary.marker)  # platform.find_summary looks for it after a crash
     if summary.chart_png is None:
         return result, None
     chart = discord.File(io.BytesIO(summary.chart_png), filename=summary.chart_filename)

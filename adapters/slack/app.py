@@ -53,8 +53,10 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 SLACK_API_URL = "https://slack.com/api/"
 # reactions:read: `reaction_added` events (they carry the message's author as `item_user`,
-# so reading channel history is not needed).
-SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "im:write", "files:write", "reactions:read"]
+# so reading channel history is not needed for them). channels:history, groups:history: only
+# after a crash mid-announcement, to see whether the summary was posted (summaries.find_summary).
+SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "im:write", "files:write", "reactions:read",
+          "channels:history", "groups:history"]
 RATE_LIMIT_RETRIES = 3
 # Threads that run commands against the (synchronous) ledger. Few on purpose: a command is
 # about 2 ms, half of it Python, so two threads keep the database busy while more only

@@ -95,6 +95,12 @@ class SlackPlatform(Platform):
 
         await post_summary(self.app(runtime), space_external_id, channel_id, summary)
 
+    async def find_summary(self, runtime: Runtime, space_external_id: str, channel_id: str,
+                           summary: Summary) -> bool | None:
+        from adapters.slack.summaries import find_summary
+
+        return await find_summary(self.app(runtime), space_external_id, channel_id, summary)
+
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
         from adapters.slack.summaries import send_direct
 

@@ -126,27 +126,33 @@ def _announced(book: Book, payday_id: int) -> bool:
     return stages.times_logged(book.conn, payday_id, ANNOUNCED) > 0
 
 
+@dataclass(frozen=True)
+class AnnouncementClaim:
+    resumed: bool  # an earlier attempt began it and never finished: some of it may be delivered
+
+
 def claim_announcement(ledger: Ledger, payday_id: int, now: dt.datetime | None = None, *,
-                       takeover: bool = False) -> bool:
-    """True for exactly one caller per payday (again only after a lease expires unannounced).
+                       takeover: bool = False) -> AnnouncementClaim | None:
+    """A claim for exactly one caller per payday (again only after a lease expires
+    unannounced); None for the others.
 
     `takeover`: the caller holds the community's payday claim (ledger.payday.claims), so an
     announcement begun and never finished was begun by a process that died with its claim:
     take it over now instead of waiting for the lease."""
     now = as_utc(now or ledger.clock.now())
 
-    def op(book: Book) -> bool:
+    def op(book: Book) -> AnnouncementClaim | None:
         conn = book.conn
         if stages.lock_stage(conn, payday_id) != stages.DONE or _announced(book, payday_id):
-            return False
+            return None
         latest = conn.execute(sa.select(sa.func.max(payday_stages.c.recorded_at)).where(
             payday_stages.c.payday_id == payday_id, payday_stages.c.stage == ANNOUNCING)).scalar()
         if latest is not None and as_utc(latest) > now - ANNOUNCE_LEASE and not takeover:
-            return False
+            return None
         conn.execute(payday_stages.insert().values(payday_id=payday_id, stage=ANNOUNCING, recorded_at=now))
-        return True
+        return AnnouncementClaim(resumed=latest is not None)
 
-    return bool(ledger.run(op).value)
+    return ledger.run(op).value
 
 
 def mark_announced(ledger: Ledger, payday_id: int) -> None:

@@ -84,3 +84,17 @@ payday_stages = sa.Table(
     sa.Column("stage", sa.String(30), nullable=False),
     sa.Column("recorded_at", UtcTime, nullable=False),
 )
+
+# What announcing a payday has delivered, so a process taking over a dead one's announcement
+# never posts or sends it twice (ledger/payday/deliveries.py): a summary per space
+# (target_id: spaces.id), an unfunded-tips notice or a receipt per member (members.id).
+
+payday_deliveries = sa.Table(
+    "payday_deliveries", metadata,
+    sa.Column("payday_id", sa.Integer, sa.ForeignKey("paydays.id"), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("target_id", BigId, nullable=False),
+    sa.Column("delivered_at", UtcTime, nullable=False),
+    sa.PrimaryKeyConstraint("payday_id", "kind", "target_id", name="pk_payday_deliveries"),
+    sa.CheckConstraint("kind IN ('summary', 'unfunded', 'receipt')", name="delivery_kind"),
+)

@@ -3,8 +3,9 @@ loop (bot.scheduler.run_scheduler) with a recording platform, the clock pinned.
 
     python -m tests.bot.scheduler_worker URL NOW OUTDIR NAME [HANG_AT]
 
-Appends each summary it posts to OUTDIR/NAME.posts (one community name a line, flushed
-before the next), starts when OUTDIR/go exists, stops when OUTDIR/stop exists. With
+Appends each summary it posts to OUTDIR/NAME.posts (a line "COMMUNITY MARKER", flushed
+before the next); the OUTDIR/*.posts files together are the channel, which `find_summary`
+searches as Slack's conversations.history or Discord's channel history would be, starts when OUTDIR/go exists, stops when OUTDIR/stop exists. With
 HANG_AT, the HANG_AT-th summary hangs before it is posted (OUTDIR/NAME.hung says so):
 the test kills the process there."""
 
@@ -27,6 +28,7 @@ class FilePlatform(Platform):
     name = "console"
 
     def __init__(self, posts: Path, hung: Path, hang_at: int | None) -> None:
+        self.channel = posts.parent
         self.file = posts.open("a", encoding="utf-8")
         self.hung = hung
         self.hang_at = hang_at
@@ -37,8 +39,11 @@ class FilePlatform(Platform):
         if self.count == self.hang_at:
             self.hung.touch()
             await asyncio.Event().wait()  # until killed
-        self.file.write(summary.community_name + "\n")
+        self.file.write(f"{summary.community_name} {summary.marker}\n")
         self.file.flush()
+
+    async def find_summary(self, runtime, space_external_id, channel_id, summary) -> bool:
+        return any(f" {summary.marker}\n" in posts.read_text() for posts in self.channel.glob("*.posts"))
 
     async def send_direct(self, runtime, space_external_id, user_id, text) -> None:
         return None

@@ -119,9 +119,10 @@ def test_three_scheduler_processes_share_200_paydays_and_survive_a_kill(pg_url, 
         assert balances(ledger, members) == {"alice": 0, "homer": 30, "janet": 15, "david": 5}
 
     # Every summary posted exactly once, by someone; no process did all the work.
-    posted = {name: (tmp_path / f"{name}.posts").read_text().split() for name in names}
+    posted = {name: [line.split()[0] for line in (tmp_path / f"{name}.posts").read_text().splitlines()]
+              for name in names}
     everyone = collections.Counter(line for lines in posted.values() for line in lines)
     assert everyone == collections.Counter({f"town{i:03}": 1 for i in range(COMMUNITIES)})
-    assert len(posted["victim"]) == 24
+    assert len(posted["victim"]) >= 24  # its other workers may post between the hang and the kill
     assert all(0 < len(lines) < COMMUNITIES for lines in posted.values()), {k: len(v) for k, v in posted.items()}
     ledger.dispose()

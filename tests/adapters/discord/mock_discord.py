@@ -50,6 +50,7 @@ class MockDiscord:
         self.gateway_received: list[dict[str, Any]] = []  # what clients sent over the gateway
         self._sockets: list[web.WebSocketResponse] = []
         self._sequence = itertools.count(1)
+        self.channel_messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, oldest first
 
     # lifecycle
 
@@ -194,7 +195,11 @@ class MockDiscord:
             attachments = [{"id": self._id(), "filename": f["filename"], "size": len(f["data"]),
                             "url": f"https://cdn.invalid/{f['filename']}", "proxy_url": "https://cdn.invalid/x",
                             "content_type": f["content_type"]} for f in r.files]
-            return 200, self._message(channel_id=channel_id, body=r.json or {}, attachments=attachments)
+            message = self._message(channel_id=channel_id, body=r.json or {}, attachments=attachments)
+            self.channel_messages.setdefault(channel_id, []).append(message)
+            return 200, message
+        if r.method == "GET" and parts[0] == "channels" and parts[-1] == "messages":
+            return 200, self.channel_messages.get(parts[1], [])[::-1][:int(r.query.get("limit", 50))]
         return 404, {"code": 0, "message": f"404: Not Found ({r.method} {r.path})"}
 
     def _callback(self, interaction_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -109,3 +109,19 @@ def test_a_payday_asked_for_in_an_interaction_discord_already_expired_does_not_r
             assert not h.mock.calls("POST", f"/channels/{SUMMARY_CHANNEL}/messages")
 
     run(story())
+
+
+def test_a_summary_carries_its_payday_in_the_footer_and_is_found_again(ledger: Ledger) -> None:
+    """After a crash between posting and recording, the taker reads the channel's recent messages."""
+    async def story() -> None:
+        async with harness(ledger) as h:
+            posted = Summary(community_name="Acme", text="Paid.", payday_id=7)
+            await h.platform.post_summary(h.runtime, GUILD, SUMMARY_CHANNEL, posted)
+            (post,) = h.mock.calls("POST", f"/channels/{SUMMARY_CHANNEL}/messages")
+            assert post.json["embeds"][0]["footer"]["text"] == "Tipbot payday #7"
+            assert await h.platform.find_summary(h.runtime, GUILD, SUMMARY_CHANNEL, posted) is True
+            other = Summary(community_name="Acme", text="Paid.", payday_id=8)
+            assert await h.platform.find_summary(h.runtime, GUILD, SUMMARY_CHANNEL, other) is False
+            assert await h.platform.find_summary(h.runtime, GUILD, OTHER_CHANNEL, posted) is False
+
+    run(story())

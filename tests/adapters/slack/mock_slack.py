@@ -47,6 +47,7 @@ class MockSlack:
         self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
         self.url = ""
+        self.history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted there, oldest first
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -142,8 +143,19 @@ class MockSlack:
         if method in ("chat.postMessage", "chat.postEphemeral") and args.get("channel") in self.missing_channels:
             return {"ok": False, "error": "channel_not_found"}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": args.get("channel"), "ts": f"1700000000.{n:06d}",
-                    "message": {"text": args.get("text")}}
+            metadata = args.get("metadata")
+            message = {"type": "message", "ts": f"1700000000.{n:06d}", "text": args.get("text"), "bot_id": f"B{team}",
+                       **({"metadata": json.loads(metadata) if isinstance(metadata, str) else metadata}
+                          if metadata else {})}
+            self.history.setdefault(args.get("channel") or "", []).append(message)
+            return {"ok": True, "channel": args.get("channel"), "ts": message["ts"], "message": message}
+        if method == "conversations.history":
+            if args.get("channel") in self.missing_channels:
+                return {"ok": False, "error": "channel_not_found"}
+            messages = self.history.get(args.get("channel") or "", [])[::-1][:int(args.get("limit") or 100)]
+            include = str(args.get("include_all_metadata")).lower() in ("1", "true")
+            return {"ok": True, "has_more": False, "messages": [
+                m if include else {k: v for k, v in m.items() if k != "metadata"} for m in messages]}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{n:06d}"}
         if method == "views.publish":

@@ -105,3 +105,21 @@ async def test_payday_now_from_slack_posts_the_real_summary_and_tells_unfunded_t
     told = [c.args["text"] for c in slack.mock.of("chat.postMessage") if c.args["channel"] == "DU1"]
     assert len(told) == 2 and "recorded $5.00 paid in" in told[0]  # the credit's notice, then:
     assert "$4.00" in told[1]  # alice hears why carol's tip waited
+
+
+async def test_a_summary_carries_its_payday_in_metadata_and_is_found_again(slack: SlackHarness) -> None:
+    """After a crash between posting and recording, the taker asks the channel (conversations.history)."""
+    await community_with_channel(slack)
+    platform = slack.runtime.platforms["slack"]
+    posted = Summary(community_name="slack:T1", text="Paid.", payday_id=7)
+
+    await platform.post_summary(slack.runtime, TEAM, "C9", posted)
+
+    (message,) = slack.mock.of("chat.postMessage")
+    assert message.args["metadata"] == {"event_type": "tipbot_payday_summary",
+                                        "event_payload": {"marker": "Tipbot payday #7"}}
+    assert await platform.find_summary(slack.runtime, TEAM, "C9", posted) is True
+    assert await platform.find_summary(slack.runtime, TEAM, "C9", Summary("slack:T1", "Paid.", payday_id=8)) is False
+    assert await platform.find_summary(slack.runtime, TEAM, "C8", posted) is False  # another channel
+    slack.mock.missing_channels.add("C9")
+    assert await platform.find_summary(slack.runtime, TEAM, "C9", posted) is None  # Slack won't say: cannot tell
