@@ -85,45 +85,48 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *,
 
 
 def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
-    """The stages, in order. Each one first reads the committed stage and does nothing when
-    the payday is past it (a resumed run, or another driver got there first)."""
+    """The stages, in order. Each step gets the stage its predecessor left (read once at the
+    start, then as each stage transaction found it under its lock) and does nothing when the
+    payday is past it (a resumed run, or another driver got there first)."""
     plan = _PlanCheck(run, processor)
-    _take_snapshot(run)
+    stage = _take_snapshot(run, _stage(run.ledger, run.payday_id))
     if processor is not None:
-        _bring_money_in(run, processor)
-    _plan_rounds(run, plan)
-    while not _apply_plan(run, plan):  # a plan its reservations did not cover: planned again
-        _plan_rounds(run, plan)
-    _split_projects(run)
+        stage = _bring_money_in(run, processor, stage)
+    stage = _apply_plan(run, plan, _plan_rounds(run, plan, stage))
+    while stage not in _SETTLED_OR_LATER:  # a plan its reservations did not cover: planned again
+        stage = _apply_plan(run, plan, _plan_rounds(run, plan, stage))
+    stage = _split_projects(run, stage)
     if processor is not None:
-        _send_money_out(run, processor)
-    _record_stats(run, processor)
+        stage = _send_money_out(run, processor, stage)
+    _record_stats(run, processor, stage)
 
 
-def _take_snapshot(run: PaydayRun) -> None:
-    if _stage(run.ledger, run.payday_id) != stages.STARTED:
-        return
+_SETTLED_OR_LATER = (stages.SETTLED, stages.SPLIT, stages.PAID_OUT, stages.DONE)
 
-    big = []
+
+def _take_snapshot(run: PaydayRun, stage: str) -> str:
+    if stage != stages.STARTED:
+        return stage
 
     def snapshot(conn: sa.Connection, current: str) -> str:
         counts = take_snapshot(conn, run.payday_id, run.community.id)
-        big.append(counts["tips"] >= ANALYZE_MIN_TIPS)
+        run.snapshot_tips = counts["tips"]
         stages.advance(conn, run.payday_id, current, stages.SNAPSHOTTED, snapshot_at=stages.now(conn))
         run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
         return stages.SNAPSHOTTED
 
-    _stage_transaction(run, stages.STARTED, snapshot, repeatable_read=True)
-    if any(big):
+    stage = _stage_transaction(run, stages.STARTED, snapshot, repeatable_read=True)
+    if (run.snapshot_tips or 0) >= ANALYZE_MIN_TIPS:
         _analyze(run.ledger, "payday_tips", "payday_members")
+    return stage
 
 
-def _bring_money_in(run: PaydayRun, processor: PaydayProcessor) -> None:
-    if _stage(run.ledger, run.payday_id) != stages.SNAPSHOTTED:
-        return
+def _bring_money_in(run: PaydayRun, processor: PaydayProcessor, stage: str) -> str:
+    if stage != stages.SNAPSHOTTED:
+        return stage
     run.crash_point(f"{stages.FUNDED}:before")
     processor.before_settlement(run)
-    _stage_transaction(run, stages.SNAPSHOTTED, _advance_to(run, stages.FUNDED))
+    return _stage_transaction(run, stages.SNAPSHOTTED, _advance_to(run, stages.FUNDED))
 
 
 class _PlanCheck:
@@ -149,8 +152,12 @@ class _PlanCheck:
         self.run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
         return stages.REPLANNED
 
+    def stage_after(self, reached: str) -> str:
+        """The payday's stage once a transaction reached `reached` (`replanned` is only logged)."""
+        return self.restart if reached == stages.REPLANNED else reached
 
-def _plan_rounds(run: PaydayRun, plan: _PlanCheck) -> None:
+
+def _plan_rounds(run: PaydayRun, plan: _PlanCheck, stage: str) -> str:
     """Round after round, each recorded, until one pays nothing: then the plan is `planned`."""
     def one_round(conn: sa.Connection, current: str) -> str:
         if plan.stale(conn):
@@ -162,17 +169,17 @@ def _plan_rounds(run: PaydayRun, plan: _PlanCheck) -> None:
         run.report(reached, f"round {number}: {count} tips, {amount} minor units")
         return reached
 
-    stage = _stage(run.ledger, run.payday_id)
     while stage in (stages.SNAPSHOTTED, stages.FUNDED) or stage.startswith(stages.ROUND_PREFIX):
-        _stage_transaction(run, stage, one_round)
-        if stage in (stages.SNAPSHOTTED, stages.FUNDED) and _snapshot_tips(run) >= ANALYZE_MIN_TIPS:
+        first = stage in (stages.SNAPSHOTTED, stages.FUNDED)
+        stage = plan.stage_after(_stage_transaction(run, stage, one_round))
+        if first and _snapshot_tips(run) >= ANALYZE_MIN_TIPS:
             _analyze(run.ledger, "payday_members")
-        stage = _stage(run.ledger, run.payday_id)
+    return stage
 
 
-def _apply_plan(run: PaydayRun, plan: _PlanCheck) -> bool:
-    """Settle: apply the planned (and reserved) transfers. False when the plan was not
-    reserved and planning starts again (the stage goes back to before the rounds)."""
+def _apply_plan(run: PaydayRun, plan: _PlanCheck, stage: str) -> str:
+    """Settle: apply the planned (and reserved) transfers. When the plan was not reserved,
+    planning starts again (the stage goes back to before the rounds)."""
     def apply(conn: sa.Connection, current: str) -> str:
         if plan.stale(conn):
             return plan.restart_planning(conn, current)
@@ -181,16 +188,16 @@ def _apply_plan(run: PaydayRun, plan: _PlanCheck) -> bool:
         run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
         return stages.SETTLED
 
-    if _stage(run.ledger, run.payday_id) == stages.PLANNED:
-        _stage_transaction(run, stages.PLANNED, apply)
-    return _stage(run.ledger, run.payday_id) in (stages.SETTLED, stages.SPLIT, stages.PAID_OUT, stages.DONE)
+    if stage != stages.PLANNED:
+        return stage
+    return plan.stage_after(_stage_transaction(run, stages.PLANNED, apply))
 
 
-def _split_projects(run: PaydayRun) -> None:
+def _split_projects(run: PaydayRun, stage: str) -> str:
     """Share each project's pool (this week's income plus leftover) among its maintainers,
     in SQL, recorded as the `split` stage: after settlement, before any payout."""
-    if _stage(run.ledger, run.payday_id) != stages.SETTLED:
-        return
+    if stage != stages.SETTLED:
+        return stage
 
     def split(conn: sa.Connection, current: str) -> str:
         count, amount = split_projects(conn, run.payday_id, run.community.id, run.community.currency)
@@ -198,20 +205,19 @@ def _split_projects(run: PaydayRun) -> None:
         run.report(stages.SPLIT, f"{count} shares to maintainers, {amount} minor units")
         return stages.SPLIT
 
-    _stage_transaction(run, stages.SETTLED, split)
+    return _stage_transaction(run, stages.SETTLED, split)
 
 
-def _send_money_out(run: PaydayRun, processor: PaydayProcessor) -> None:
-    if _stage(run.ledger, run.payday_id) != stages.SPLIT:
-        return
+def _send_money_out(run: PaydayRun, processor: PaydayProcessor, stage: str) -> str:
+    if stage != stages.SPLIT:
+        return stage
     run.crash_point(f"{stages.PAID_OUT}:before")
     processor.after_settlement(run)
-    _stage_transaction(run, stages.SPLIT, _advance_to(run, stages.PAID_OUT))
+    return _stage_transaction(run, stages.SPLIT, _advance_to(run, stages.PAID_OUT))
 
 
-def _record_stats(run: PaydayRun, processor: PaydayProcessor | None) -> None:
+def _record_stats(run: PaydayRun, processor: PaydayProcessor | None, stage: str) -> None:
     ready = (stages.PAID_OUT,) if processor is not None else (stages.SPLIT, stages.PAID_OUT)
-    stage = _stage(run.ledger, run.payday_id)
     if stage == stages.DONE:
         return
     if stage not in ready:
@@ -230,18 +236,6 @@ def _record_stats(run: PaydayRun, processor: PaydayProcessor | None) -> None:
     _stage_transaction(run, stage, finish)
 
 
-def _restart_planning(run: PaydayRun, conn: sa.Connection, current: str,
-                      processor: PaydayProcessor | None) -> str:
-    """A plan its reservations don't cover (made before reservations existed, e.g. a payday
-    left at `planned` by an older version while members kept spending): plan again."""
-    restart = stages.FUNDED if processor is not None else stages.SNAPSHOTTED
-    restart_planning(conn, run.payday_id)
-    stages.record(conn, run.payday_id, stages.REPLANNED)
-    stages.advance(conn, run.payday_id, current, restart)
-    run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
-    return stages.REPLANNED
-
-
 def _advance_to(run: PaydayRun, target: str) -> Callable[[sa.Connection, str], str]:
     def advance(conn: sa.Connection, current: str) -> str:
         stages.advance(conn, run.payday_id, current, target)
@@ -251,23 +245,26 @@ def _advance_to(run: PaydayRun, target: str) -> Callable[[sa.Connection, str], s
 
 
 def _stage_transaction(run: PaydayRun, expected: str, fn: Callable[[sa.Connection, str], str], *,
-                       repeatable_read: bool = False) -> None:
-    """Run one stage in one transaction (retried on deadlocks), if still at `expected`."""
-    def op(book: Book) -> str | None:
+                       repeatable_read: bool = False) -> str:
+    """Run one stage in one transaction (retried on deadlocks), if still at `expected`.
+    Returns what `fn` reached, or the stage another driver left when it was not `expected`."""
+    def op(book: Book) -> tuple[bool, str]:
         conn = book.conn
         if repeatable_read and conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        if stages.lock_stage(conn, run.payday_id) != expected:
-            return None  # another driver did this stage meanwhile
+        current = stages.lock_stage(conn, run.payday_id)
+        if current != expected:
+            return False, current  # another driver did this stage meanwhile
         reached = fn(conn, expected)
         run.crash_point(f"{reached}:before-commit")
-        return reached
+        return True, reached
 
-    reached = run.ledger.run(op).value
-    if reached is not None:
+    ran, stage = run.ledger.run(op).value
+    if ran:
         run.driven = True
         run.took_snapshot = run.took_snapshot or expected == stages.STARTED
-        run.crash_point(reached)
+        run.crash_point(stage)
+    return stage
 
 
 def _claim(ledger: Ledger, community_id: int, week_start: dt.date) -> tuple[int, str, bool]:
@@ -329,8 +326,12 @@ def _analyze(ledger: Ledger, *tables: str) -> None:
 
 
 def _snapshot_tips(run: PaydayRun) -> int:
-    with run.ledger.begin(readonly=True) as book:
-        return book.conn.execute(sa.select(sa.func.count()).where(payday_tips.c.payday_id == run.payday_id)).scalar_one()
+    """How many tips the snapshot holds (known when this driver took it; counted otherwise)."""
+    if run.snapshot_tips is None:
+        with run.ledger.begin(readonly=True) as book:
+            run.snapshot_tips = book.conn.execute(
+                sa.select(sa.func.count()).where(payday_tips.c.payday_id == run.payday_id)).scalar_one()
+    return run.snapshot_tips
 
 
 def _stage(ledger: Ledger, payday_id: int) -> str:

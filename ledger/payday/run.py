@@ -48,6 +48,7 @@ class PaydayRun:
     progress: Progress | None = None
     driven: bool = False  # this call committed at least one stage
     took_snapshot: bool = False  # ... and the first one
+    snapshot_tips: int | None = None  # tips in the snapshot, once known (a big one gets ANALYZE)
 
     def crash_point(self, point: str) -> None:
         if self.crash is not None:

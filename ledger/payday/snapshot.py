@@ -19,20 +19,25 @@ from ledger.payday.projects import snapshot_projects
 from ledger.payday.tables import payday_members, payday_tips
 from ledger.tips import current_tips_query
 
+# Below this, any plan is fast and ANALYZE (a sample of every payday's rows) would be most of
+# a small community's payday (bench/tenants.py: thousands of 20-member communities).
+ANALYZE_MIN_MEMBERS = 1_000
+
 
 def take_snapshot(conn: sa.Connection, payday_id: int, community_id: int) -> dict[str, int]:
     postgresql = conn.dialect.name == "postgresql"
     if postgresql:  # the window's sort of a million tips fits in memory instead of spilling
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-    conn.execute(payday_members.insert().from_select(
+    inserted = conn.execute(payday_members.insert().from_select(
         ["payday_id", "member_id", "receiving", "start_balance_minor", "balance_minor"],
         sa.select(sa.literal(payday_id), members.c.id, members.c.receiving, accounts.c.balance_minor,
                   accounts.c.balance_minor)
         .join(accounts, accounts.c.id == members.c.id)
         .where(members.c.community_id == community_id),
-    ))
+    )).rowcount
     projects = snapshot_projects(conn, payday_id, community_id)  # tipped like members: before the tips
-    if postgresql:  # plan the tips' join for the members just inserted, not for an empty table
+    if postgresql and inserted >= ANALYZE_MIN_MEMBERS:
+        # plan the tips' join for the members just inserted, not for what autovacuum last saw
         conn.exec_driver_sql("ANALYZE payday_members")
     current = current_tips_query(community_id).where(tips.c.weekly_amount_minor > 0).subquery()
     due = payday_members.c.receiving

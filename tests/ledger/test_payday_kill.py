@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,14 @@ def kill_when_paused(process: subprocess.Popen) -> str:
             return line.split(" ", 1)[1].strip()
     process.wait(timeout=30)
     raise AssertionError(f"the payday ended without pausing (exit {process.returncode})")
+
+
+def payday_begun(ledger: Ledger, timeout_seconds: float = 120) -> None:
+    """Wait until a `tipbot payday` process has created its payday row."""
+    deadline = time.monotonic() + timeout_seconds
+    while not ledger.read(lambda book: book.conn.execute(sa.text("SELECT COUNT(*) FROM paydays")).scalar_one()):
+        assert time.monotonic() < deadline, "the payday never began"
+        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -108,10 +117,14 @@ def test_sigkill_while_members_spend_then_resume(fresh_pg):
     ledger = Ledger.connect(url, upgrade=False)
     town = exact_town(ledger)  # 20 tips of 0.25 from a balance of 5.00
     ann = town.ids["ann"]
-    spenders = Spenders(url, ann, town.ids["sink"]).start()
+    spenders = Spenders(url, ann, town.ids["sink"])
     try:
-        spenders.wait_until(lambda s: s.attempts >= 3)
         paused = tipbot_payday(url, "round 1=pause")
+        # Spend from when the payday has begun: started earlier, on a loaded machine the two
+        # threads could spend all of ann's 5.00 while the process starts, leaving no round 1.
+        payday_begun(ledger)
+        spenders.start()
+        spenders.wait_until(lambda s: s.attempts >= 3)
         assert paused.stderr is not None
         assert next(line for line in paused.stderr if line.startswith("PAUSED ")).strip() == "PAUSED round 1"
         base = len(spenders.refused_for_payday)
