@@ -100,6 +100,10 @@ FROM moves
 WHERE payday_members.payday_id = :payday_id AND payday_members.member_id = moves.member_id
 """
 _LATER_ROUND = "AND pm.received_round = :previous_round"
+# What the round funds (tips, minor units), read in the same transaction just before it is applied.
+_ROUND_TOTALS = _PLAN_ROUND[:_PLAN_ROUND.index("),\nmoves AS")] + """)
+SELECT COUNT(*), COALESCE(SUM(amount_minor), 0) FROM funded
+"""
 
 # PostgreSQL: the accounts a round may reserve on (its candidate tippers: members with money
 # to plan, in round 1 all of them, later those who just received) and, after round 1, those
@@ -151,10 +155,6 @@ _UNRESERVED = f"""
 SELECT 1 FROM payday_members WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET}
 """
 
-_TOTALS = sa.select(
-    sa.func.coalesce(sa.func.sum(payday_members.c.tips_paid), 0),
-    sa.func.coalesce(sa.func.sum(payday_members.c.spent_minor), 0),
-)
 
 _INSERT_TRANSFERS = """
 INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id,
@@ -193,12 +193,12 @@ def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: boo
         conn.execute(sa.text(_LOCK_ROUND.format(later_round=_LATER_ROUND if later else "",
                                                 releases=_RELEASES if later else "")), params)
     conn.execute(sa.text(_CAP_TO_LIVE.format(candidates=_CANDIDATES if later else "")), params)
-    mine = payday_members.c.payday_id == payday_id
-    before_tips, before_minor = conn.execute(_TOTALS.where(mine)).one()
-    conn.execute(sa.text(_PLAN_ROUND.format(later_round=_LATER_ROUND if later else "")), params)
-    after_tips, after_minor = conn.execute(_TOTALS.where(mine)).one()
-    count, amount = int(after_tips - before_tips), int(after_minor - before_minor)
-    if reserve:
+    later_round = _LATER_ROUND if later else ""
+    count, amount = (int(n) for n in conn.execute(sa.text(_ROUND_TOTALS.format(later_round=later_round)),
+                                                  params).one())
+    if count:
+        conn.execute(sa.text(_PLAN_ROUND.format(later_round=later_round)), params)
+    if reserve and count:  # a round that funds nothing changes no one's net spending
         changed = _CHANGED if later else ""
         conn.execute(sa.text(_RESERVE.format(changed=changed)), params)
         conn.execute(sa.text(_RECORD_RESERVED.format(changed=changed)), params)
