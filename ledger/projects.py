@@ -152,6 +152,13 @@ class Projects:
             raise UnknownProject(f"No project named {name[:50]} here. `/tip projects` lists them.")
         return found
 
+    def project_names(self, community_id: int, prefix: str = "", limit: int = 25) -> list[str]:
+        """The community's project names that start with `prefix`, alphabetical (for autocomplete)."""
+        query = sa.select(projects.c.name).where(projects.c.community_id == community_id)
+        if prefix:
+            query = query.where(projects.c.name.startswith(prefix.strip().lower(), autoescape=True))
+        return list(self.conn.execute(query.order_by(projects.c.name).limit(limit)).scalars())
+
     def maintainers(self, project_id: int) -> list[Maintainer]:
         """Current maintainers, oldest first, with their current takes."""
         take = (sa.select(project_takes.c.take_minor, project_takes.c.asked_minor, project_takes.c.member_id)

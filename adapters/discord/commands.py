@@ -13,6 +13,7 @@ from typing import Literal
 import discord
 from discord import app_commands
 
+from adapters.discord.project_commands import install_projects
 from adapters.discord.respond import Responder, user_ref
 from bot import commands as c
 from bot.grammar import emoji_key
@@ -42,7 +43,8 @@ class TextChannelOption(app_commands.Transformer):
 
 
 def install(tree: app_commands.CommandTree, responder: Responder) -> None:
-    """Add /tip, /top, /profile, /tips, /balance, /history, /receive, /receipts, /fund, /payout, /link and /tipadmin."""
+    """Add /tip, /top, /profile, /tips, /balance, /history, /receive, /receipts, /fund, /payout, /link and /tipadmin,
+    and the projects' /project, /projects, /take and /stack (adapters/discord/project_commands.py)."""
     run = responder.run
 
     @tree.command(name="tip", description="Tip a member every week, or once now")
@@ -148,6 +150,7 @@ def install(tree: app_commands.CommandTree, responder: Responder) -> None:
         await run(interaction, c.Link(code=code.strip() if code else None))
 
     tree.add_command(admin_group(responder))
+    install_projects(tree, responder)
 
 
 def admin_group(responder: Responder) -> app_commands.Group:
