@@ -5,7 +5,7 @@ a short text, fields, and a PNG bar chart of what the community gave in its last
 12 paydays (bot/chart.py: Pillow, a few milliseconds).
 `announce` delivers it once per payday: it claims the announcement
 (ledger.payday.schedule.claim_announcement), posts the summary to every space with
-`runtime.deliver_summary`, sends each tipper whose tips went unfunded a direct
+`runtime.deliver_summary` (then the "Back the Stack" spotlight, bot/spotlight.py, when it is on), sends each tipper whose tips went unfunded a direct
 message through `Platform.send_direct` (platforms without DMs are skipped and
 counted), delivers the notices the payday queued (ledger.notices: card declines,
 missing cards), sends a receipt to each member who asked for receipts
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from bot.chart import chart_png
 from bot.names import shown_name
 from bot.reply import Summary
+from bot.spotlight import post_spotlight
 from ledger.money import format_money
 from ledger.notices import mark_sent, unsent_notices
 from ledger.payday.receipts import MAX_RECEIPTS, Receipt
@@ -52,10 +53,12 @@ class Announcement:
     receipts: int = 0  # payday receipts sent by direct message
     receipts_unsent: list[str] = field(default_factory=list)  # members whose receipt could not be sent
     skipped: str | None = None  # why nothing was announced (another process has it, ...)
+    spotlight: dict[str, str] = field(default_factory=dict)  # space -> outcome of the spotlight post
 
     def to_json(self) -> dict[str, Any]:
         return {"delivered": self.delivered, "notified": self.notified, "not_notified": self.not_notified,
-                "receipts": self.receipts, "receipts_unsent": self.receipts_unsent, "skipped": self.skipped}
+                "receipts": self.receipts, "receipts_unsent": self.receipts_unsent, "skipped": self.skipped,
+                "spotlight": self.spotlight}
 
 
 def summary_text(result: PaydayResult) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -137,6 +140,7 @@ async def announce(runtime: Runtime, result: PaydayResult, *, takeover: bool = F
     summary = await asyncio.to_thread(build_summary, runtime, result)
     outcome = Announcement(summary)
     outcome.delivered = await runtime.deliver_summary(result.community_id, summary)
+    outcome.spotlight = await post_spotlight(runtime, result)  # when the community turned it on (bot/spotlight.py)
     payday_id = result.payday_id
     notices = await asyncio.to_thread(ledger.read, lambda book: book.unfunded_notices(payday_id, limit=MAX_NOTICES))
     if result.stats.get("unfunded_tippers", 0) > len(notices):

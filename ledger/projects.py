@@ -146,6 +146,12 @@ class Projects:
         row = self.conn.execute(_PROJECT_BY_NAME, {"community_id": community_id, "name": name.strip().lower()}).first()
         return None if row is None else Project(*row)
 
+    def project_by_id(self, project_id: int) -> Project:
+        row = self.conn.execute(_PROJECT_BY_ID, {"id": project_id}).first()
+        if row is None:
+            raise UnknownProject("That project is gone.")
+        return Project(*row)
+
     def project(self, community_id: int, name: str) -> Project:
         found = self.project_by_name(community_id, name)
         if found is None:

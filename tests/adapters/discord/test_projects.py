@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.api import Ledger
-from tests.adapters.discord.gateway import ALICE, BOB, CAROL, GUILD, harness, interaction, mention, run, settle, string
+from tests.adapters.discord.gateway import (
+    ALICE, BOB, CAROL, GUILD, button_click, channel_option, harness, interaction, mention, run, settle, string,
+)
 from tests.dbs import dump_tables
 
 RED = 0xE74C3C
@@ -111,5 +113,48 @@ def test_project_names_are_offered_by_autocomplete(ledger: Ledger) -> None:
 
             assert await choices(h, autocomplete("project", [string("name", "zz")], "name", subcommand="tip")) == []
             assert dump_tables(ledger.engine) == before  # suggesting writes nothing
+
+    run(story())
+
+
+SUMMARY_CHANNEL = "1400000000000000077"
+
+
+def test_the_spotlight_is_posted_with_a_button_that_asks_the_clicker_to_confirm(ledger: Ledger) -> None:
+    async def story() -> None:
+        async with harness(ledger) as h:
+            await h.send(interaction("tipadmin", [channel_option("channel", SUMMARY_CHANNEL, "payday")],
+                                     subcommand="channel", admin=True))
+            on = await h.send(interaction("tipadmin", [string("switch", "on")], subcommand="spotlight", admin=True))
+            assert on["color"] == GREEN and "now on" in on["description"]
+            await h.send(interaction("receive", [string("switch", "on")], invoker=BOB))
+            await h.send(interaction("project", [string("name", "pillow")], subcommand="add", invoker=BOB))
+            await h.send(interaction("tipadmin", [mention("user", CAROL), string("amount", "5")],
+                                     subcommand="credit", admin=True, mentioned=[CAROL]))
+
+            await h.send(interaction("tipadmin", [string("action", "now")], subcommand="payday", admin=True))
+
+            summary, spotlight = h.mock.calls("POST", f"/channels/{SUMMARY_CHANNEL}/messages")
+            assert summary.json["embeds"][0]["title"].startswith("Payday")
+            embed = spotlight.json["embeds"][0]
+            assert embed["title"] == "Back the Stack: pillow" and "/tip pillow 1" in embed["description"]
+            (button,) = [c for row in spotlight.json["components"] for c in row["components"]]
+            assert button["custom_id"] == "tipbot:spotlight_back:project:pillow"
+            assert button["label"] == "Back pillow with $1.00 a week"
+
+            before = dump_tables(ledger.engine)
+            click = button_click(button["custom_id"], invoker=CAROL)
+            click["message"] = h.mock._message(channel_id=SUMMARY_CHANNEL, body=spotlight.json)  # flags 0: public
+            ask = await h.send(click)
+            (callback,) = h.answers(click)
+            assert callback.json["type"] == 4 and ask["flags"] & 64  # a new ephemeral answer; the post stays
+            assert "Back pillow with $1.00 a week (about $4.33 a month)?" in ask["description"]
+            assert dump_tables(ledger.engine).get("tips") == before.get("tips")  # asking set no tip
+
+            yes = next(c for row in ask["components"] for c in row["components"] if c["style"] == 1)
+            done = await h.send(button_click(yes["custom_id"], invoker=CAROL))
+            assert done["color"] == GREEN and "You now tip pillow $1.00 a week" in done["description"]
+            carol = h.runtime.ledger.read(lambda b: b.find_member(b.space("discord", GUILD), CAROL["id"]))
+            assert h.runtime.ledger.read(lambda b: b.project_tips_given(carol.id)) == [("pillow", 100, False)]
 
     run(story())
