@@ -8,6 +8,8 @@ public), and how to back them with one unit of the currency a week: the command,
 button where the platform has buttons. The button does not tip by itself: it asks the
 clicker to confirm, with the same confirmation a large weekly tip gets
 (bot/handlers/spotlight.py), so one stray click changes nothing.
+
+`projects_line` is the payday summary's line on the projects that received most.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+TOP_PROJECTS = 3  # projects whose income the payday summary names
 BACK_ACTION = "spotlight_back"
 BACK_AMOUNT_TEXT = "1"  # one unit of the community's currency: $1.00, 1.00 EUR, 1 JPY
 
@@ -56,6 +59,14 @@ class Featured:
     weekly_minor: int | None  # what they receive a week; None: a private profile
     tippers: int | None
     user_ids: dict[int, str]  # a member's platform user id in each space (space id -> id)
+
+
+def projects_line(incomes: list[tuple[str, int]], currency: str) -> str:
+    """The payday summary's line on projects: the week's income of the top ones ("" when none had any)."""
+    if not incomes:
+        return ""
+    return "\nProjects this week: " + ", ".join(f"{name} received {format_money(minor, currency)}"
+                                                for name, minor in incomes) + "."
 
 
 def button_value(featured: Featured) -> str:

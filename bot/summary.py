@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from bot.chart import chart_png
 from bot.names import shown_name
 from bot.reply import Summary
-from bot.spotlight import post_spotlight
+from bot.spotlight import TOP_PROJECTS, post_spotlight, projects_line
 from ledger.money import format_money
 from ledger.notices import mark_sent, unsent_notices
 from ledger.payday.receipts import MAX_RECEIPTS, Receipt
@@ -103,7 +103,9 @@ def _n(count: int, noun: str) -> str:
 def build_summary(runtime: Runtime, result: PaydayResult) -> Summary:
     with runtime.ledger.begin(readonly=True) as book:
         recent = book.recent_paydays(result.community_id, CHART_WEEKS)
+        top_projects = book.top_project_incomes(result.payday_id, TOP_PROJECTS) if result.payday_id else []
     text, fields = summary_text(result)
+    text += projects_line(top_projects, result.currency)
     given = {week: int(stats.get("paid_minor", 0)) for week, stats in recent}
     weeks = [(week, given.get(week, 0))
              for week in (result.week_start - dt.timedelta(weeks=back) for back in range(CHART_WEEKS - 1, -1, -1))]
@@ -169,7 +171,8 @@ def receipt_text(receipt: Receipt, result: PaydayResult) -> str:
         if not side:
             continue
         lines.append(f"{heading} {money(total)}:")
-        lines += [f"  {shown_name(line.other_name)}: {money(line.amount_minor)}" for line in side]
+        lines += [f"  {'your share of ' if side is receipt.received and line.project else ''}"
+                  f"{shown_name(line.other_name)}: {money(line.amount_minor)}" for line in side]
         if unlisted:
             lines.append(f"  and {_n(unlisted, 'other member')}")
     lines.append(f"Your balance is now {money(receipt.balance_minor)}.")

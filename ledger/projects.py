@@ -241,6 +241,15 @@ class Projects:
         return LastPayday(last.week_start, int(row.income_minor), int(row.paid_minor), int(row.carried_minor),
                           {int(k): int(v or 0) for k, v in shares.items()})
 
+    def top_project_incomes(self, payday_id: int, limit: int = 3) -> list[tuple[str, int]]:
+        """The projects that received most in one payday: (name, income), largest first."""
+        rows = self.conn.execute(
+            sa.select(projects.c.name, payday_projects.c.income_minor)
+            .join(projects, projects.c.id == payday_projects.c.project_id)
+            .where(payday_projects.c.payday_id == payday_id, payday_projects.c.income_minor > 0)
+            .order_by(payday_projects.c.income_minor.desc(), projects.c.name).limit(limit))
+        return [(r.name, int(r.income_minor)) for r in rows]
+
     def is_maintainer(self, project_id: int, member_id: int) -> bool:
         return self.conn.execute(_IS_MAINTAINER, {"project_id": project_id, "member_id": member_id}).first() is not None
 
