@@ -19,7 +19,7 @@ from typing import Any
 from bot.app import TipBot
 from bot.config import Settings
 from bot.funding import FundingAdapter
-from bot.handlers import CommandTable, admin, chat, funding, info, linking, payday, projects, tips
+from bot.handlers import CommandTable, admin, chat, funding, info, linking, payday, projects, spotlight, tips
 from bot.metrics import Metrics
 from bot.platform import Platform
 from bot.runtime import Runtime, RouteProvider
@@ -29,7 +29,7 @@ from ledger.payday.claims import PaydayClaims
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = (tips, info, admin, payday, linking, funding, projects, chat)
+HANDLER_MODULES = (tips, info, admin, payday, linking, funding, projects, chat, spotlight)
 
 
 def installed(group: str, settings: Settings) -> dict[str, Any]:

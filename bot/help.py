@@ -130,7 +130,10 @@ Back the Stack: tip the projects you depend on; their maintainers share what the
 At payday a project's income plus its leftover pays each maintainer their take, and the rest
 is carried to next week. When it falls short, it is shared in proportion to the takes (all
 takes 0: equally). A take rises at most to twice what you got last payday, or $1.00, per
-week. A project none of whose maintainers receives gets pledges only.""",
+week. A project none of whose maintainers receives gets pledges only. With the spotlight on
+(`/tip admin spotlight on`), a weekly "Back the Stack" post after the summary features one
+project or member, with a button (Slack, Discord) that asks you to confirm $1.00 a week.
+On Discord: /project, /projects, /take and /stack.""",
 }
 
 ALIASES = {"tip": "tips", "weekly": "tips", "once": "tips", "amount": "amounts", "money": "amounts",

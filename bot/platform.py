@@ -16,7 +16,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.reply import Summary
+    from bot.reply import Reply, Summary
     from bot.runtime import Runtime
 
 
@@ -71,6 +71,11 @@ class Platform:
         Asked only when a process took over an announcement another one died in, for spaces
         it had not recorded as posted: the post may have gone out just before the crash."""
         return None
+
+    async def post_message(self, runtime: Runtime, space_external_id: str, channel_id: str, reply: Reply) -> None:
+        """Post `reply` for everyone in a channel of one space (the weekly spotlight), with its
+        buttons where the platform has them. A click on one comes back as an `Action`."""
+        raise NotImplementedError(f"{self.name} cannot post messages")
 
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
         """Send `text` privately to one member of a space (`user_id`: the platform's user id).

@@ -6,7 +6,8 @@ a short text, fields, and a PNG bar chart of what the community gave in its last
 `announce` delivers it once per payday: it claims the announcement
 (ledger.payday.schedule.claim_announcement), posts the summary to every space with
 `runtime.deliver_summary` (each space once, even across a crash: ledger.payday.deliveries),
-sends each tipper whose tips went unfunded a direct
+then the "Back the Stack" spotlight (bot/spotlight.py, when it is on), sends each tipper
+whose tips went unfunded a direct
 message through `Platform.send_direct` (platforms without DMs are skipped and
 counted), delivers the notices the payday queued (ledger.notices: card declines,
 missing cards), sends a receipt to each member who asked for receipts
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from bot.chart import chart_png
 from bot.names import shown_name
 from bot.reply import Summary
+from bot.spotlight import TOP_PROJECTS, post_spotlight, projects_line
 from ledger.money import format_money
 from ledger.notices import mark_sent, unsent_notices
 from ledger.book import Book
@@ -56,10 +58,12 @@ class Announcement:
     receipts: int = 0  # payday receipts sent by direct message
     receipts_unsent: list[str] = field(default_factory=list)  # members whose receipt could not be sent
     skipped: str | None = None  # why nothing was announced (another process has it, ...)
+    spotlight: dict[str, str] = field(default_factory=dict)  # space -> outcome of the spotlight post
 
     def to_json(self) -> dict[str, Any]:
         return {"delivered": self.delivered, "notified": self.notified, "not_notified": self.not_notified,
-                "receipts": self.receipts, "receipts_unsent": self.receipts_unsent, "skipped": self.skipped}
+                "receipts": self.receipts, "receipts_unsent": self.receipts_unsent, "skipped": self.skipped,
+                "spotlight": self.spotlight}
 
 
 def summary_text(result: PaydayResult) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -104,7 +108,9 @@ def _n(count: int, noun: str) -> str:
 def build_summary(runtime: Runtime, result: PaydayResult) -> Summary:
     with runtime.ledger.begin(readonly=True) as book:
         recent = book.recent_paydays(result.community_id, CHART_WEEKS)
+        top_projects = book.top_project_incomes(result.payday_id, TOP_PROJECTS) if result.payday_id else []
     text, fields = summary_text(result)
+    text += projects_line(top_projects, result.currency)
     given = {week: int(stats.get("paid_minor", 0)) for week, stats in recent}
     weeks = [(week, given.get(week, 0))
              for week in (result.week_start - dt.timedelta(weeks=back) for back in range(CHART_WEEKS - 1, -1, -1))]
@@ -142,6 +148,7 @@ async def announce(runtime: Runtime, result: PaydayResult, *, takeover: bool = F
     summary = await asyncio.to_thread(build_summary, runtime, result)
     outcome = Announcement(summary)
     outcome.delivered = await runtime.deliver_summary(result.community_id, summary, resumed=claimed.resumed)
+    outcome.spotlight = await post_spotlight(runtime, result)  # when the community turned it on (bot/spotlight.py)
     payday_id = result.payday_id
     notices = await asyncio.to_thread(ledger.read, lambda book: book.unfunded_notices(payday_id, limit=MAX_NOTICES))
     if result.stats.get("unfunded_tippers", 0) > len(notices):
@@ -171,7 +178,8 @@ def receipt_text(receipt: Receipt, result: PaydayResult) -> str:
         if not side:
             continue
         lines.append(f"{heading} {money(total)}:")
-        lines += [f"  {shown_name(line.other_name)}: {money(line.amount_minor)}" for line in side]
+        lines += [f"  {'your share of ' if side is receipt.received and line.project else ''}"
+                  f"{shown_name(line.other_name)}: {money(line.amount_minor)}" for line in side]
         if unlisted:
             lines.append(f"  and {_n(unlisted, 'other member')}")
     lines.append(f"Your balance is now {money(receipt.balance_minor)}.")

@@ -146,11 +146,24 @@ class Projects:
         row = self.conn.execute(_PROJECT_BY_NAME, {"community_id": community_id, "name": name.strip().lower()}).first()
         return None if row is None else Project(*row)
 
+    def project_by_id(self, project_id: int) -> Project:
+        row = self.conn.execute(_PROJECT_BY_ID, {"id": project_id}).first()
+        if row is None:
+            raise UnknownProject("That project is gone.")
+        return Project(*row)
+
     def project(self, community_id: int, name: str) -> Project:
         found = self.project_by_name(community_id, name)
         if found is None:
             raise UnknownProject(f"No project named {name[:50]} here. `/tip projects` lists them.")
         return found
+
+    def project_names(self, community_id: int, prefix: str = "", limit: int = 25) -> list[str]:
+        """The community's project names that start with `prefix`, alphabetical (for autocomplete)."""
+        query = sa.select(projects.c.name).where(projects.c.community_id == community_id)
+        if prefix:
+            query = query.where(projects.c.name.startswith(prefix.strip().lower(), autoescape=True))
+        return list(self.conn.execute(query.order_by(projects.c.name).limit(limit)).scalars())
 
     def maintainers(self, project_id: int) -> list[Maintainer]:
         """Current maintainers, oldest first, with their current takes."""
@@ -227,6 +240,15 @@ class Projects:
             return LastPayday(last.week_start, 0, 0, project.balance_minor, {})
         return LastPayday(last.week_start, int(row.income_minor), int(row.paid_minor), int(row.carried_minor),
                           {int(k): int(v or 0) for k, v in shares.items()})
+
+    def top_project_incomes(self, payday_id: int, limit: int = 3) -> list[tuple[str, int]]:
+        """The projects that received most in one payday: (name, income), largest first."""
+        rows = self.conn.execute(
+            sa.select(projects.c.name, payday_projects.c.income_minor)
+            .join(projects, projects.c.id == payday_projects.c.project_id)
+            .where(payday_projects.c.payday_id == payday_id, payday_projects.c.income_minor > 0)
+            .order_by(payday_projects.c.income_minor.desc(), projects.c.name).limit(limit))
+        return [(r.name, int(r.income_minor)) for r in rows]
 
     def is_maintainer(self, project_id: int, member_id: int) -> bool:
         return self.conn.execute(_IS_MAINTAINER, {"project_id": project_id, "member_id": member_id}).first() is not None

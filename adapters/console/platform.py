@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from adapters.console import cli
 from adapters.console.files import chart_directory  # noqa: F401  (tests and callers import it from here)
-from adapters.console.render import render_summary
+from adapters.console.render import render, render_summary
 from bot.config import Settings
 from bot.platform import Platform
 
 if TYPE_CHECKING:
-    from bot.reply import Summary
+    from bot.reply import Reply, Summary
     from bot.runtime import Runtime
 
 
@@ -47,6 +47,11 @@ class ConsolePlatform(Platform):
             chart_path.write_bytes(summary.chart_png)
         text = render_summary(summary, channel_id, chart_path)
         (self.sink or print)(text)
+
+
+    async def post_message(self, runtime: Runtime, space_external_id: str, channel_id: str, reply: Reply) -> None:
+        """Print it (the spotlight): its command is in the text, since the console has no buttons."""
+        (self.sink or print)(render(reply))
 
 
 def platform(settings: Settings) -> ConsolePlatform:

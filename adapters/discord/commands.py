@@ -13,9 +13,11 @@ from typing import Literal
 import discord
 from discord import app_commands
 
+from adapters.discord.project_commands import install_projects
 from adapters.discord.respond import Responder, user_ref
 from bot import commands as c
 from bot.grammar import emoji_key
+from bot.project_commands import AdminSpotlight
 
 AMOUNT_HELP = "like 1, 1.50, $1.50 or 1.50 USD"
 NOTE_LENGTH = 500
@@ -42,7 +44,8 @@ class TextChannelOption(app_commands.Transformer):
 
 
 def install(tree: app_commands.CommandTree, responder: Responder) -> None:
-    """Add /tip, /top, /profile, /tips, /balance, /history, /receive, /receipts, /fund, /payout, /link and /tipadmin."""
+    """Add /tip, /top, /profile, /tips, /balance, /history, /receive, /receipts, /fund, /payout, /link and /tipadmin,
+    and the projects' /project, /projects, /take and /stack (adapters/discord/project_commands.py)."""
     run = responder.run
 
     @tree.command(name="tip", description="Tip a member every week, or once now")
@@ -148,6 +151,7 @@ def install(tree: app_commands.CommandTree, responder: Responder) -> None:
         await run(interaction, c.Link(code=code.strip() if code else None))
 
     tree.add_command(admin_group(responder))
+    install_projects(tree, responder)
 
 
 def admin_group(responder: Responder) -> app_commands.Group:
@@ -228,6 +232,14 @@ def admin_group(responder: Responder) -> app_commands.Group:
     async def funding_minimum(interaction: discord.Interaction,
                               amount: app_commands.Range[str, 1, 40] | None = None) -> None:
         await run(interaction, c.AdminFundingMinimum(amount_text=amount.strip() if amount else None))
+
+    @group.command(name="spotlight", description="A weekly \"Back the Stack\" post after the payday summary")
+    @app_commands.describe(switch="on: feature a project or member after each payday; off: no post")
+    async def spotlight(interaction: discord.Interaction, switch: Literal["on", "off"]) -> None:
+        if switch not in ("on", "off"):
+            await responder.refuse(interaction, "Choose `on` or `off`.")
+            return
+        await run(interaction, AdminSpotlight(on=switch == "on"))
 
     @group.command(name="invite", description="A one-time code that lets another Slack or Discord space join")
     async def invite(interaction: discord.Interaction) -> None:

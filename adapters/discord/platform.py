@@ -16,7 +16,7 @@ from bot.platform import Platform
 
 if TYPE_CHECKING:
     from adapters.discord.client import ShardedTipbotClient, TipbotClient
-    from bot.reply import Summary
+    from bot.reply import Reply, Summary
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,17 @@ class DiscordPlatform(Platform):
             return False
 
         return await self._with_client(runtime, find)
+
+    async def post_message(self, runtime: Runtime, space_external_id: str, channel_id: str, reply: Reply) -> None:
+        """An embed everyone in the channel sees (the weekly spotlight), with its buttons."""
+        from adapters.discord import render
+
+        async def post(client: TipbotClient | ShardedTipbotClient) -> None:
+            channel = client.get_partial_messageable(int(channel_id), guild_id=int(space_external_id))
+            view = render.view(reply)
+            await channel.send(embed=render.embed(reply), **({"view": view} if view is not None else {}))
+
+        await self._with_client(runtime, post)
 
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
         """A direct message to one member (payday notices); raises when Discord refuses."""

@@ -53,6 +53,13 @@ def user_ref(user: discord.abc.User) -> UserRef:
     return UserRef(str(user.id), getattr(user, "display_name", None) or user.name)
 
 
+def _own_message(interaction: discord.Interaction) -> bool:
+    """Whether the clicked message was only the clicker's (ephemeral); a message the whole channel
+    sees (the spotlight) stays as it is and the clicker gets an answer of their own."""
+    message = interaction.message
+    return message is None or message.flags.ephemeral
+
+
 class Responder:
     def __init__(self, runtime: Runtime, client: discord.Client, *, defer_after_seconds: float = DEFER_AFTER_SECONDS) -> None:
         self.runtime = runtime
@@ -138,8 +145,9 @@ class Responder:
         extra: dict = {"view": view} if view is not None else {}
         if attachment is not None:  # a file for the member who asked: attached to the (ephemeral) reply
             extra["file"] = discord.File(io.BytesIO(attachment.content), filename=attachment.filename)
-        if not deferred and interaction.type is discord.InteractionType.component and not public:
-            # a button click: the message with the buttons becomes the outcome, so it can't be clicked again
+        if not deferred and interaction.type is discord.InteractionType.component and not public \
+                and _own_message(interaction):
+            # a click on the clicker's own (ephemeral) reply: it becomes the outcome, so it can't be clicked again
             await interaction.response.edit_message(embed=embed, view=view)
         elif not deferred:
             await interaction.response.send_message(embed=embed, ephemeral=not public, **extra)

@@ -274,9 +274,13 @@ class SlackApp:
             user_id = user.get("id", "")
             team_id = (body.get("team") or {}).get("id") or user.get("team_id", "")
             container = body.get("container") or {}
-            # One click per button per message: a double click or a retry carries the same key.
+            # One click per member per button per message: a double click or a retry carries the same key
+            # (a message the whole channel sees, the spotlight, is clicked by many members).
             message_ts = container.get("message_ts")
-            request_id = f"{message_ts}:{action['action_id']}" if message_ts else body.get("trigger_id")
+            request_id = f"{message_ts}:{user_id}:{action['action_id']}" if message_ts else body.get("trigger_id")
+            # A click on the clicker's own (ephemeral) message replaces it with the outcome; a click on a
+            # message everyone sees gets an answer only the clicker sees, and the message stays.
+            replace = container.get("is_ephemeral", True) is not False
             if not self.take():  # a click's ack carries no message: say it through the response URL
                 await self.respond_or_post(self.responder(body.get("response_url")), client,
                                            render.reply_message(Reply(text=BUSY, ok=False, code="busy")),
@@ -295,7 +299,7 @@ class SlackApp:
             finally:
                 self.done()
             await self.deliver(reply, client=client, respond=self.responder(body.get("response_url")),
-                               user_id=user_id, channel_id=container.get("channel_id"), replace_original=True)
+                               user_id=user_id, channel_id=container.get("channel_id"), replace_original=replace)
 
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") not in (None, "home"):

@@ -13,7 +13,7 @@ from bot.platform import Platform
 if TYPE_CHECKING:
     from adapters.slack.app import SlackApp
     from adapters.slack.socket import SocketMode
-    from bot.reply import Summary
+    from bot.reply import Reply, Summary
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,11 @@ class SlackPlatform(Platform):
         from adapters.slack.summaries import find_summary
 
         return await find_summary(self.app(runtime), space_external_id, channel_id, summary)
+
+    async def post_message(self, runtime: Runtime, space_external_id: str, channel_id: str, reply: Reply) -> None:
+        from adapters.slack.summaries import post_message
+
+        await post_message(self.app(runtime), space_external_id, channel_id, reply)
 
     async def send_direct(self, runtime: Runtime, space_external_id: str, user_id: str, text: str) -> None:
         from adapters.slack.summaries import send_direct

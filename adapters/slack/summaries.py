@@ -1,4 +1,4 @@
-"""What Tipbot posts to Slack outside any request: payday summaries and payday notices.
+"""What Tipbot posts to Slack outside any request: payday summaries, the spotlight and payday notices.
 
 Each call gets the workspace's own client (its stored bot token in OAuth mode). Posts
 are paced per channel and per workspace (adapters/slack/pacing.py); a 429 is still
@@ -58,6 +58,13 @@ async def find_summary(slack: SlackApp, team_id: str, channel_id: str, summary: 
     return any((m.get("metadata") or {}).get("event_type") == SUMMARY_EVENT
                and (m["metadata"].get("event_payload") or {}).get("marker") == summary.marker
                for m in response.get("messages") or [])
+
+async def post_message(slack: SlackApp, team_id: str, channel_id: str, reply: Reply) -> None:
+    """A message everyone in the channel sees (the weekly spotlight), its buttons included."""
+    client = await slack.client_for_team(team_id)
+    message = render.reply_message(reply)
+    async with slack.pacer.slot(team_id, channel_id):
+        await client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"])
 
 
 async def send_direct(slack: SlackApp, team_id: str, user_id: str, text: str) -> None:

@@ -46,11 +46,17 @@ def show_list(ctx: Context, cmd: ShowList) -> Reply:
     given = ctx.book.tips_given(me.id)
     received = ctx.book.tips_received(me.id)
     lines: list[str] = []
+    to_projects = ctx.book.project_tips_given(me.id)
     if given:
         lines.append("You tip every week:")
         lines += _tip_lines(ctx, given, "pledge: paid once they receive")
-    else:
+    elif not to_projects:
         lines.append("You don't tip anyone weekly yet. Start with `/tip @name 1`.")
+    if to_projects:
+        lines.append("You back these projects every week:")
+        lines += [f"  {name}: {ctx.fmt(minor)} a week"
+                  + (" (pledge: paid once a maintainer receives)" if pledge else "")
+                  for name, minor, pledge in to_projects]
     if received and me.receiving:
         lines.append("You receive every week:")
         lines += _tip_lines(ctx, received, "")
@@ -59,7 +65,7 @@ def show_list(ctx: Context, cmd: ShowList) -> Reply:
         lines += _tip_lines(ctx, received, "pledge")
     else:
         lines.append("Nobody tips you weekly yet.")
-    given_total = sum(line.weekly_amount_minor for line in given)
+    given_total = sum(line.weekly_amount_minor for line in given) + sum(minor for _, minor, _ in to_projects)
     received_total = sum(line.weekly_amount_minor for line in received)
     fields = (
         ("Balance", ctx.book.balance(me.id).format()),

@@ -8,7 +8,7 @@ second record of the same delivery impossible.
 - A summary is recorded right after the platform accepted it. If the process died in
   between, the taker asks the platform whether the post is there (Platform.find_summary)
   before posting again.
-- A direct message is claimed before it is sent (at most once: a lost DM is better than
+- A direct message or a spotlight post is claimed before it is sent (at most once: a lost DM is better than
   two receipts); a send that fails releases its claim so a later attempt may send it.
 """
 
@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ledger.book import Book
 from ledger.payday.tables import payday_deliveries
 
-DeliveryKind = Literal["summary", "unfunded", "receipt"]
+DeliveryKind = Literal["summary", "spotlight", "unfunded", "receipt"]
 
 
 def delivered(book: Book, payday_id: int, kind: DeliveryKind) -> set[int]:

@@ -43,7 +43,8 @@ WITH lines AS (
 SELECT r.member_id, me.display_name AS member_name, r.direction,
        CASE WHEN r.hidden AND r.direction = 'received' THEN NULL
             ELSE COALESCE(other.display_name, 'project ' || p.name) END AS other_name,
-       r.amount_minor, r.given_minor, r.received_minor, r.side_lines, a.balance_minor
+       r.amount_minor, r.given_minor, r.received_minor, r.side_lines, a.balance_minor,
+       p.id IS NOT NULL AS is_project
 FROM ranked r
 JOIN members me ON me.id = r.member_id
 LEFT JOIN members other ON other.id = r.other_id
@@ -64,6 +65,7 @@ SELECT COUNT(*) FROM members m WHERE m.wants_receipts AND EXISTS (
 class ReceiptLine:
     other_name: str | None  # None: a tipper who tips anonymously
     amount_minor: int
+    project: bool = False  # the other side is a project: a tip to it, or (received) a maintainer's share
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def _receipt(rows) -> Receipt:
     sides: dict[str, list[ReceiptLine]] = {"gave": [], "received": []}
     counts = {"gave": 0, "received": 0}
     for row in rows:
-        sides[row.direction].append(ReceiptLine(row.other_name, int(row.amount_minor)))
+        sides[row.direction].append(ReceiptLine(row.other_name, int(row.amount_minor), bool(row.is_project)))
         counts[row.direction] = int(row.side_lines)
     return Receipt(
         member_id=first.member_id, member_name=first.member_name, given_minor=int(first.given_minor),

@@ -86,8 +86,8 @@ payday_stages = sa.Table(
 )
 
 # What announcing a payday has delivered, so a process taking over a dead one's announcement
-# never posts or sends it twice (ledger/payday/deliveries.py): a summary per space
-# (target_id: spaces.id), an unfunded-tips notice or a receipt per member (members.id).
+# never posts or sends it twice (ledger/payday/deliveries.py): a summary or a spotlight per
+# space (target_id: spaces.id), an unfunded-tips notice or a receipt per member (members.id).
 
 payday_deliveries = sa.Table(
     "payday_deliveries", metadata,
@@ -96,5 +96,5 @@ payday_deliveries = sa.Table(
     sa.Column("target_id", BigId, nullable=False),
     sa.Column("delivered_at", UtcTime, nullable=False),
     sa.PrimaryKeyConstraint("payday_id", "kind", "target_id", name="pk_payday_deliveries"),
-    sa.CheckConstraint("kind IN ('summary', 'unfunded', 'receipt')", name="delivery_kind"),
+    sa.CheckConstraint("kind IN ('summary', 'spotlight', 'unfunded', 'receipt')", name="delivery_kind"),
 )

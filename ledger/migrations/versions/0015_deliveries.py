@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("target_id", BigId, nullable=False),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("payday_id", "kind", "target_id", name="pk_payday_deliveries"),
-        sa.CheckConstraint("kind IN ('summary', 'unfunded', 'receipt')", name="ck_payday_deliveries_delivery_kind"),
+        sa.CheckConstraint("kind IN ('summary', 'spotlight', 'unfunded', 'receipt')", name="ck_payday_deliveries_delivery_kind"),
     )
 
 
