@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
+import yarl
 from discord import app_commands
 
 from adapters.discord import render
@@ -47,6 +48,22 @@ def apply_api_url(url: str | None) -> None:
     if "/api/v" not in base:
         base = f"{base}/api/v{discord.http.INTERNAL_API_VERSION}"
     discord.http.Route.BASE = base
+
+
+async def apply_gateway_url(client: discord.Client, gateway_url: str | None, api_url: str | None) -> None:
+    """Point discord.py's gateway websocket where the configured API lives.
+
+    discord.py dials its fixed default (wss://gateway.discord.gg) for a plain client and for
+    a sharded one with a shard count, so with only TIPBOT_DISCORD_API_URL set a proxy (or a
+    mock Discord) would get the REST calls and never the gateway. Here the gateway is
+    TIPBOT_DISCORD_GATEWAY_URL when set, else what that API answers to `GET /gateway/bot`
+    (the logged-in client asks, so the bot token goes along). Without either setting,
+    discord.py's default stays. Process-wide, like `apply_api_url`: one process talks to one Discord.
+    """
+    if not gateway_url and api_url:
+        _, gateway_url, _ = await client.http.get_bot_gateway()
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 class _Tipbot:
