@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from bot.chart import chart_png
 from bot.names import shown_name
 from bot.reply import Summary
+from bot.summary_top import top_receivers_line
 from ledger.money import format_money
 from ledger.notices import mark_sent, unsent_notices
 from ledger.payday.receipts import MAX_RECEIPTS, Receipt
@@ -100,7 +101,10 @@ def _n(count: int, noun: str) -> str:
 def build_summary(runtime: Runtime, result: PaydayResult) -> Summary:
     with runtime.ledger.begin(readonly=True) as book:
         recent = book.recent_paydays(result.community_id, CHART_WEEKS)
+        top = top_receivers_line(book, result.community_id, result.currency, result.week_start)
     text, fields = summary_text(result)
+    if top:
+        text += "\n" + top
     given = {week: int(stats.get("paid_minor", 0)) for week, stats in recent}
     weeks = [(week, given.get(week, 0))
              for week in (result.week_start - dt.timedelta(weeks=back) for back in range(CHART_WEEKS - 1, -1, -1))]
