@@ -16,7 +16,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from adapters.discord import render
+from adapters.discord import render, tip_author
 from adapters.discord.commands import install
 from adapters.discord.respond import DEFER_AFTER_SECONDS, Responder
 from bot.invocation import UserRef
@@ -110,12 +110,19 @@ class _Tipbot:
             log.exception("could not register Discord server %s", guild.id)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Button clicks on our replies (slash commands go through the command tree)."""
-        if interaction.type is not discord.InteractionType.component or not interaction.data:
+        """Button clicks on our replies and "Tip the author" modals submitted (slash and message
+        commands go through the command tree)."""
+        kind = interaction.type
+        if kind not in (discord.InteractionType.component, discord.InteractionType.modal_submit) or not interaction.data:
             return
         parsed = render.parse_custom_id(str(interaction.data.get("custom_id", "")))
-        if parsed is not None:
-            await self.responder.action(interaction, *parsed)
+        if parsed is None:
+            return
+        if kind is discord.InteractionType.modal_submit:
+            if parsed[0] == tip_author.ACTION:
+                await self.responder.tip_author(interaction, parsed[1])
+            return
+        await self.responder.action(interaction, *parsed)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """A reaction in a server: a one-off tip to the message's author when the emoji is mapped
