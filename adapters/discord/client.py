@@ -113,7 +113,8 @@ class _Tipbot:
         """Button clicks on our replies and "Tip the author" modals submitted (slash and message
         commands go through the command tree)."""
         kind = interaction.type
-        if kind not in (discord.InteractionType.component, discord.InteractionType.modal_submit) or not interaction.data:
+        answered = (discord.InteractionType.component, discord.InteractionType.modal_submit)
+        if kind not in answered or not interaction.data:
             return
         parsed = render.parse_custom_id(str(interaction.data.get("custom_id", "")))
         if parsed is None:

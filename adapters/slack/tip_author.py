@@ -109,7 +109,8 @@ class TipTheAuthor:
             tipper_id = user.get("id", "")
             metadata = json.loads(view.get("private_metadata") or "{}")
             author_id, channel_id = metadata.get("author", ""), metadata.get("channel")
-            me, author = await app.users.get(client, team_id, tipper_id), await app.users.get(client, team_id, author_id)
+            me = await app.users.get(client, team_id, tipper_id)
+            author = await app.users.get(client, team_id, author_id)
             try:
                 command = tip_command(UserRef(author_id, author.name), submitted_form(view))
             except FormError as error:

@@ -112,8 +112,8 @@ def test_tipbot_run_given_only_the_api_url_connects_its_gateway_there(tmp_path) 
              "--database", f"sqlite:///{tmp_path}/run.sqlite3"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
-            await mock.wait_until(lambda: any(p["op"] == 2 for p in mock.gateway_received) or process.poll() is not None,
-                                  timeout=60)
+            await mock.wait_until(lambda: any(p["op"] == 2 for p in mock.gateway_received)
+                                  or process.poll() is not None, timeout=60)
             assert process.poll() is None, process.stdout.read()
             assert _identify(mock)["d"]["token"] == "test-token"
             assert mock.calls("GET", "/gateway/bot")
