@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.adapters.slack.conftest import TEAM, SlackHarness
+from tests.adapters.slack.conftest import TEAM, SlackHarness, harness
 from tests.adapters.slack.test_reactions import balances
 from tests.adapters.slack.test_slash_command import weekly_tip_minor
 from tests.dbs import dump_tables
@@ -183,3 +183,20 @@ async def test_a_large_weekly_tip_asks_to_confirm_as_chat_does(slack: SlackHarne
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == ["tip_confirm", "tip_cancel"] and "Set it?" in asked.args["text"]
     assert weekly_tip_minor(slack.ledger, "U1", "U2") is None  # nothing set before the click
+
+
+async def test_in_production_mode_the_errors_still_come_back_in_the_ack(mock_slack, ledger) -> None:
+    """`tipbot run` serves Bolt with process_before_response=False: the listener's work runs
+    after the request is taken, and the submission's answer is still its ack."""
+    slack = await harness(mock_slack, ledger, process_before_response=False)
+    try:
+        await setup(slack)
+        view = await open_modal(slack)
+        before = dump_tables(slack.ledger.engine)
+        answer = (await post_payload(slack, submission_payload(view, amount="abc"))).json()
+        assert answer["response_action"] == "errors" and "is not an amount" in answer["errors"]["amount"]
+        assert dump_tables(slack.ledger.engine) == before
+        assert (await post_payload(slack, submission_payload(view, amount="1"))).text == ""
+        assert balances(slack)["bob"] == "1.00"
+    finally:
+        await slack.close()
