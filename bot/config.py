@@ -86,6 +86,10 @@ class Settings(FileSettings):
 
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN", "discord_token"))
     discord_api_url: str | None = Field(None, validation_alias=_env("TIPBOT_DISCORD_API_URL", "discord_api_url"))
+    discord_gateway_url: str | None = Field(
+        None, validation_alias=_env("TIPBOT_DISCORD_GATEWAY_URL", "discord_gateway_url"),
+        description="the gateway websocket; default: asked of the API (GET /gateway/bot) when "
+                    "TIPBOT_DISCORD_API_URL is set, else Discord's")
     discord_guild_ids: list[int] = Field(default_factory=list,
                                          description="sync commands to these guilds only (development)")
     discord_shard_count: int | None = None

@@ -60,7 +60,13 @@ Leaderboards name members with a public profile; everyone else is counted as "ot
 Reacting with a mapped emoji (say :taco:) to someone's message tips its author that amount once,
 from your balance: once per message and emoji, never yourself or a bot, within a daily cap
 (5.00 unless an admin changes it). Removing the reaction does not refund. Refusals reach
-you privately; the author gets one message summing up their reaction tips every few minutes.""",
+you privately; the author gets one message summing up their reaction tips every few minutes.
+
+"Tip the author": on a member's message, open its menu (Slack: More actions; Discord: Apps)
+and pick Tip the author. A form asks the amount, once or weekly, and a note, and does exactly
+what `/tip @author AMOUNT [once] note` does; only you see the answer.
+
+The weekly payday summary names the week's top 3 receivers who have a public profile.""",
     "amounts": """\
 Amounts are in the community's currency, with at most its decimals:
 
@@ -142,7 +148,8 @@ ALIASES = {"tip": "tips", "weekly": "tips", "once": "tips", "amount": "amounts",
            "payout": "funding", "stripe": "funding", "credit": "funding", "debit": "funding",
            "linking": "link", "project": "projects", "stack": "projects", "take": "projects",
            "takes": "projects", "spotlight": "admin", "top": "chat", "leaderboard": "chat", "profile": "chat",
-           "reactions": "chat", "reaction": "chat", "anonymous": "tips", "admins": "admin", "payday": "admin",
+           "reactions": "chat", "reaction": "chat", "author": "chat",
+           "anonymous": "tips", "admins": "admin", "payday": "admin",
            "limits": "admin", "channel": "admin"}
 
 

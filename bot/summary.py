@@ -28,6 +28,7 @@ from bot.chart import chart_png
 from bot.names import shown_name
 from bot.reply import Summary
 from bot.spotlight import TOP_PROJECTS, post_spotlight, projects_line
+from bot.summary_top import top_receivers_line
 from ledger.money import format_money
 from ledger.notices import mark_sent, unsent_notices
 from ledger.book import Book
@@ -109,8 +110,11 @@ def build_summary(runtime: Runtime, result: PaydayResult) -> Summary:
     with runtime.ledger.begin(readonly=True) as book:
         recent = book.recent_paydays(result.community_id, CHART_WEEKS)
         top_projects = book.top_project_incomes(result.payday_id, TOP_PROJECTS) if result.payday_id else []
+        top = top_receivers_line(book, result.community_id, result.currency, result.week_start)
     text, fields = summary_text(result)
     text += projects_line(top_projects, result.currency)
+    if top:
+        text += "\n" + top
     given = {week: int(stats.get("paid_minor", 0)) for week, stats in recent}
     weeks = [(week, given.get(week, 0))
              for week in (result.week_start - dt.timedelta(weeks=back) for back in range(CHART_WEEKS - 1, -1, -1))]

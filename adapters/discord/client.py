@@ -13,9 +13,10 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
+import yarl
 from discord import app_commands
 
-from adapters.discord import render
+from adapters.discord import render, tip_author
 from adapters.discord.commands import install
 from adapters.discord.respond import DEFER_AFTER_SECONDS, Responder
 from bot.invocation import UserRef
@@ -47,6 +48,22 @@ def apply_api_url(url: str | None) -> None:
     if "/api/v" not in base:
         base = f"{base}/api/v{discord.http.INTERNAL_API_VERSION}"
     discord.http.Route.BASE = base
+
+
+async def apply_gateway_url(client: discord.Client, gateway_url: str | None, api_url: str | None) -> None:
+    """Point discord.py's gateway websocket where the configured API lives.
+
+    discord.py dials its fixed default (wss://gateway.discord.gg) for a plain client and for
+    a sharded one with a shard count, so with only TIPBOT_DISCORD_API_URL set a proxy (or a
+    mock Discord) would get the REST calls and never the gateway. Here the gateway is
+    TIPBOT_DISCORD_GATEWAY_URL when set, else what that API answers to `GET /gateway/bot`
+    (the logged-in client asks, so the bot token goes along). Without either setting,
+    discord.py's default stays. Process-wide, like `apply_api_url`: one process talks to one Discord.
+    """
+    if not gateway_url and api_url:
+        _, gateway_url, _ = await client.http.get_bot_gateway()
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 class _Tipbot:
@@ -93,12 +110,20 @@ class _Tipbot:
             log.exception("could not register Discord server %s", guild.id)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Button clicks on our replies (slash commands go through the command tree)."""
-        if interaction.type is not discord.InteractionType.component or not interaction.data:
+        """Button clicks on our replies and "Tip the author" modals submitted (slash and message
+        commands go through the command tree)."""
+        kind = interaction.type
+        answered = (discord.InteractionType.component, discord.InteractionType.modal_submit)
+        if kind not in answered or not interaction.data:
             return
         parsed = render.parse_custom_id(str(interaction.data.get("custom_id", "")))
-        if parsed is not None:
-            await self.responder.action(interaction, *parsed)
+        if parsed is None:
+            return
+        if kind is discord.InteractionType.modal_submit:
+            if parsed[0] == tip_author.ACTION:
+                await self.responder.tip_author(interaction, parsed[1])
+            return
+        await self.responder.action(interaction, *parsed)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """A reaction in a server: a one-off tip to the message's author when the emoji is mapped

@@ -13,11 +13,13 @@ from typing import Literal
 import discord
 from discord import app_commands
 
+from adapters.discord import tip_author as author_form
 from adapters.discord.project_commands import install_projects
 from adapters.discord.respond import Responder, user_ref
 from bot import commands as c
 from bot.grammar import emoji_key
 from bot.project_commands import AdminSpotlight
+from bot.tip_form import author_refusal
 
 AMOUNT_HELP = "like 1, 1.50, $1.50 or 1.50 USD"
 NOTE_LENGTH = 500
@@ -45,8 +47,20 @@ class TextChannelOption(app_commands.Transformer):
 
 def install(tree: app_commands.CommandTree, responder: Responder) -> None:
     """Add /tip, /top, /profile, /tips, /balance, /history, /receive, /receipts, /fund, /payout, /link and /tipadmin,
-    and the projects' /project, /projects, /take and /stack (adapters/discord/project_commands.py)."""
+    the projects' /project, /projects, /take and /stack (adapters/discord/project_commands.py), and the
+    message command "Tip the author"."""
     run = responder.run
+
+    @tree.context_menu(name=author_form.COMMAND_NAME)
+    @app_commands.guild_only()
+    async def tip_the_author(interaction: discord.Interaction, message: discord.Message) -> None:
+        """Right-click a message -> Apps -> Tip the author: a modal; its submission is `/tip @author ...`."""
+        author = message.author
+        refused = author_refusal(str(author.id), author.bot or author.system, str(interaction.user.id))
+        if refused is not None:
+            await responder.refuse(interaction, refused)
+            return
+        await interaction.response.send_modal(author_form.modal(author))
 
     @tree.command(name="tip", description="Tip a member every week, or once now")
     @app_commands.describe(user="who to tip", amount=f"weekly amount ({AMOUNT_HELP}); 0 ends a weekly tip",

@@ -81,7 +81,11 @@ class DiscordPlatform(Platform):
 
     async def start(self, runtime: Runtime) -> None:
         """Log in, sync the commands, then stay connected to the gateway until stop()."""
+        from adapters.discord.client import apply_gateway_url
+
         client = await self.login(runtime)
+        settings = runtime.settings
+        await apply_gateway_url(client, settings.discord_gateway_url, settings.discord_api_url)
         await client.connect(reconnect=True)
 
     async def stop(self) -> None:

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 import discord
 
 from adapters.discord import render
+from adapters.discord.tip_author import author_of, submitted_form
 from bot.invocation import Action, Invocation, UserRef
 from bot.reply import Reply, Visibility, refusal
+from bot.tip_form import FormError, tip_command
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -95,6 +97,19 @@ class Responder:
                         action_id=action_id, value=value, request_id=str(interaction.id),
                         is_admin=is_admin(interaction))
         await self._answer(interaction, lambda: self.runtime.bot.handle_action(action), deferred=False)
+
+    async def tip_author(self, interaction: discord.Interaction, value: str) -> None:
+        """A submitted "Tip the author" modal (adapters/discord/tip_author.py): the same `/tip` command."""
+        author = author_of(value)
+        if author is None:
+            await self.refuse(interaction, "That form is no longer valid; nothing changed.")
+            return
+        try:
+            command = tip_command(author, submitted_form(dict(interaction.data or {})))
+        except FormError as error:
+            await self.refuse(interaction, error.message, "malformed_amount" if error.field == "amount" else "invalid")
+            return
+        await self.run(interaction, command)
 
     async def refuse(self, interaction: discord.Interaction, text: str, code: str = "invalid") -> None:
         """A refusal the adapter itself gives (wrong place, option out of range): nothing ran."""

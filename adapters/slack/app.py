@@ -38,6 +38,7 @@ from adapters.slack import render
 from adapters.slack.mentions import name_mentions
 from adapters.slack.pacing import Pacer
 from adapters.slack.stores import ThreadedInstallationStore, ThreadedOAuthStateStore
+from adapters.slack.tip_author import TipTheAuthor
 from adapters.slack.users import SlackUsers
 from bot.config import Settings
 from bot.home import home_reply
@@ -143,6 +144,7 @@ class SlackApp:
         self.bolt.event("app_home_opened")(self.on_home_opened)
         self.bolt.event("reaction_added")(self.on_reaction_added)
         self.bolt.event("reaction_removed")(self.on_reaction_removed)
+        TipTheAuthor(self).register()  # the "Tip the author" message shortcut and its modal
         if self.installation_store is not None:
             self.bolt.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: forget the tokens
 
@@ -371,14 +373,16 @@ class SlackApp:
 
     async def respond_or_post(self, respond, client: AsyncWebClient, message: dict[str, Any], *, user_id: str,
                               channel_id: str | None) -> None:
-        """The response URL first; if it is gone (expired, used up), a direct ephemeral message."""
-        try:
-            response = await respond(**message)
-            if response.status_code == 200:
-                return
-            log.warning("response_url answered %s", response.status_code)
-        except Exception as error:  # network failure to the response URL
-            log.warning("response_url failed: %s", error)
+        """The response URL first; if it is gone (expired, used up), or the request had none
+        (`respond` None: a modal's submission), a direct ephemeral message."""
+        if respond is not None:
+            try:
+                response = await respond(**message)
+                if response.status_code == 200:
+                    return
+                log.warning("response_url answered %s", response.status_code)
+            except Exception as error:  # network failure to the response URL
+                log.warning("response_url failed: %s", error)
         if not channel_id:
             await self.send_dm(client, user_id, message)
             return

@@ -119,6 +119,42 @@ def button_click(custom_id: str, *, invoker: dict[str, Any] = ALICE, guild_id: s
     }
 
 
+def message(author: dict[str, Any], *, message_id: str | None = None, content: str = "I fixed the build",
+            bot: bool = False) -> dict[str, Any]:
+    """A message in CHANNEL, as Discord resolves it for a message command."""
+    return {"id": message_id or str(next(_ids)), "channel_id": CHANNEL, "author": {**author, "bot": bot},
+            "content": content, "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False,
+            "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+            "pinned": False, "type": 0, "flags": 0, "components": []}
+
+
+def message_command(name: str, target: dict[str, Any], *, invoker: dict[str, Any] = ALICE,
+                    guild_id: str = GUILD) -> dict[str, Any]:
+    """An APPLICATION_COMMAND interaction of a message command (command type 3): right-click a
+    message -> Apps -> `name`; the target message comes resolved."""
+    payload = interaction(name, invoker=invoker, guild_id=guild_id)
+    payload["data"] = {"id": "1700000000000000002", "name": name, "type": 3, "target_id": target["id"],
+                       "resolved": {"messages": {target["id"]: target}}}
+    return payload
+
+
+def modal_submit(custom_id: str, values: dict[str, str | None], *, invoker: dict[str, Any] = ALICE,
+                 guild_id: str = GUILD, interaction_id: str | None = None) -> dict[str, Any]:
+    """A MODAL_SUBMIT interaction (type 5): each text input in its own action row, as Discord sends them."""
+    interaction_id = interaction_id or str(next(_ids))
+    rows = [{"type": 1, "components": [{"type": 4, "custom_id": key, "value": value or ""}]}
+            for key, value in values.items()]
+    return {
+        "id": interaction_id, "application_id": APP_ID, "type": 5, "token": f"token-{interaction_id}", "version": 1,
+        "guild_id": guild_id, "channel_id": CHANNEL,
+        "channel": {"id": CHANNEL, "type": 0, "guild_id": guild_id, "name": "general", "position": 0,
+                    "permission_overwrites": [], "nsfw": False, "parent_id": None},
+        "member": _member(invoker, MEMBER_PERMISSIONS), "data": {"custom_id": custom_id, "components": rows},
+        "app_permissions": str(ADMIN_PERMISSIONS.value), "locale": "en-US", "entitlements": [],
+        "authorizing_integration_owners": {"0": guild_id}, "context": 0, "attachment_size_limit": 10 * 1024 * 1024,
+    }
+
+
 class Harness:
     def __init__(self, mock: MockDiscord, runtime: Runtime, platform: DiscordPlatform,
                  client: discord.Client) -> None:

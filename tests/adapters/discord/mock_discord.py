@@ -170,7 +170,8 @@ class MockDiscord:
                          "team": None, "summary": "", "rpc_origins": []}
         if r.method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             guild_id = parts[3] if len(parts) == 5 else None
-            return 200, [{**command, "id": self._id(), "application_id": APP_ID, "version": self._id(),
+            # Discord answers message commands with an empty description (they are sent without one)
+            return 200, [{"description": "", **command, "id": self._id(), "application_id": APP_ID, "version": self._id(),
                           **({"guild_id": guild_id} if guild_id else {})} for command in r.json]
         if r.method == "POST" and parts[0] == "interactions" and parts[-1] == "callback":
             if parts[1] in self.expired_interactions:

@@ -55,7 +55,7 @@ def test_sync_registers_the_commands_in_the_development_guilds(monkeypatch, caps
         assert "tip" in {command["name"] for command in put.json}
 
     run(story())
-    assert "Synced 17 commands" in capsys.readouterr().out
+    assert "Synced 18 commands" in capsys.readouterr().out
 
 
 def test_without_a_token_it_says_so(monkeypatch, capsys) -> None:

@@ -48,7 +48,7 @@ def test_login_syncs_the_commands_globally(ledger: Ledger) -> None:
             synced = {c["name"]: c for c in h.mock.requests[-1].json}
             assert set(synced) == {"tip", "tips", "balance", "history", "statement", "receive", "receipts", "fund",
                                    "payout", "link", "tipadmin", "top", "profile", "project", "projects", "take",
-                                   "stack"}
+                                   "stack", "Tip the author"}
             assert int(synced["tipadmin"]["default_member_permissions"]) == 32  # Manage Server
             assert {o["name"] for o in synced["tipadmin"]["options"]} == {
                 "credit", "debit", "channel", "payday", "limits", "funding", "funding-minimum", "invite", "join",

@@ -1,7 +1,7 @@
 """A mock Slack Web API on 127.0.0.1 that answers like Slack and records every call.
 
 It answers the methods Tipbot uses (auth.test, users.info, chat.postMessage,
-chat.postEphemeral, views.publish, conversations.open, the three steps of
+chat.postEphemeral, views.publish, views.open, conversations.open, the three steps of
 files_upload_v2, oauth.v2.access, apps.connections.open), the response URLs it
 hands out, and a Socket Mode WebSocket. It can answer any method with 429 and a
 Retry-After header, like Slack's rate limiter, a given number of times.
@@ -161,6 +161,9 @@ class MockSlack:
         if method == "views.publish":
             return {"ok": True, "view": {"id": f"V{n}", **(json.loads(args["view"]) if isinstance(
                 args.get("view"), str) else args.get("view") or {})}}
+        if method == "views.open":
+            view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args.get("view") or {}
+            return {"ok": True, "view": {"id": f"V{n}", "team_id": team, **view}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": f"D{args.get('users')}"}}
         if method == "files.getUploadURLExternal":

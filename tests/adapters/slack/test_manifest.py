@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from adapters.slack.app import SCOPES
+from adapters.slack.tip_author import CALLBACK_ID
 
 MANIFEST = Path(__file__).parents[3] / "adapters" / "slack" / "manifest.yml"
 
@@ -23,3 +24,6 @@ def test_manifest_matches_the_code() -> None:
     urls = re.findall(r"(?:url|request_url): (\S+)", text)
     assert urls and all(u.endswith("/slack/events") for u in urls)
     assert "/slack/oauth_redirect" in text
+    shortcuts = text.split("  shortcuts:\n", 1)[1].split("\noauth_config:", 1)[0]
+    assert "type: message" in shortcuts and f"callback_id: {CALLBACK_ID}" in shortcuts
+    assert "interactivity:\n    is_enabled: true" in text  # shortcuts and modals arrive as interactions
