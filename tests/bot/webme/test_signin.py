@@ -125,3 +125,12 @@ async def test_without_signin_settings_there_is_no_me(mock_oauth, ledger, db_url
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_app(runtime)),
                                  base_url="http://testserver") as http:
         assert (await http.get("/me/")).status_code == 404
+
+
+async def test_tipbot_run_refuses_to_start_signin_without_a_session_secret(mock_oauth, ledger, db_url, caplog):
+    from bot.cli_run import serve
+
+    runtime = build_runtime(signin_settings(db_url, mock_oauth, session_secret="too-short", port=0), ledger=ledger,
+                            platforms={}, funding={})
+    assert await serve(runtime) == 1
+    assert "TIPBOT_SESSION_SECRET" in caplog.text and "too-short" not in caplog.text
