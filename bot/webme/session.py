@@ -9,6 +9,7 @@ token, the OAuth state while a sign-in is under way, and one flash message.
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.webme.oauth import ProvenIdentity
 
 COOKIE = "tipbot_me"
 PATH = "/me"
+FLASH_MAX_JSON_CHARS = 1500  # the cookie (base64 of the session's JSON, signed) must stay under 4 KB
 
 
 class SessionNotConfigured(RuntimeError):
@@ -54,7 +56,10 @@ def signed_in(session: dict[str, Any]) -> ProvenIdentity | None:
 
 
 def flash(session: dict[str, Any], text: str, ok: bool) -> None:
-    session["flash"] = {"text": text[:2000], "ok": ok}
+    """Keep a reply to show once on the next page; a long one is cut so the cookie stays small."""
+    while len(json.dumps(text)) > FLASH_MAX_JSON_CHARS:
+        text = text[:len(text) * 3 // 4].rstrip() + " …"
+    session["flash"] = {"text": text, "ok": ok}
 
 
 def take_flash(session: dict[str, Any]) -> dict[str, Any] | None:

@@ -225,3 +225,15 @@ async def test_signing_out_needs_the_token_and_ends_the_session(web):
     response = await web.me.post("/me/signout", form.fields)
     assert response.headers["location"] == "/me/signin"
     assert (await web.me.http.get("/me/")).headers["location"] == "/me/signin"
+
+
+def test_a_long_reply_shown_once_keeps_the_session_cookie_under_4_kb():
+    from base64 import b64encode
+    import json
+
+    from bot.webme.session import flash
+
+    session = {"platform": "slack", "user": "U1", "space": "T1", "name": "ü" * 200, "csrf": "c" * 43}
+    flash(session, "€ and <b> " * 2000, ok=True)
+    assert session["flash"]["text"].startswith("€ and <b> ") and session["flash"]["text"].endswith(" …")
+    assert len(b64encode(json.dumps(session).encode())) + 60 < 4096  # plus the signature and timestamp
