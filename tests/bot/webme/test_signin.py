@@ -134,3 +134,16 @@ async def test_tipbot_run_refuses_to_start_signin_without_a_session_secret(mock_
                             platforms={}, funding={})
     assert await serve(runtime) == 1
     assert "TIPBOT_SESSION_SECRET" in caplog.text and "too-short" not in caplog.text
+
+
+async def test_a_discord_user_in_two_communities_picks_one_and_acts_only_there(web):
+    say(web.runtime, "discord", "G1", "1001", "alice", "receive on")
+    say(web.runtime, "discord", "G2", "1001", "alice", "receive on")
+    say(web.runtime, "discord", "G2", "3003", "carol", "receive on")
+    await web.me.signin("discord")
+    first = await web.me.page()
+    assert "Your communities" in first and "discord:G1" in first and "discord:G2" in first
+    ids = web.runtime.ledger.read(lambda b: [b.space("discord", g).community_id for g in ("G1", "G2")])
+    assert "Nobody else in your community" in first  # G1 has nobody else
+    second = await web.me.page(f"/me/?community={ids[1]}")
+    assert ">carol</option>" in second
