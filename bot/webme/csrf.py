@@ -17,7 +17,7 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 def token_matches(session: dict[str, Any], sent: object) -> bool:
     expected = session.get("csrf")
-    return isinstance(expected, str) and isinstance(sent, str) and secrets.compare_digest(expected, sent)
+    return isinstance(expected, str) and isinstance(sent, str) and secrets.compare_digest(expected.encode(), sent.encode())
 
 
 def new_form_key() -> str:

@@ -86,7 +86,7 @@ class SlackOpenID(Provider):
             # Core 3.1.3.7): its issuer, audience and our nonce are checked, not a signature.
             if claims.get("iss") != self.base_url or not _audience_has(claims.get("aud"), self.client_id):
                 raise SigninFailed("Slack's answer was not meant for this site. Please try again.")
-            if not isinstance(claims.get("nonce"), str) or not secrets.compare_digest(claims["nonce"], nonce):
+            if not isinstance(claims.get("nonce"), str) or not secrets.compare_digest(claims["nonce"].encode(), nonce.encode()):
                 raise SigninFailed("That sign-in was not started here (its nonce does not match). Please try again.")
             info = await self._post_json(client, f"{self.base_url}/api/openid.connect.userInfo",
                                          headers={"Authorization": f"Bearer {token['access_token']}"})

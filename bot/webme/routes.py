@@ -77,8 +77,8 @@ class MeRoutes:
         if provider is None:
             return self.pages.message("Not here", "This site does not sign in with that.", 404)
         sent_state = request.query_params.get("state")
-        if (not isinstance(started, dict) or started.get("provider") != provider.platform
-                or not isinstance(sent_state, str) or not secrets.compare_digest(str(started.get("state")), sent_state)):
+        if (not isinstance(started, dict) or started.get("provider") != provider.platform or sent_state is None
+                or not secrets.compare_digest(str(started.get("state")).encode(), sent_state.encode())):
             return self.pages.message("Sign-in refused", "That sign-in was not started from this browser (its state "
                                       "does not match), so it was refused. Start again from the sign-in page.", 400)
         if request.query_params.get("error") or not request.query_params.get("code"):
@@ -127,7 +127,7 @@ class MeRoutes:
         before = _int(request.query_params.get("before"))
         page = await asyncio.to_thread(self.runtime.ledger.read,
                                        lambda book: history_page(book, me, HISTORY_PAGE, before))
-        return self.pages.render("me_history.html", me=me, page=page, csrf=request.session["csrf"])
+        return self.pages.render("me_history.html", me=me, page=page, before=before, csrf=request.session["csrf"])
 
     async def history_csv(self, request: Request) -> Response:
         """The same file `/tip history csv` sends in chat, made by the same command."""

@@ -237,3 +237,16 @@ def test_a_long_reply_shown_once_keeps_the_session_cookie_under_4_kb():
     flash(session, "€ and <b> " * 2000, ok=True)
     assert session["flash"]["text"].startswith("€ and <b> ") and session["flash"]["text"].endswith(" …")
     assert len(b64encode(json.dumps(session).encode())) + 60 < 4096  # plus the signature and timestamp
+
+
+async def test_junk_tokens_and_ids_are_refused_without_a_traceback(web):
+    await signed_in_alice(web, ("U2", "bob"))
+    form = await web.me.form("/me/tip")
+    before = web.tables()
+    for junk in ({**form.fields, "csrf": "é" * 43}, {**form.fields, "recipient": "9" * 40, "amount": "1"},
+                 {**form.fields, "recipient": "１２", "amount": "1"}, {**form.fields, "key": "é" * 20}):
+        response = await web.me.post("/me/tip", junk)
+        assert response.status_code in (400, 403), response.text
+    assert (await web.me.http.get("/me/signin/slack/callback?code=x&state=%C3%A9")).status_code == 400
+    assert (await web.me.http.get("/me/history?before=99999999999999999999999")).status_code == 200
+    assert web.tables() == before
