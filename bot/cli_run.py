@@ -115,12 +115,17 @@ async def serve(runtime: Runtime, *, stop: asyncio.Event | None = None,
         log.error("tipbot run needs the web server: pip install 'tipbot[web]' (%s is missing)", error.name)
         return 1
 
+    try:
+        app = build_app(runtime)
+    except RuntimeError as error:  # a route provider's settings are incomplete (sign-in without a session secret)
+        log.error("tipbot run can't start: %s", error)
+        return 1
     settings = runtime.settings
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="tipbot"))
     signals = _install_signal_handlers(loop, stop)
-    config = uvicorn.Config(build_app(runtime), host=settings.host, port=settings.port, lifespan="off",
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="off",
                             log_level="info" if log.isEnabledFor(logging.INFO) else "warning",
                             access_log=log.isEnabledFor(logging.DEBUG), server_header=False,
                             **uvicorn_limits(settings))

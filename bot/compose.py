@@ -56,6 +56,16 @@ def installed_funding(settings: Settings) -> dict[str, FundingAdapter]:
     return installed("tipbot.funding", settings)
 
 
+def core_route_providers() -> list[RouteProvider]:
+    """The bot's own web pages: /me (bot/webme), when the [web] extra is installed."""
+    try:
+        from bot.webme.routes import routes as signed_in  # needs the [web] extra (starlette, jinja2, httpx)
+    except ImportError as error:
+        log.debug("the signed-in web pages are unavailable: %s", error)
+        return []
+    return [signed_in]
+
+
 def build_runtime(settings: Settings | None = None, clock: Clock | None = None, *, ledger: Ledger | None = None,
                   platforms: dict[str, Platform] | None = None,
                   funding: dict[str, FundingAdapter] | None = None) -> Runtime:
@@ -69,6 +79,7 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
     funding = installed_funding(settings) if funding is None else funding
     routes: list[RouteProvider] = [p.web_routes for p in platforms.values()]
     routes += [f.web_routes for f in funding.values()]
+    routes += core_route_providers()
     runtime = Runtime(settings=settings, ledger=ledger, platforms=platforms, funding=funding,
                       commands=CommandTable.merge(*HANDLER_MODULES), route_providers=routes,
                       claims=PaydayClaims(ledger), metrics=Metrics())

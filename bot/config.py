@@ -94,3 +94,22 @@ class Settings(FileSettings):
                                          description="sync commands to these guilds only (development)")
     discord_shard_count: int | None = None
     discord_shard_ids: list[int] = Field(default_factory=list)
+
+    # Signing in to the web (bot/webme, README "Signing in"): Slack's OpenID Connect and
+    # Discord's OAuth2 `identify`. A provider is on when its client id and secret are set;
+    # then `session_secret` is required (it signs the session cookie). Base URLs are settings
+    # so tests point them at mock servers on 127.0.0.1.
+    session_secret: SecretStr | None = Field(
+        None, description="signs the web session cookie; required when sign-in is on; never in the repo")
+    session_max_age_seconds: int = Field(14 * 24 * 3600, gt=0, description="a web session lasts this long")
+    slack_signin_client_id: str | None = Field(
+        None, description="Sign in with Slack: the Slack app's client id (often SLACK_CLIENT_ID)")
+    slack_signin_client_secret: SecretStr | None = Field(None, description="Sign in with Slack: client secret")
+    slack_signin_redirect_url: str | None = Field(
+        None, description="default: PUBLIC_URL + /me/signin/slack/callback (add it to the Slack app)")
+    slack_openid_url: str = Field("https://slack.com", description="where Slack's OpenID endpoints live")
+    discord_signin_client_id: str | None = Field(None, description="Sign in with Discord: the application's id")
+    discord_signin_client_secret: SecretStr | None = Field(None, description="Sign in with Discord: client secret")
+    discord_signin_redirect_url: str | None = Field(
+        None, description="default: PUBLIC_URL + /me/signin/discord/callback (add it to the application)")
+    discord_oauth_url: str = Field("https://discord.com", description="where Discord's OAuth2 endpoints live")

@@ -32,7 +32,10 @@ class Context:
 
     @property
     def platform(self) -> Platform:
-        """What the asker's platform can do (mentions, buttons, who admins are)."""
+        """What the asker's platform can do (mentions, buttons, who admins are): the surface
+        the reply is shown on, when it is not the identity's platform (the web)."""
+        if self.invocation.surface is not None:
+            return self.invocation.surface
         return self.runtime.platform(self.invocation.platform)
 
     @property

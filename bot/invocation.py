@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.platform import Platform
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,9 @@ class Invocation:
     team + trigger id; Discord: interaction id). None means "not repeatable".
     `typed_names`: user ids are names people type (the console), so a new one that looks
     like an existing member's name (same Unicode skeleton) is refused.
+    `surface`: where the reply is shown when that is not the identity's platform (the
+    signed-in web pages act as a member's Slack or Discord identity, and render the reply
+    as HTML); its capabilities are what the handlers ask about.
     """
 
     platform: str  # "slack" | "discord" | "console"
@@ -39,6 +46,7 @@ class Invocation:
     space_name: str | None = None
     channel_id: str | None = None
     typed_names: bool = False
+    surface: Platform | None = None
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,9 @@ class Queries:
             raise UnknownMember("That member is not part of this community.")
         return Money(int(row.free_minor), row.currency)
 
-    def history(self, member_id: int, limit: int = 10) -> list[HistoryLine]:
-        """The member's newest transfers, signed from their point of view."""
+    def history(self, member_id: int, limit: int = 10, *, before_id: int | None = None) -> list[HistoryLine]:
+        """The member's newest transfers, signed from their point of view; with `before_id`,
+        the newest of those older than that transfer (one page after another, by id)."""
         limit = max(1, min(limit, MAX_HISTORY))
         self.member(member_id)  # type: ignore[attr-defined]  # refuses unknown members
         other = members.alias("other")
@@ -48,6 +49,8 @@ class Queries:
                            else_=transfers.c.from_account_id)
         # An anonymous tip's payee never sees its payer's name.
         hidden = sa.and_(transfers.c.anonymous, transfers.c.to_account_id == member_id)
+        if before_id is not None:
+            mine = sa.and_(mine, transfers.c.id < before_id)
         rows = self.conn.execute(
             sa.select(transfers, sa.case((hidden, None), else_=other.c.display_name).label("other_name"))
             .outerjoin(other, other.c.id == other_id)
