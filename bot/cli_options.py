@@ -9,6 +9,7 @@ from typing import Any
 from bot.compose import build_runtime
 from bot.config import Settings
 from bot.runtime import Runtime
+from ledger.clock import Clock
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -23,5 +24,5 @@ def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
     return Settings(**overrides)
 
 
-def open_runtime(args: argparse.Namespace, **overrides: Any) -> Runtime:
-    return build_runtime(settings_from(args, **overrides))
+def open_runtime(args: argparse.Namespace, clock: Clock | None = None, **overrides: Any) -> Runtime:
+    return build_runtime(settings_from(args, **overrides), clock)

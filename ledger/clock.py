@@ -65,6 +65,31 @@ class FixedClock:
         return f"FixedClock({self._moment.isoformat()})"
 
 
+class ShiftedClock:
+    """Another clock, moved on by hand: the console's `later 7 days` (time travel in a sandbox,
+    so a script can show next week's payday). Only moves forward."""
+
+    def __init__(self, base: Clock) -> None:
+        self._lock = threading.Lock()
+        self._base = base
+        self._offset = dt.timedelta(0)
+
+    def now(self) -> dt.datetime:
+        with self._lock:
+            return self._base.now() + self._offset
+
+    def advance(self, delta: dt.timedelta) -> dt.datetime:
+        """Move on by `delta`; returns the new moment."""
+        if delta < dt.timedelta(0):
+            raise ValueError("a clock only moves forward")
+        with self._lock:
+            self._offset += delta
+            return self._base.now() + self._offset
+
+    def __repr__(self) -> str:
+        return f"ShiftedClock({self._base!r} + {self._offset})"
+
+
 def with_clock(engine: sa.Engine, clock: Clock) -> sa.Engine:
     """`engine` (same pool) whose connections carry `clock` for `clock_of`."""
     return engine.execution_options(**{EXECUTION_OPTION: clock})

@@ -20,6 +20,7 @@ from adapters.console.interactive import interactive
 from adapters.console.render import escape_controls, render, to_json
 from adapters.console.session import ConsoleSession, Result, valid_name
 from bot.cli_options import add_database_option, open_runtime
+from ledger.clock import SYSTEM_CLOCK, ShiftedClock
 
 PROG_HELP = """\
 Talk to Tipbot in this terminal. Interactive when stdin is a terminal; otherwise
@@ -27,7 +28,9 @@ reads a script, one message per line, like:
 
   alice: /tip @bob 1
   bob: /tip receive on
+  later 7 days
 
+`later N hours|days|weeks` moves this console's clock on (to show next week's payday).
 Members are created by name the first time they speak or are mentioned.
 Admins (for `/tip admin ...`) are the names given with --admin."""
 
@@ -61,7 +64,7 @@ def _member_name(text: str) -> str:
 
 
 def open_session(args: argparse.Namespace) -> ConsoleSession:
-    runtime = open_runtime(args)
+    runtime = open_runtime(args, ShiftedClock(SYSTEM_CLOCK))  # `later 7 days` moves it on
     return ConsoleSession(runtime, community=args.community, admins=args.admin)
 
 

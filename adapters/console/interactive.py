@@ -25,6 +25,7 @@ You are talking to Tipbot as {user}. Type a command with or without `/tip`:
 Console only:
   as bob                 from now on, speak as bob
   bob: /tip @alice 2     one line as bob, then back to {user}
+  later 7 days           move this console's clock on (hours, days, weeks): next week's payday
   quit                   leave (or Ctrl-D)
 
 Anyone named is a member; admins are the names given with --admin ({admins}).
@@ -70,6 +71,12 @@ def interactive(session: ConsoleSession, *, user: str = "alice", history: Histor
                 say(f"You are now {user}.")
             else:
                 say("Say who you want to be, like `as bob`.")
+            continue
+        if words[0].lower() == "later":
+            result = session.run_line(text)
+            if result is not None:
+                say(render(result.reply))
+                say()
             continue
         speaker, command = user, text
         split = split_speaker(text)

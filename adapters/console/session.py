@@ -4,10 +4,15 @@ Every name is a member of the console community, created on first use (speaking 
 being mentioned); a new name that looks like an existing member's (`аlice` with a
 Cyrillic `а`, `Bob` beside `bob`) is refused with a hint. Console lines carry no request id: a line is never a platform
 retry, so typing a command twice runs it twice (a weekly tip set twice is unchanged).
+
+`later 7 days` (also hours, weeks) moves the console's clock on, when it is one that can
+be moved (`tipbot console` runs on a ledger.clock.ShiftedClock): a script can then show
+next week's payday. Only the console has it; chat platforms run on real time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -22,6 +27,8 @@ _SPEAKER = re.compile(r"\s*([^\W][\w.\-']{0,79})\s*:\s*(.*)\Z", re.DOTALL)
 _NAME = re.compile(r"[^\W][\w.\-']{0,79}\Z")
 
 LINE_FORMAT = "Start each line with who is speaking, like `alice: /tip @bob 1`."
+_LATER = re.compile(r"\s*later\s+(\d{1,4})\s+(hour|day|week)s?\s*\Z", re.IGNORECASE)
+_UNITS = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1)}
 
 
 @dataclass
@@ -84,11 +91,22 @@ class ConsoleSession:
         path.write_bytes(reply.attachment.content)  # type: ignore[union-attr]
         return replace(reply, text=f"{reply.text}\nWritten to {path}", attachment=None)
 
+    def later(self, delta: dt.timedelta) -> Reply:
+        """Move the console's clock on by `delta` (a script showing next week's payday)."""
+        advance = getattr(self.runtime.clock, "advance", None)
+        if advance is None:
+            return refusal("This console runs on real time; its clock can't be moved.", "fixed_clock")
+        moment = advance(delta)
+        return Reply(text=f"It is now {moment:%A %-d %B %Y, %H:%M} UTC.")
+
     def run_line(self, line: str) -> Result | None:
         """One script line; None for blank lines and `#` comments."""
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             return None
+        later = _LATER.match(stripped)
+        if later is not None:
+            return Result(None, line.rstrip("\r\n"), self.later(int(later.group(1)) * _UNITS[later.group(2).lower()]))
         speaker = split_speaker(line)
         if speaker is None:
             return Result(None, line.rstrip("\r\n"), refusal(LINE_FORMAT, "malformed_line"))

@@ -1,5 +1,6 @@
 # Back the Stack: projects, maintainers, takes (and their cap), tips and stacks, pledges to a
-# project nobody receives for, a maintainer leaving; the payday splits a project's income.
+# project nobody receives for, a maintainer leaving; the payday splits a project's income,
+# carries what is left over and pays it out the next week.
 
 treasurer: /tip admin credit @alice 100
   ok: Their balance is now $100.00.
@@ -66,6 +67,21 @@ bob: /tip balance
 # last payday bob got $1.00, so his take may rise to $2.00 this week
 bob: /tip take pillow 3
   ok: Your weekly take from pillow is now $2.00, not the $3.00 you asked
+
+# a week later alice gives pillow $1.00: with the $1.83 carried it covers bob's $2.00 and
+# carol's $0.50, so the leftover is paid out and $0.33 is carried on
+alice: /tip pillow 1
+  ok: Your weekly tip to pillow is now $1.00 a week
+later 7 days
+  ok: It is now
+treasurer: /tip admin payday now
+  ok: Payday
+bob: /tip project pillow
+  ok: bob: $2.00
+  ok: carol: $0.50
+  ok: received $1.00, paid $2.50 to maintainers, carried $0.33.
+bob: /tip balance
+  ok: Your balance is $3.00.
 
 # a maintainer leaves; the last one leaving leaves pledges behind
 carol: /tip project remove pillow @carol

@@ -128,3 +128,40 @@ def test_console_is_listed_in_the_cli_help() -> None:
     done = subprocess.run([TIPBOT, "console", "--help"], capture_output=True, text=True, timeout=120, check=True)
     for option in ("--database URL", "--community NAME", "--admin NAME", "--json", "alice: /tip @bob 1"):
         assert option in done.stdout
+
+
+def test_later_moves_the_console_clock_on_so_a_script_reaches_next_weeks_payday(db_url: str) -> None:
+    script = """\
+treasurer: /tip admin credit @alice 5
+bob: /tip receive on
+alice: /tip @bob 1
+treasurer: /tip admin payday now
+treasurer: /tip admin payday now
+later 7 days
+treasurer: /tip admin payday now
+later 7 fortnights
+"""
+    replies = [json.loads(line) for line in run_console_entry(db_url, script, "--admin", "treasurer", "--json")
+               .splitlines()]
+    first, again, later, second, wrong = replies[3:]
+    assert first["ok"] and "Payday" in first["text"]
+    assert not again["ok"] or "already" in again["text"]  # the same week: ran already
+    assert later["ok"] and later["text"].startswith("It is now ")
+    assert second["ok"] and "Payday" in second["text"] and "already" not in second["text"]
+    assert wrong["ok"] is False and wrong["code"] == "malformed_line"
+    ledger = Ledger.connect(db_url, upgrade=False)
+    assert ledger.read(lambda book: book.conn.exec_driver_sql("SELECT COUNT(*) FROM paydays").scalar_one()) == 2
+    ledger.dispose()
+
+
+def test_later_is_refused_on_a_clock_that_cannot_be_moved(db_url: str) -> None:
+    from adapters.console.session import ConsoleSession
+    from bot.compose import build_runtime
+    from bot.config import Settings
+    from ledger.clock import SystemClock
+
+    ledger = Ledger.connect(db_url, upgrade=False, clock=SystemClock())
+    session = ConsoleSession(build_runtime(Settings(database_url=db_url), ledger=ledger))
+    result = session.run_line("later 1 week")
+    assert result is not None and not result.reply.ok and result.reply.code == "fixed_clock"
+    ledger.dispose()
