@@ -137,6 +137,7 @@ members = sa.Table(
     # Named on leaderboards and pages only when True (`/tip profile public`).
     sa.Column("profile_public", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Index("ix_members_community_name", "community_id", "display_name"),  # the web pages' URLs (0015_web)
 )
 
 identities = sa.Table(

@@ -154,9 +154,31 @@ class Pages:
             return Receiving(False, False, 0, 0, community.currency)
         return Receiving(True, bool(row.receiving), int(row.weekly_minor), int(row.patrons), community.currency)
 
-    def member_receiving_by_name(self, community: Community, name: str) -> Receiving | None:
-        member = self.find_member_by_name(community.id, name)  # type: ignore[attr-defined]
-        return None if member is None else self.member_receiving(community, member.id)
+    def member_badges(self, community_name: str) -> tuple[Community, dict[str, Receiving]] | None:
+        """Every member's badge in a public community, from one aggregate (what the web app keeps
+        for a while, bot/webpages/routes.py); None when the community is not public or unknown.
+        Two members of one name: the older one's, as `find_member_by_name`."""
+        community = self.public_community(community_name)
+        if community is None:
+            return None
+        found: dict[str, Receiving] = {}
+        hidden = Receiving(False, False, 0, 0, community.currency)
+        for row in self.conn.execute(_ALL_BADGES, {"community_id": community.id}):
+            if row.display_name not in found:
+                found[row.display_name] = (Receiving(True, bool(row.receiving), int(row.weekly_minor),
+                                                     int(row.patrons), community.currency)
+                                           if row.profile_public else hidden)
+        return community, found
+
+    def member_badge(self, community_name: str, member_name: str) -> Receiving | None:
+        """What a member's badge says, in one statement; None when the community is not public
+        or has no such member (a badge is read far more often than any page)."""
+        row = self.conn.execute(_MEMBER_BADGE, {"community": community_name, "member": member_name}).first()
+        if row is None:
+            return None
+        if not row.profile_public:
+            return Receiving(False, False, 0, 0, row.currency)
+        return Receiving(True, bool(row.receiving), int(row.weekly_minor), int(row.patrons), row.currency)
 
     def project_receiving_by_name(self, community: Community, name: str) -> Receiving | None:
         project = self.project_by_name(community.id, name)  # type: ignore[attr-defined]
@@ -209,25 +231,44 @@ FROM current
 """)
 
 # Public profiles with what they receive and give each week (anonymous tips never count for their giver).
+# Each side is one hash aggregate over the community's current tips, joined to the members shown.
 _PUBLIC_MEMBERS = sa.text("""
-WITH shown AS (
-  SELECT id, display_name, receiving FROM members WHERE community_id = :community_id AND profile_public
-),
-received AS (
-  SELECT t.tippee_id AS id, SUM(t.weekly_amount_minor) AS minor, COUNT(*) AS patrons
-  FROM tips t JOIN shown s ON s.id = t.tippee_id
-  WHERE t.is_current AND t.weekly_amount_minor > 0 GROUP BY t.tippee_id
-),
-given AS (
-  SELECT t.tipper_id AS id, SUM(t.weekly_amount_minor) AS minor
-  FROM tips t JOIN shown s ON s.id = t.tipper_id
-  WHERE t.is_current AND t.weekly_amount_minor > 0 AND NOT t.anonymous GROUP BY t.tipper_id
-)
-SELECT s.display_name, s.receiving, COALESCE(r.minor, 0) AS received_minor, COALESCE(r.patrons, 0) AS patrons,
+SELECT m.display_name, m.receiving, COALESCE(r.minor, 0) AS received_minor, COALESCE(r.patrons, 0) AS patrons,
        COALESCE(g.minor, 0) AS given_minor
-FROM shown s LEFT JOIN received r ON r.id = s.id LEFT JOIN given g ON g.id = s.id
-ORDER BY COALESCE(r.minor, 0) DESC, s.display_name, s.id
+FROM members m
+LEFT JOIN (SELECT tippee_id, SUM(weekly_amount_minor) AS minor, COUNT(*) AS patrons FROM tips
+           WHERE community_id = :community_id AND is_current AND weekly_amount_minor > 0
+           GROUP BY tippee_id) r ON r.tippee_id = m.id
+LEFT JOIN (SELECT tipper_id, SUM(weekly_amount_minor) AS minor FROM tips
+           WHERE community_id = :community_id AND is_current AND weekly_amount_minor > 0 AND NOT anonymous
+           GROUP BY tipper_id) g ON g.tipper_id = m.id
+WHERE m.community_id = :community_id AND m.profile_public
+ORDER BY COALESCE(r.minor, 0) DESC, m.display_name, m.id
 LIMIT :limit
+""")
+
+# A badge in one statement: the community (only if public), the member by name, their current tips.
+_MEMBER_BADGE = sa.text("""
+SELECT c.currency, m.profile_public, m.receiving,
+       COALESCE(SUM(t.weekly_amount_minor), 0) AS weekly_minor, COUNT(t.id) AS patrons
+FROM communities c
+JOIN members m ON m.community_id = c.id AND m.display_name = :member
+LEFT JOIN tips t ON t.tippee_id = m.id AND t.is_current AND t.weekly_amount_minor > 0
+WHERE c.name = :community AND c.web_public
+GROUP BY m.id, c.currency, m.profile_public, m.receiving
+ORDER BY m.id
+LIMIT 1
+""")
+
+_ALL_BADGES = sa.text("""
+SELECT m.display_name, m.profile_public, m.receiving, COALESCE(r.minor, 0) AS weekly_minor,
+       COALESCE(r.patrons, 0) AS patrons
+FROM members m
+LEFT JOIN (SELECT tippee_id, SUM(weekly_amount_minor) AS minor, COUNT(*) AS patrons FROM tips
+           WHERE community_id = :community_id AND is_current AND weekly_amount_minor > 0
+           GROUP BY tippee_id) r ON r.tippee_id = m.id
+WHERE m.community_id = :community_id
+ORDER BY m.id
 """)
 
 _MEMBER_RECEIVING = sa.text("""

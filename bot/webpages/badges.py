@@ -8,6 +8,7 @@ badge; everything drawn is escaped.
 
 from __future__ import annotations
 
+import functools
 import json
 from html import escape
 
@@ -28,6 +29,7 @@ def message(receiving: Receiving) -> tuple[str, str]:
     return f"{format_money(receiving.weekly_minor, receiving.currency)}/week", GREEN
 
 
+@functools.lru_cache(maxsize=4096)  # badges repeat: a few amounts, many requests
 def endpoint_json(receiving: Receiving) -> bytes:
     """shields.io's endpoint format (https://shields.io/badges/endpoint-badge)."""
     text, colour = message(receiving)
@@ -39,6 +41,7 @@ def _width_px(text: str) -> int:
     return sum(4 if ch in _NARROW else 10 if ch in _WIDE else 7 for ch in text) + 10
 
 
+@functools.lru_cache(maxsize=4096)
 def svg(receiving: Receiving) -> bytes:
     text, colour = message(receiving)
     left, right = _width_px(LABEL), _width_px(text)

@@ -3,6 +3,7 @@ and responses with an ETag (304 when the browser already has it) and Cache-Contr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ def environment() -> Environment:
     return env
 
 
+@functools.lru_cache(maxsize=8192)  # the same badge bodies again and again
 def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
 

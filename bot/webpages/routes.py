@@ -4,8 +4,10 @@ Every handler first asks the ledger for the community *if it is public*; a priva
 unknown community, member or project gets the same 404 page. Database work runs in a
 worker thread (`asyncio.to_thread`), never on the event loop. A community page, the one
 costly read (an aggregate over all its current tips), is kept for
-`settings.web_page_cache_seconds` (monotonic time) by `PageCache`; whether the community
-is public is asked on every request, so turning pages off takes effect at once.
+`settings.web_page_cache_seconds` (monotonic time, `Kept`), and so are a community's
+badges (one aggregate for all its members: badges are read far more than pages). A change
+shows there within that time, and so does turning a community private (its badges answer
+404 within that time, its pages at once: whether it is public is asked on every page).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -43,24 +45,45 @@ class WayToTip:
     command: str | None  # None: this platform has no command for it
 
 
-class PageCache:
-    """Rendered community pages by community id, each kept for `seconds` (monotonic clock)."""
+class Kept:
+    """Values by key, each fresh for `seconds` (monotonic clock), at most `size` keys.
 
-    def __init__(self, seconds: float) -> None:
+    One build per key at a time: a stale value is served while it runs, and only a key's
+    very first callers wait for it (all of them for the same build), so a busy community
+    costs one aggregate every `seconds`, not one per request. A build that finds nothing
+    (None: the community is private now, or gone) drops the key. 0 seconds: no keeping."""
+
+    def __init__(self, seconds: float, size: int = 1000) -> None:
         self.seconds = seconds
-        self._pages: dict[int, tuple[float, bytes, str]] = {}
+        self.size = size
+        self._kept: dict[Hashable, tuple[float, Any]] = {}  # key -> (fresh until, value)
+        self._building: dict[Hashable, asyncio.Future[Any]] = {}
 
-    def get(self, community_id: int) -> tuple[bytes, str] | None:
-        found = self._pages.get(community_id)
-        if found is None or found[0] <= time.monotonic():
-            return None
-        return found[1], found[2]
+    async def get(self, key: Hashable, build: Callable[[], Awaitable[Any]]) -> Any:
+        if self.seconds <= 0:
+            return await build()
+        found = self._kept.get(key)
+        if found is not None and found[0] > time.monotonic():
+            return found[1]
+        building = self._building.get(key)
+        if building is None:
+            building = asyncio.ensure_future(self._build(key, build))
+            self._building[key] = building
+        if found is not None:
+            return found[1]
+        return await asyncio.shield(building)
 
-    def put(self, community_id: int, body: bytes) -> str:
-        etag = etag_of(body)
-        if self.seconds > 0:
-            self._pages[community_id] = (time.monotonic() + self.seconds, body, etag)
-        return etag
+    async def _build(self, key: Hashable, build: Callable[[], Awaitable[Any]]) -> Any:
+        try:
+            value = await build()
+            self._kept.pop(key, None)
+            if value is not None:
+                if len(self._kept) >= self.size:
+                    self._kept.pop(next(iter(self._kept)))  # the oldest
+                self._kept[key] = (time.monotonic() + self.seconds, value)
+            return value
+        finally:
+            del self._building[key]
 
 
 def routes(runtime: Runtime) -> list[BaseRoute]:
@@ -84,7 +107,8 @@ class Pages:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.templates = environment()
-        self.cache = PageCache(runtime.settings.web_page_cache_seconds)
+        self.pages = Kept(runtime.settings.web_page_cache_seconds)  # community id -> (body, etag)
+        self.badges = Kept(runtime.settings.web_page_cache_seconds)  # community name -> (community, badges)
 
     async def _read(self, op: Callable[[Book], Any]) -> Any:
         return await asyncio.to_thread(self.runtime.ledger.read, op)
@@ -120,13 +144,13 @@ class Pages:
         found: Community | None = await self._read(lambda book: book.public_community(name))
         if found is None:
             return self.not_found(request)
-        cached = self.cache.get(found.id)
-        if cached is not None:
-            return cached_response(request, cached[0], "text/html; charset=utf-8", PAGE_CACHE, etag=cached[1])
-        page = await self._read(lambda book: book.community_page(found))
-        body = self.templates.get_template("community.html").render(
-            title=found.name, page=page, community=found).encode()
-        etag = self.cache.put(found.id, body)
+        async def build() -> tuple[bytes, str]:
+            page = await self._read(lambda book: book.community_page(found))
+            body = self.templates.get_template("community.html").render(
+                title=found.name, page=page, community=found).encode()
+            return body, etag_of(body)
+
+        body, etag = await self.pages.get(found.id, build)
         return cached_response(request, body, "text/html; charset=utf-8", PAGE_CACHE, etag=etag)
 
     async def chart(self, request: Request) -> Response:
@@ -181,13 +205,13 @@ class Pages:
     # badges
 
     async def _member_receiving(self, request: Request) -> Receiving | None:
+        """A member's badge: from the community's badges kept for `web_page_cache_seconds` (a
+        badge is read far more than any page), else in one statement."""
         community_name, name = request.path_params["community"], request.path_params["member"]
-
-        def read(book: Book):
-            community = book.public_community(community_name)
-            return None if community is None else book.member_receiving_by_name(community, name)
-
-        return await self._read(read)
+        if self.badges.seconds <= 0:
+            return await self._read(lambda book: book.member_badge(community_name, name))
+        kept = await self.badges.get(community_name, lambda: self._read(lambda book: book.member_badges(community_name)))
+        return None if kept is None else kept[1].get(name)
 
     async def _project_receiving(self, request: Request) -> Receiving | None:
         community_name, name = request.path_params["community"], request.path_params["project"]

@@ -4,9 +4,14 @@ privacy per field that could leak, escaping of hostile names and notes, ETag and
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import quote
 
 import pytest
+from starlette.testclient import TestClient
+
+from bot.web import build_app
+from tests.adapters.console.support import Console, make_runtime
 
 from ledger.money import Money, parse_money
 from tests.webpages.conftest import Site
@@ -177,3 +182,29 @@ def test_pages_and_badges_carry_an_etag_and_answer_304_when_it_matches(site: Sit
     site.script("alice: /tip @bob 3\nalice: /tip pillow 4")  # the figures change: a new ETag, the body again
     changed = site.get(path, **{"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag and changed.content
+
+
+def _eventually(check, seconds: float = 10.0) -> None:
+    """Poll `check` (monotonic time) until it is true: kept pages and badges are rebuilt in the background."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "never happened"
+        time.sleep(0.05)
+
+
+def test_kept_pages_and_badges_catch_up_and_a_private_switch_hides_pages_at_once(db_url: str, clock) -> None:
+    runtime = make_runtime(db_url, clock, web_page_cache_seconds=0.3)
+    with TestClient(build_app(runtime), base_url="http://127.0.0.1") as client:
+        site = Site(Console(runtime), client)
+        _community(site)
+        site.console.ok("treasurer: /tip admin web public")
+        badge = "/c/test/@bob/receiving.json"
+        assert json.loads(site.get(badge).content)["message"] == "$12.50/week"
+        assert "$15.50</strong>" in site.get("/c/test").text
+        site.console.ok("alice: /tip @bob 5")
+        _eventually(lambda: json.loads(site.get(badge).content)["message"] == "$15.00/week")
+        _eventually(lambda: "$18.00</strong>" in site.get("/c/test").text)
+        site.console.ok("treasurer: /tip admin web private")
+        assert site.get("/c/test").status_code == 404 and site.get("/c/test/@bob").status_code == 404
+        _eventually(lambda: site.get(badge).status_code == 404)
+    runtime.ledger.dispose()

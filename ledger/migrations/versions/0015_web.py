@@ -4,7 +4,8 @@ Revision ID: 0015_web
 Revises: 0014_money
 
 - communities.web_public (false: its pages and badges answer 404, `/tip admin web public|private`);
-- ix_tips_current_tippee: the current tips to a tippee (badges and pages read only those).
+- ix_tips_current_tippee: the current tips to a tippee (badges and pages read only those);
+- ix_members_community_name: a member found by name (the pages' URLs name them).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,9 +21,11 @@ def upgrade() -> None:
     op.add_column("communities", sa.Column("web_public", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_index("ix_tips_current_tippee", "tips", ["tippee_id", "tipper_id"],
                     postgresql_where=sa.text("is_current"), sqlite_where=sa.text("is_current"))
+    op.create_index("ix_members_community_name", "members", ["community_id", "display_name"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_members_community_name", table_name="members")
     op.drop_index("ix_tips_current_tippee", table_name="tips")
     with op.batch_alter_table("communities") as batch:
         batch.drop_column("web_public")
