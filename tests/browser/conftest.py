@@ -72,8 +72,10 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """Per test, not per session: Playwright's sync API keeps an event loop running in this
+    thread while it is started, and other tests in the same worker call asyncio.run()."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
