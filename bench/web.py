@@ -161,7 +161,7 @@ def report(name: str, latencies: list[float], errors: int, sent: int, rate: int,
 async def run(args: argparse.Namespace, url: str) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "STRIPE_", "TIPBOT_"))}
-    env.update({"TIPBOT_DATABASE_URL": url, "TIPBOT_LOG_LEVEL": "WARNING"})
+    env.update({"TIPBOT_DATABASE_URL": url, "TIPBOT_WEB_PAGE_CACHE_SECONDS": str(args.keep_seconds)})
     server = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--port", str(port), "--no-scheduler"],
                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -172,8 +172,11 @@ async def run(args: argparse.Namespace, url: str) -> None:
         print(f"one `tipbot run` (uvicorn) on PostgreSQL, {args.members:,} members, {args.tips:,} weekly tips, "
               f"{args.seconds:.0f} s per load after {args.warmup:.0f} s warm-up, Python {sys.version.split()[0]}, "
               f"{os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.1f}")
-        report("community page", *await load(base, lambda n: "/c/bench", args.page_rate, args.seconds, args.warmup),
-               args.page_rate, 50)
+        if args.only in (None, "page"):
+            report("community page", *await load(base, lambda n: "/c/bench", args.page_rate, args.seconds,
+                                                 args.warmup), args.page_rate, 50)
+        if args.only == "page":
+            return
         suffixes = ("svg", "json")
         report("badges", *await load(
             base, lambda n: f"/c/bench/@member{rng.choice(public)}/receiving.{suffixes[n % 2]}",
@@ -192,12 +195,15 @@ def main() -> None:
     parser.add_argument("--badge-rate", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--keep-seconds", type=float, default=15,
+                        help="the server's web_page_cache_seconds (default 15, the default setting)")
+    parser.add_argument("--only", choices=("page", "badges"), help="one of the two loads")
     args = parser.parse_args()
     with scratch_postgres("web", upgrade=True) as url:
         began = time.perf_counter()
         seed(url, args.members, args.tips)
         print(f"seeded in {time.perf_counter() - began:.1f} s")
-        cold = uncached_page_ms(url)
+        cold = uncached_page_ms(url, rounds=3 if args.only else 20)
         print(f"uncached community page (ledger read + render, in-process): p50 {percentile(cold, 50):.1f} ms, "
               f"max {max(cold):.1f} ms over {len(cold)}")
         try:

@@ -108,7 +108,7 @@ class Pages:
         self.runtime = runtime
         self.templates = environment()
         self.pages = Kept(runtime.settings.web_page_cache_seconds)  # community id -> (body, etag)
-        self.badges = Kept(runtime.settings.web_page_cache_seconds)  # community name -> (community, badges)
+        self.badges = Kept(runtime.settings.web_page_cache_seconds)  # community name -> MemberBadges
 
     async def _read(self, op: Callable[[Book], Any]) -> Any:
         return await asyncio.to_thread(self.runtime.ledger.read, op)
@@ -211,7 +211,7 @@ class Pages:
         if self.badges.seconds <= 0:
             return await self._read(lambda book: book.member_badge(community_name, name))
         kept = await self.badges.get(community_name, lambda: self._read(lambda book: book.member_badges(community_name)))
-        return None if kept is None else kept[1].get(name)
+        return None if kept is None else kept.get(name)
 
     async def _project_receiving(self, request: Request) -> Receiving | None:
         community_name, name = request.path_params["community"], request.path_params["project"]
