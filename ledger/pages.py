@@ -178,7 +178,7 @@ class Pages:
         community = self.public_community(community_name)
         if community is None:
             return None
-        rows = self.conn.execute(_ALL_BADGES, {"community_id": community.id}).tuples().all()
+        rows = self.conn.execute(_ALL_BADGES, {"community_id": community.id}).all()
         # Newest first, so the oldest member of a name is stored last and wins (as find_member_by_name).
         return MemberBadges(community, {name: figures for name, *figures in rows})
 
