@@ -208,3 +208,24 @@ def test_kept_pages_and_badges_catch_up_and_a_private_switch_hides_pages_at_once
         assert site.get("/c/test").status_code == 404 and site.get("/c/test/@bob").status_code == 404
         _eventually(lambda: site.get(badge).status_code == 404)
     runtime.ledger.dispose()
+
+
+@pytest.mark.parametrize("keep_seconds", [0, 60])
+def test_a_badge_of_a_shared_name_is_the_older_members_and_a_slash_in_a_name_works(
+        db_url: str, clock, keep_seconds: float) -> None:
+    runtime = make_runtime(db_url, clock, web_page_cache_seconds=keep_seconds)
+    with TestClient(build_app(runtime), base_url="http://127.0.0.1") as client:
+        site = Site(Console(runtime), client)
+        site.console.ok("treasurer: /tip admin credit @alice 100")
+        older = site.member("U0ANN", "ann/lee", platform="slack", space="T0ACME")
+        site.member("U0ANN2", "ann/lee", platform="slack", space="T0OTHER")  # another space, the same name
+        site.runtime.ledger.run(lambda book: book.set_profile(older, True))
+        site.runtime.ledger.run(lambda book: book.set_receiving(older, True))
+        alice = site.runtime.ledger.read(lambda book: book.find_member_by_name(1, "alice"))
+        site.runtime.ledger.set_tip(alice.id, older, _usd(site, "3"), key=None)
+        site.console.ok("treasurer: /tip admin web public")
+        path = f"/c/test/@{quote('ann/lee', safe='')}"
+        assert json.loads(site.get(f"{path}/receiving.json").content)["message"] == "$3.00/week"
+        assert "$3.00 a week</strong>" in site.get(path).text
+        assert f'href="{path}"' in site.get("/c/test").text
+    runtime.ledger.dispose()
