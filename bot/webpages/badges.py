@@ -51,4 +51,5 @@ def svg(receiving: Receiving) -> bytes:
 aria-label="{label}: {shown}"><title>{label}: {shown}</title>\
 <rect width="{left}" height="20" fill="{GREY}"/><rect x="{left}" width="{right}" height="20" fill="{colour}"/>\
 <g fill="#fff" text-anchor="middle" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">\
-<text x="{left / 2:.1f}" y="14">{label}</text><text x="{left + right / 2:.1f}" y="14">{shown}</text></g></svg>""".encode()
+<text x="{left / 2:.1f}" y="14">{label}</text>\
+<text x="{left + right / 2:.1f}" y="14">{shown}</text></g></svg>""".encode()

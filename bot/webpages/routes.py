@@ -87,7 +87,7 @@ class Kept:
 
 
 def routes(runtime: Runtime) -> list[BaseRoute]:
-    pages = Pages(runtime)
+    pages = WebPages(runtime)
     return [
         # Badges first: a member's name may hold a "/" (`{member:path}`).
         Route("/c/{community}/@{member:path}/receiving.svg", pages.member_badge_svg, methods=["GET"]),
@@ -101,14 +101,14 @@ def routes(runtime: Runtime) -> list[BaseRoute]:
     ]
 
 
-class Pages:
+class WebPages:
     """The handlers, bound to one runtime (its ledger, clock, platforms and settings)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.templates = environment()
-        self.pages = Kept(runtime.settings.web_page_cache_seconds)  # community id -> (body, etag)
-        self.badges = Kept(runtime.settings.web_page_cache_seconds)  # community name -> MemberBadges
+        self.kept_pages = Kept(runtime.settings.web_page_cache_seconds)  # community id -> (body, etag)
+        self.kept_badges = Kept(runtime.settings.web_page_cache_seconds)  # community name -> MemberBadges
 
     async def _read(self, op: Callable[[Book], Any]) -> Any:
         return await asyncio.to_thread(self.runtime.ledger.read, op)
@@ -150,7 +150,7 @@ class Pages:
                 title=found.name, page=page, community=found).encode()
             return body, etag_of(body)
 
-        body, etag = await self.pages.get(found.id, build)
+        body, etag = await self.kept_pages.get(found.id, build)
         return cached_response(request, body, "text/html; charset=utf-8", PAGE_CACHE, etag=etag)
 
     async def chart(self, request: Request) -> Response:
@@ -208,9 +208,10 @@ class Pages:
         """A member's badge: from the community's badges kept for `web_page_cache_seconds` (a
         badge is read far more than any page), else in one statement."""
         community_name, name = request.path_params["community"], request.path_params["member"]
-        if self.badges.seconds <= 0:
+        if self.kept_badges.seconds <= 0:
             return await self._read(lambda book: book.member_badge(community_name, name))
-        kept = await self.badges.get(community_name, lambda: self._read(lambda book: book.member_badges(community_name)))
+        kept = await self.kept_badges.get(
+            community_name, lambda: self._read(lambda book: book.member_badges(community_name)))
         return None if kept is None else kept.get(name)
 
     async def _project_receiving(self, request: Request) -> Receiving | None:
