@@ -156,6 +156,13 @@ class AdminTop:
 
 
 @dataclass(frozen=True)
+class AdminWeb:
+    """`/tip admin web [public|private]`: whether the community's web pages and badges are served."""
+
+    public: bool | None = None  # None: say what it is
+
+
+@dataclass(frozen=True)
 class AdminReactions:
     """`/tip admin reactions [:emoji: AMOUNT | remove :emoji: | cap AMOUNT]`"""
 
@@ -170,5 +177,5 @@ Command = Union[
     AdminCredit, AdminDebit, AdminChannel, AdminPayday, AdminLimits, AdminFunding, AdminFundingMinimum, AdminInvite,
     AdminJoin,
     TipProject, ListProjects, ShowProject, AddProject, RemoveMaintainer, SetPackages, SetTake, Stack, AdminSpotlight,
-    SetProfile, ShowTop, AdminTop, AdminReactions,
+    SetProfile, ShowTop, AdminTop, AdminReactions, AdminWeb,
 ]

@@ -56,6 +56,14 @@ def installed_funding(settings: Settings) -> dict[str, FundingAdapter]:
     return installed("tipbot.funding", settings)
 
 
+def web_pages(runtime: Runtime) -> list[Any]:
+    """The public pages and badges (bot/webpages); imported here, when the web app is built,
+    because it needs the [web] extra (Starlette, Jinja2) that the core install lacks."""
+    from bot.webpages import routes
+
+    return routes(runtime)
+
+
 def core_route_providers() -> list[RouteProvider]:
     """The bot's own web pages: /me (bot/webme), when the [web] extra is installed."""
     try:
@@ -79,6 +87,7 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
     funding = installed_funding(settings) if funding is None else funding
     routes: list[RouteProvider] = [p.web_routes for p in platforms.values()]
     routes += [f.web_routes for f in funding.values()]
+    routes.append(web_pages)
     routes += core_route_providers()
     runtime = Runtime(settings=settings, ledger=ledger, platforms=platforms, funding=funding,
                       commands=CommandTable.merge(*HANDLER_MODULES), route_providers=routes,

@@ -46,6 +46,8 @@ class Settings(FileSettings):
     admins: list[str] = Field(default_factory=list,
                               description='extra admins as "platform:user_id", e.g. "slack:U123"')
     public_url: str = Field("http://localhost:8000", description="base URL people reach the web app at")
+    web_page_cache_seconds: float = Field(
+        15.0, ge=0, description="a community's web page is rebuilt at most this often (0: on every request)")
     host: str = "127.0.0.1"
     port: int = 8000
     confirm_weekly_over_minor: int = Field(2500, description="weekly tips above this ask for confirmation")

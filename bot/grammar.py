@@ -328,6 +328,7 @@ ADMIN_USAGE = (
     "`admin limits [max-weekly AMOUNT] [max-once AMOUNT]`, `admin funding manual|stripe`, "
     "`admin funding minimum [AMOUNT]`, "
     "`admin invite`, `admin join CODE`, `admin spotlight on|off`, `admin top amounts|counts`, "
+    "`admin web public|private`, "
     "`admin reactions [:emoji: AMOUNT | remove :emoji: | cap AMOUNT]`."
 )
 
@@ -382,6 +383,12 @@ def _admin(tokens: list[str]) -> c.Command:
         return c.AdminTop(shows=rest[0].lower())
     if sub == "reactions":
         return _reactions(rest)
+    if sub == "web":
+        if not rest:
+            return c.AdminWeb()
+        if len(rest) != 1 or rest[0].lower() not in ("public", "private"):
+            raise InvalidRequest("Usage: `/tip admin web public` or `/tip admin web private`.")
+        return c.AdminWeb(public=rest[0].lower() == "public")
     raise InvalidRequest(f"I don't know `admin {_shown(sub)}`. {ADMIN_USAGE}")
 
 

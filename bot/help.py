@@ -116,6 +116,7 @@ Admin commands (Slack workspace admins, Discord members with Manage Server, and 
   /tip admin join CODE                on the other space: join it with the code
   /tip admin spotlight on|off         a weekly "Back the Stack" post after the payday summary
   /tip admin top amounts|counts       what leaderboards show (amounts by default)
+  /tip admin web public|private       serve this community's web pages and badges (private by default)
   /tip admin reactions :taco: 0.50    reacting with :taco: tips the message's author 0.50, once
   /tip admin reactions remove :taco:  it no longer does
   /tip admin reactions cap 5          what one member's reactions may tip per day (UTC)""",

@@ -42,6 +42,18 @@ class Platform:
     def channel_mention(self, channel_id: str, channel_name: str | None = None) -> str:
         return f"#{channel_name or channel_id}"
 
+    def tip_command(self, display_name: str) -> str:
+        """The exact `/tip` a member types here to tip `display_name` 1 a week (the web pages show it)."""
+        return f"/tip @{display_name} 1"
+
+    def tip_project_command(self, project_name: str) -> str | None:
+        """The exact `/tip` that tips a project 1 a week here; None: projects are tipped elsewhere."""
+        return f"/tip {project_name} 1"
+
+    def space_url(self, space_external_id: str) -> str | None:
+        """A link into one space (a Slack workspace, a Discord server) for the web pages; None: none."""
+        return None
+
     def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
         """Add platform-specific `tipbot` subcommands (the console adds `tipbot console`)."""
 

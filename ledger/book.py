@@ -10,6 +10,7 @@ from ledger.chat import Chat
 from ledger.check import Problem, check_ledger, check_reservations, check_tips
 from ledger.clock import Clock, clock_of
 from ledger.directory import Directory
+from ledger.pages import Pages
 from ledger.payday.receipts import Receipt, payday_receipts, receipts_wanted
 from ledger.payday.stats import UnfundedNotice, recent_paydays, unfunded_notices
 from ledger.projects import Projects
@@ -19,7 +20,7 @@ from ledger.tips import Tips
 from ledger.transfers import Transfers
 
 
-class Book(Directory, Transfers, Tips, Queries, Projects, Chat, Reactions):
+class Book(Directory, Transfers, Tips, Queries, Projects, Chat, Reactions, Pages):
     """Obtained from `Ledger.begin()` or `Ledger.run()`; never outlives its transaction."""
 
     def __init__(self, connection: sa.Connection, clock: Clock | None = None) -> None:

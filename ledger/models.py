@@ -77,6 +77,8 @@ communities = sa.Table(
     sa.Column("min_charge_minor", Minor, nullable=False, server_default="1000"),
     sa.Column("leaderboard_shows", sa.String(10), nullable=False, server_default="amounts"),  # or "counts"
     sa.Column("reaction_daily_cap_minor", Minor, nullable=False, server_default="500"),
+    # Its web pages and badges are served only when True (`/tip admin web public`, 0017_web).
+    sa.Column("web_public", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
     sa.CheckConstraint(_in("funding_mode", FUNDING_MODES), name="funding_mode"),
     sa.CheckConstraint("max_weekly_minor > 0 AND max_once_minor > 0", name="limits_positive"),
@@ -135,6 +137,7 @@ members = sa.Table(
     # Named on leaderboards and pages only when True (`/tip profile public`).
     sa.Column("profile_public", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcTime(), nullable=False, server_default=sa.func.current_timestamp()),
+    sa.Index("ix_members_community_name", "community_id", "display_name"),  # the web pages' URLs (0017_web)
 )
 
 identities = sa.Table(
@@ -222,6 +225,8 @@ tips = sa.Table(
     sa.CheckConstraint("tipper_id <> tippee_id", name="no_self_tip"),
     sa.Index("ix_tips_pair_newest", "tipper_id", "tippee_id", "id"),
     sa.Index("ix_tips_tippee", "tippee_id"),
+    sa.Index("ix_tips_current_tippee", "tippee_id", "tipper_id",  # pages and badges (0017_web)
+             postgresql_where=sa.text("is_current"), sqlite_where=sa.text("is_current")),
     sa.Index("uq_tips_current_pair", "tipper_id", "tippee_id", unique=True,
              postgresql_where=sa.text("is_current"), sqlite_where=sa.text("is_current")),
 )

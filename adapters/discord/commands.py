@@ -224,6 +224,13 @@ def admin_group(responder: Responder) -> app_commands.Group:
             return
         await run(interaction, c.AdminTop(shows=shows))
 
+    @group.command(name="web", description="Serve this community's web pages and badges, or not (the default)")
+    async def web(interaction: discord.Interaction, switch: Literal["public", "private"] | None = None) -> None:
+        if switch not in (None, "public", "private"):
+            await responder.refuse(interaction, "Choose public or private.")
+            return
+        await run(interaction, c.AdminWeb(public=None if switch is None else switch == "public"))
+
     @group.command(name="reactions", description="List, map or remove the emojis that tip a message's author")
     @app_commands.describe(emoji="the emoji (unicode or this server's)", amount=f"what it tips ({AMOUNT_HELP})",
                            remove="stop this emoji tipping", cap=f"what one member's reactions tip per day at most")

@@ -41,6 +41,15 @@ class DiscordPlatform(Platform):
     escaped_mentions = True
     who_are_admins = "Members with the Manage Server permission are Tipbot admins, and anyone named in the configuration."
 
+    def tip_command(self, display_name: str) -> str:
+        return f"/tip user:@{display_name} amount:1"
+
+    def tip_project_command(self, project_name: str) -> str | None:
+        return None  # no slash command tips a project yet: Slack or the console do
+
+    def space_url(self, space_external_id: str) -> str | None:
+        return f"https://discord.com/channels/{space_external_id}"
+
     def channel_mention(self, channel_id: str, channel_name: str | None = None) -> str:
         return f"<#{channel_id}>"
 

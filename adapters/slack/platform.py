@@ -39,6 +39,10 @@ class SlackPlatform(Platform):
     def channel_mention(self, channel_id: str, channel_name: str | None = None) -> str:
         return f"<#{channel_id}>"
 
+    def space_url(self, space_external_id: str) -> str | None:
+        """The workspace in Slack's web client (a team id opens it; Slack asks who you are)."""
+        return f"https://app.slack.com/client/{space_external_id}"
+
     def __init__(self) -> None:
         self._apps: weakref.WeakKeyDictionary[Runtime, SlackApp] = weakref.WeakKeyDictionary()
         self._sockets: list[SocketMode] = []

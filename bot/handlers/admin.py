@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands import AdminChannel, AdminCredit, AdminDebit, AdminLimits
+from urllib.parse import quote
+
+from bot.commands import AdminChannel, AdminCredit, AdminDebit, AdminLimits, AdminWeb
 from bot.context import Context
 from bot.grammar import check_note
 from bot.handlers.members import resolve, who
@@ -75,5 +77,20 @@ def admin_limits(ctx: Context, cmd: AdminLimits) -> Reply:
     return Reply(text=text)
 
 
+def admin_web(ctx: Context, cmd: AdminWeb) -> Reply:
+    """Whether the community's pages and badges are served (bot/webpages; private by default)."""
+    require_admin(ctx, "make the community's web pages public or private")
+    address = f"{ctx.runtime.settings.public_url.rstrip('/')}/c/{quote(ctx.community.name, safe='')}"
+    if cmd.public is not None:
+        ctx.book.set_web_public(ctx.community.id, cmd.public)
+    public = cmd.public if cmd.public is not None else ctx.book.web_public(ctx.community.id)
+    if public:
+        return Reply(text=f"This community's web pages are public: {address} (members with a private profile "
+                          "show only their name). `/tip admin web private` takes them down.")
+    return Reply(text="This community's web pages are private: its pages and badges answer \"not found\" to "
+                      "everyone. `/tip admin web public` to publish them.")
+
+
 COMMANDS = {AdminCredit: HandlerSpec(admin_credit), AdminDebit: HandlerSpec(admin_debit),
-            AdminChannel: HandlerSpec(admin_channel), AdminLimits: HandlerSpec(admin_limits)}
+            AdminChannel: HandlerSpec(admin_channel), AdminLimits: HandlerSpec(admin_limits),
+            AdminWeb: HandlerSpec(admin_web)}

@@ -52,7 +52,7 @@ def test_login_syncs_the_commands_globally(ledger: Ledger) -> None:
             assert int(synced["tipadmin"]["default_member_permissions"]) == 32  # Manage Server
             assert {o["name"] for o in synced["tipadmin"]["options"]} == {
                 "credit", "debit", "channel", "payday", "limits", "funding", "funding-minimum", "invite", "join",
-                "top", "reactions", "spotlight"}
+                "top", "reactions", "spotlight", "web"}
             assert all(c["dm_permission"] is False for c in synced.values())
             tip = {o["name"]: o for o in synced["tip"]["options"]}
             assert tip["user"]["type"] == 6 and tip["amount"]["type"] == 3  # a string: never a float
