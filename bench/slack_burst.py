@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import scratch_postgres  # noqa: E402
-from bench.slack_http import (MockSlack, TEAM, free_port, percentile, server_env, sign,  # noqa: E402
-                              slash_command, wait_healthy)
+from bench.serving import free_port, percentile, run_fast, wait_healthy  # noqa: E402
+from bench.slack_http import MockSlack, TEAM, server_env, sign, slash_command  # noqa: E402
 
 
 def summary(name: str, values: list[float]) -> str:
@@ -188,13 +188,7 @@ def main() -> None:
     if args.commands > args.members * (args.members - 2):
         parser.error("more commands than distinct pairs of members: raise --members")
     with scratch_postgres("burst", upgrade=True) as url:
-        try:
-            import uvloop
-            loop_factory = uvloop.new_event_loop
-        except ImportError:
-            loop_factory = None
-        with asyncio.Runner(loop_factory=loop_factory) as runner:
-            runner.run(run(args, url))
+        run_fast(run(args, url))
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import itertools
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -46,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import scratch_postgres  # noqa: E402
+from bench.serving import free_port, percentile, run_fast, wait_healthy  # noqa: E402
 
 SIGNING_SECRET = "bench-signing-secret"
 TEAM = "TBENCH"
@@ -98,12 +98,6 @@ def sign(body: str) -> dict[str, str]:
             "Content-Type": "application/x-www-form-urlencoded"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def slash_command(mock: MockSlack, key: str, n: int, tipper: int, tippee: int, amount: int) -> str:
     """The form body Slack posts for `/tip @tippee AMOUNT` typed by `tipper` (reply to `key`)."""
     return urlencode({
@@ -122,21 +116,6 @@ def server_env(mock: MockSlack, database_url: str, **extra: str) -> dict[str, st
     return env
 
 
-async def wait_healthy(base: str, server: subprocess.Popen) -> None:
-    """Until the server answers /healthz (10 s at most); exits if it died."""
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            try:
-                async with session.get(f"{base}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if server.poll() is not None:
-                raise SystemExit("tipbot run exited")
-            await asyncio.sleep(0.05)
-
-
 def process_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its children (Linux /proc): the cost of the requests."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -144,11 +123,6 @@ def process_cpu_seconds(pid: int) -> float:
     for children in Path(f"/proc/{pid}/task").glob("*/children"):
         seconds += sum(process_cpu_seconds(int(child)) for child in children.read_text().split())
     return seconds
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 async def load(args: argparse.Namespace, mock: MockSlack, base: str) -> int:
@@ -272,13 +246,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with scratch_postgres("slack", upgrade=True) as url:
-        try:  # the generator should cost the machine as little as it can: uvloop when installed
-            import uvloop
-            loop_factory = uvloop.new_event_loop
-        except ImportError:
-            loop_factory = None
-        with asyncio.Runner(loop_factory=loop_factory) as runner:
-            runner.run(run(args, url))
+        run_fast(run(args, url))
 
 
 if __name__ == "__main__":

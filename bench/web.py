@@ -28,7 +28,6 @@ import gc
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import scratch_postgres  # noqa: E402
+from bench.serving import free_port, percentile, run_fast, wait_healthy  # noqa: E402
 from ledger import db  # noqa: E402
 
 SEED = """
@@ -86,32 +86,6 @@ def uncached_page_ms(url: str, rounds: int = 20) -> list[float]:
         times.append((time.perf_counter() - began) * 1000)
     ledger.dispose()
     return times
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-async def wait_healthy(base: str, server: subprocess.Popen) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(400):
-            try:
-                async with session.get(f"{base}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if server.poll() is not None:
-                raise SystemExit("tipbot run exited")
-            await asyncio.sleep(0.05)
-    raise SystemExit("tipbot run did not answer /healthz")
 
 
 async def load(base: str, paths, rate: int, seconds: float, warmup: float) -> tuple[list[float], int, int]:
@@ -206,13 +180,7 @@ def main() -> None:
         cold = uncached_page_ms(url, rounds=3 if args.only else 20)
         print(f"uncached community page (ledger read + render, in-process): p50 {percentile(cold, 50):.1f} ms, "
               f"max {max(cold):.1f} ms over {len(cold)}")
-        try:
-            import uvloop
-            loop_factory = uvloop.new_event_loop
-        except ImportError:
-            loop_factory = None
-        with asyncio.Runner(loop_factory=loop_factory) as runner:
-            runner.run(run(args, url))
+        run_fast(run(args, url))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from ledger.payday.processors import ProcessorFactory
 if TYPE_CHECKING:
     from bot.app import TipBot
     from bot.handlers import CommandTable
+    from ledger.records import Space
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,15 @@ class Runtime:
         """The payday processor of each funding mode this process can run (configured adapters)."""
         return {mode: adapter.processor for mode, adapter in self.funding.items() if adapter.configured()}
 
+    def channel_poster(self, space: Space) -> tuple[Platform | None, str]:
+        """The platform that can post to `space`'s summary channel, or None and why not."""
+        platform = self.platforms.get(space.platform)
+        if platform is None:
+            return None, "failed: platform not running"
+        if not space.summary_channel_id and platform.needs_summary_channel:
+            return None, "no channel"
+        return platform, ""
+
     async def deliver_summary(self, community_id: int, summary: Summary, *, resumed: bool = False) -> dict[str, str]:
         """Post `summary` to every space of the community that has a summary channel, once.
 
@@ -81,15 +91,12 @@ class Runtime:
             self.ledger.read, lambda book: deliveries.delivered(book, payday_id, "summary"))
         for space in spaces:
             key = f"{space.platform}:{space.external_id}"
-            platform = self.platforms.get(space.platform)
             if space.id in done:
                 results[key] = "already posted"
                 continue
+            platform, unreachable = self.channel_poster(space)
             if platform is None:
-                results[key] = "failed: platform not running"
-                continue
-            if not space.summary_channel_id and platform.needs_summary_channel:
-                results[key] = "no channel"
+                results[key] = unreachable
                 continue
             try:
                 found = resumed and payday_id is not None and await platform.find_summary(

@@ -169,12 +169,9 @@ async def post_spotlight(runtime: Runtime, result: PaydayResult) -> dict[str, st
     outcomes: dict[str, str] = {}
     for space in spaces:
         key = f"{space.platform}:{space.external_id}"
-        platform = runtime.platforms.get(space.platform)
+        platform, unreachable = runtime.channel_poster(space)
         if platform is None:
-            outcomes[key] = "failed: platform not running"
-            continue
-        if not space.summary_channel_id and platform.needs_summary_channel:
-            outcomes[key] = "no channel"
+            outcomes[key] = unreachable
             continue
         claimed = await asyncio.to_thread(runtime.ledger.run, lambda book, s=space.id: deliveries.record(
             book, payday_id, "spotlight", s, runtime.clock.now()))
