@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 from aiohttp import web
 
+from tests.loopback import serve
+
 APP_ID = "1100000000000000001"
 BOT_USER = {"id": APP_ID, "username": "Tipbot", "discriminator": "0", "global_name": None, "avatar": None,
             "bot": True}
@@ -58,11 +60,7 @@ class MockDiscord:
         app = web.Application()
         app.router.add_route("GET", "/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(app)
         self.base_url = f"http://127.0.0.1:{port}/api/v10"
         self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
         return self.base_url

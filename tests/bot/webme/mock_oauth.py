@@ -18,6 +18,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from tests.loopback import serve
+
 SLACK_CLIENT = ("slack-client-id", "slack-client-secret")
 DISCORD_CLIENT = ("discord-client-id", "discord-client-secret")
 TEAM_CLAIM = "https://slack.com/team_id"
@@ -50,11 +52,7 @@ class MockOAuth:
         app.router.add_get("/oauth2/authorize", self._discord_authorize)
         app.router.add_post("/api/oauth2/token", self._discord_token)
         app.router.add_get("/api/users/@me", self._discord_me)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await serve(app)
         self.url = f"http://127.0.0.1:{port}"
         return self.url
 
