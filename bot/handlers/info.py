@@ -96,12 +96,18 @@ _KINDS = {
 }
 
 
-def _history_line(ctx: Context, line: HistoryLine) -> str:
+def history_what(line: HistoryLine) -> str:
+    """What a history line was, in words ("weekly tip to bob"); the chat history and /me share it."""
     what = _KINDS.get(line.kind, line.kind)
     if line.kind in ("once", "tip") and (line.other_name or line.anonymous):
         what += f" {'to' if line.amount_minor < 0 else 'from'} {shown_name(line.other_name)}"
         if line.anonymous and line.other_name:
             what += " (anonymous)"
+    return what
+
+
+def _history_line(ctx: Context, line: HistoryLine) -> str:
+    what = history_what(line)
     sign = "-" if line.amount_minor < 0 else "+"
     note = f' ("{line.note}")' if line.note else ""
     return f"  {line.created_at:%Y-%m-%d}  {sign}{ctx.fmt(abs(line.amount_minor))}  {what}{note}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.handlers.info import history_what
 from bot.names import shown_name
 from bot.webme.acting import Me
 from ledger.book import Book
@@ -12,11 +13,6 @@ from ledger.money import decimal_string, format_money
 from ledger.records import HistoryLine, TipLine
 from ledger.signin import routes_from
 
-KINDS = {
-    "credit": "paid in (recorded by an admin)", "debit": "paid out (recorded by an admin)",
-    "once": "one-off tip", "tip": "weekly tip", "charge": "card charge", "fee": "card fee",
-    "payout": "payout", "refund": "refund", "dispute": "dispute", "reversal": "reversal",
-}
 
 
 @dataclass(frozen=True)
@@ -78,13 +74,8 @@ def history_page(book: Book, me: Me, size: int, before_id: int | None) -> Histor
 
 
 def history_row(line: HistoryLine, currency: str) -> HistoryRow:
-    what = KINDS.get(line.kind, line.kind)
-    if line.kind in ("once", "tip") and (line.other_name or line.anonymous):
-        what += f" {'to' if line.amount_minor < 0 else 'from'} {shown_name(line.other_name)}"
-        if line.anonymous and line.other_name:
-            what += " (anonymous)"
-    return HistoryRow(line.transfer_id, line.created_at.date(), format_money(line.amount_minor, currency), what,
-                      line.note)
+    return HistoryRow(line.transfer_id, line.created_at.date(), format_money(line.amount_minor, currency),
+                      history_what(line), line.note)
 
 
 def _tip_row(line: TipLine, currency: str) -> TipRow:
