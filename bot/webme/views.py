@@ -14,7 +14,6 @@ from ledger.records import HistoryLine, TipLine
 from ledger.signin import routes_from
 
 
-
 @dataclass(frozen=True)
 class TipRow:
     other_id: int
