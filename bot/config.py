@@ -115,3 +115,10 @@ class Settings(FileSettings):
     discord_signin_redirect_url: str | None = Field(
         None, description="default: PUBLIC_URL + /me/signin/discord/callback (add it to the application)")
     discord_oauth_url: str = Field("https://discord.com", description="where Discord's OAuth2 endpoints live")
+
+    @property
+    def signin_configured(self) -> bool:
+        """Members can sign in to the web (/me): Slack's or Discord's client id and secret are set
+        (bot/webme/oauth.py makes a provider of each one that is)."""
+        return bool(self.slack_signin_client_id and self.secret(self.slack_signin_client_secret)) or bool(
+            self.discord_signin_client_id and self.secret(self.discord_signin_client_secret))
