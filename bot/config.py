@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -115,3 +116,14 @@ class Settings(FileSettings):
     discord_signin_redirect_url: str | None = Field(
         None, description="default: PUBLIC_URL + /me/signin/discord/callback (add it to the application)")
     discord_oauth_url: str = Field("https://discord.com", description="where Discord's OAuth2 endpoints live")
+
+    def community_page_url(self, community_name: str) -> str:
+        """Where a community's public page is (bot/webpages), whether or not it is public now."""
+        return f"{self.public_url.rstrip('/')}/c/{quote(community_name, safe='')}"
+
+    @property
+    def signin_configured(self) -> bool:
+        """Members can sign in to the web (/me): Slack's or Discord's client id and secret are set
+        (bot/webme/oauth.py makes a provider of each one that is)."""
+        return bool(self.slack_signin_client_id and self.secret(self.slack_signin_client_secret)) or bool(
+            self.discord_signin_client_id and self.secret(self.discord_signin_client_secret))

@@ -154,10 +154,22 @@ ALIASES = {"tip": "tips", "weekly": "tips", "once": "tips", "amount": "amounts",
            "limits": "admin", "channel": "admin"}
 
 
-def help_text(topic: str | None) -> tuple[str, bool]:
-    """The help for `topic` (None: the overview); the flag says whether the topic was known."""
+def web_lines(community_page: str | None, me_page: str | None) -> str:
+    """The overview's lines about the web: the community's page while it is public, /me while
+    sign-in is configured; nothing when neither is."""
+    lines = []
+    if community_page:
+        lines.append(f"On the web: this community's page, {community_page} (members with a public profile).")
+    if me_page:
+        lines.append(f"Sign in at {me_page} with your chat account to see and change your tips there.")
+    return "\n".join(lines)
+
+
+def help_text(topic: str | None, web: str = "") -> tuple[str, bool]:
+    """The help for `topic` (None: the overview, with `web`, from `web_lines`, after it); the
+    flag says whether the topic was known."""
     if not topic:
-        return OVERVIEW, True
+        return f"{OVERVIEW}\n\n{web}" if web else OVERVIEW, True
     for word in (topic, topic.split()[0]):  # `help admin payday` -> admin
         key = ALIASES.get(word, word)
         if key in TOPICS:

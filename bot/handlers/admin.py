@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from bot.commands import AdminChannel, AdminCredit, AdminDebit, AdminLimits, AdminWeb
 from bot.context import Context
 from bot.grammar import check_note
@@ -80,7 +78,7 @@ def admin_limits(ctx: Context, cmd: AdminLimits) -> Reply:
 def admin_web(ctx: Context, cmd: AdminWeb) -> Reply:
     """Whether the community's pages and badges are served (bot/webpages; private by default)."""
     require_admin(ctx, "make the community's web pages public or private")
-    address = f"{ctx.runtime.settings.public_url.rstrip('/')}/c/{quote(ctx.community.name, safe='')}"
+    address = ctx.runtime.settings.community_page_url(ctx.community.name)
     if cmd.public is not None:
         ctx.book.set_web_public(ctx.community.id, cmd.public)
     public = cmd.public if cmd.public is not None else ctx.book.web_public(ctx.community.id)

@@ -13,7 +13,7 @@ from bot.commands import SetReceipts, SetReceiving, ShowBalance, ShowHelp, ShowH
 from bot.context import Context
 from bot.handlers import HandlerSpec
 from bot.handlers.tips import about_monthly_minor, cost
-from bot.help import help_text
+from bot.help import help_text, web_lines
 from bot.names import shown_name
 from bot.reply import Attachment, Reply, refusal
 from ledger.exports import HISTORY_FIELDS, write_csv
@@ -154,7 +154,10 @@ def show_statement(ctx: Context, cmd: ShowStatement) -> Reply:
 
 
 def show_help(ctx: Context, cmd: ShowHelp) -> Reply:
-    text, _known = help_text(cmd.topic)
+    settings = ctx.runtime.settings
+    web = web_lines(settings.community_page_url(ctx.community.name) if ctx.book.web_public(ctx.community.id)
+                    else None, f"{settings.public_url.rstrip('/')}/me/" if settings.signin_configured else None)
+    text, _known = help_text(cmd.topic, web)
     return Reply(text=text)
 
 

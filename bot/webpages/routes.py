@@ -21,13 +21,13 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.chart import chart_png
 from bot.runtime import Runtime
 from bot.webpages import badges
-from bot.webpages.render import BADGE_CACHE, PAGE_CACHE, cached_response, environment, etag_of
+from bot.webpages.render import BADGE_CACHE, PAGE_CACHE, cached_response, environment, etag_of, uncached_html
 from ledger.book import Book
 from ledger.pages import Receiving
 from ledger.records import Community, Space
@@ -106,7 +106,7 @@ class WebPages:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.templates = environment()
+        self.templates = environment(signin=runtime.settings.signin_configured)
         self.kept_pages = Kept(runtime.settings.web_page_cache_seconds)  # community id -> (body, etag)
         self.kept_badges = Kept(runtime.settings.web_page_cache_seconds)  # community name -> MemberBadges
 
@@ -116,7 +116,7 @@ class WebPages:
     def _html(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
         body = self.templates.get_template(template).render(**context).encode()
         if status != 200:
-            return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+            return uncached_html(body, status)
         return cached_response(request, body, "text/html; charset=utf-8", PAGE_CACHE)
 
     def not_found(self, request: Request) -> Response:

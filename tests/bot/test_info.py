@@ -8,7 +8,7 @@ import pytest
 
 from bot.handlers.info import next_payday
 from bot.help import TOPICS
-from tests.adapters.console.support import Console
+from tests.adapters.console.support import Console, make_runtime
 
 
 @pytest.mark.clock  # also run at fixed moments (.ci/run)
@@ -95,6 +95,29 @@ def test_help_on_an_unknown_topic_shows_the_overview(console: Console) -> None:
     reply = console.ok("alice: /tip help quantum")
     assert reply.text.startswith("I have no help about `quantum`.")
     assert "/tip @bob 1" in reply.text
+
+
+def test_help_mentions_the_community_page_while_public_and_me_while_sign_in_is_configured(
+        console: Console, db_url: str, clock) -> None:
+    assert "On the web" not in console.ok("alice: /tip help").text  # private by default, no sign-in
+    assert "/me/" not in console.ok("alice: /tip help").text
+    console.ok("treasurer: /tip admin web public")
+    shown = console.ok("alice: /tip help").text
+    assert "On the web: this community's page, http://localhost:8000/c/test" in shown
+    assert "/me/" not in shown
+    assert "On the web" not in console.ok("alice: /tip help tips").text  # the overview only
+
+    signin = make_runtime(db_url, clock, public_url="https://tips.example.org", slack_signin_client_id="C1",
+                          slack_signin_client_secret="slack-secret")
+    try:
+        shown = Console(signin).ok("alice: /tip help").text
+        assert "On the web: this community's page, https://tips.example.org/c/test" in shown
+        assert "Sign in at https://tips.example.org/me/ with your chat account" in shown
+        Console(signin).ok("treasurer: /tip admin web private")
+        assert "On the web" not in Console(signin).ok("alice: /tip help").text
+        assert "https://tips.example.org/me/" in Console(signin).ok("alice: /tip help").text
+    finally:
+        signin.ledger.dispose()
 
 
 def test_receive_on_shows_the_pledges_now_waiting_and_off_turns_them_back(console: Console) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.invocation import Invocation, UserRef
-from tests.browser.signin_support import chromium, screenshot, signin_site  # noqa: F401  (fixtures)
+from tests.browser.conftest import SigninSite, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -24,13 +24,13 @@ def discord_says(site, user: str, name: str, text: str, *, admin: bool = False) 
     return reply.text
 
 
-def test_a_member_signs_in_with_slack_sets_a_weekly_tip_and_sees_it_in_chat_and_the_csv(signin_site, chromium):
+def test_a_member_signs_in_with_slack_sets_a_weekly_tip_and_sees_it_in_chat_and_the_csv(
+        signin_site: SigninSite, page) -> None:
     site = signin_site
     site.slash("receive on", user="U1", user_name="alice")
     site.slash("receive on", user="U2", user_name="bob")
     site.slash("admin credit <@U1> 10", user="UADMIN", user_name="admin")
 
-    page = chromium.new_page(accept_downloads=True)
     page.goto(f"{site.url}/me/")
     assert page.url.endswith("/me/signin")
     screenshot(page, "me-signin")
@@ -59,7 +59,7 @@ def test_a_member_signs_in_with_slack_sets_a_weekly_tip_and_sees_it_in_chat_and_
     screenshot(page, "me-history")
 
 
-def test_the_same_person_signs_in_with_discord_and_is_the_same_member(signin_site, chromium):
+def test_the_same_person_signs_in_with_discord_and_is_the_same_member(signin_site: SigninSite, page) -> None:
     site = signin_site
     site.slash("receive on", user="U1", user_name="alice")
     site.slash("receive on", user="U2", user_name="bob")
@@ -69,7 +69,6 @@ def test_the_same_person_signs_in_with_discord_and_is_the_same_member(signin_sit
     code = site.slash("link", user="U1", user_name="alice").split("`")[1]
     discord_says(site, "1001", "alice-on-discord", f"link {code}")
 
-    page = chromium.new_page()
     page.goto(f"{site.url}/me/signin")
     page.get_by_role("link", name="Sign in with Discord").click()
     page.wait_for_url(f"{site.url}/me/")
@@ -79,11 +78,10 @@ def test_the_same_person_signs_in_with_discord_and_is_the_same_member(signin_sit
     assert [call["scope"] for call in site.oauth.of("discord.authorize")] == ["identify"]
 
 
-def test_a_forged_form_without_the_csrf_token_changes_nothing(signin_site, chromium):
+def test_a_forged_form_without_the_csrf_token_changes_nothing(signin_site: SigninSite, page) -> None:
     site = signin_site
     site.slash("receive on", user="U1", user_name="alice")
     site.slash("receive on", user="U2", user_name="bob")
-    page = chromium.new_page()
     page.goto(f"{site.url}/me/signin")
     page.get_by_role("link", name="Sign in with Slack").click()
     page.wait_for_url(f"{site.url}/me/")

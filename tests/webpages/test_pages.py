@@ -229,3 +229,27 @@ def test_a_badge_of_a_shared_name_is_the_older_members_and_a_slash_in_a_name_wor
         assert "$3.00 a week</strong>" in site.get(path).text
         assert f'href="{path}"' in site.get("/c/test").text
     runtime.ledger.dispose()
+
+
+def test_with_sign_in_configured_public_pages_link_to_me_and_the_member_page_says_tip_from_me(
+        db_url: str, clock, site: Site) -> None:
+    from tests.bot.webme.support import SESSION_SECRET
+
+    _community(site)
+    site.console.ok("treasurer: /tip admin web public")
+    for path in ("/c/test", "/c/test/@bob", "/c/test/projects/pillow", "/c/nowhere"):
+        assert "/me/" not in site.get(path).text, path  # sign-in is not configured: no link to it
+
+    runtime = make_runtime(db_url, clock, web_page_cache_seconds=0, session_secret=SESSION_SECRET,
+                           discord_signin_client_id="42", discord_signin_client_secret="discord-secret")
+    with TestClient(build_app(runtime), base_url="http://127.0.0.1") as client:
+        for path in ("/c/test", "/c/test/@bob", "/c/test/projects/pillow", "/c/nowhere"):
+            html = client.get(path).text
+            assert '<a href="/me/">Your tips (/me)</a>' in html, path
+            assert '<a href="/me/signin">Sign in</a>' in html, path
+        member = client.get("/c/test/@bob").text
+        assert "Signed-in members of test can also tip bob from" in member
+        assert "can also tip" not in client.get("/c/test/projects/pillow").text  # /me tips members, not projects
+        signin = client.get("/me/signin")
+        assert signin.status_code == 200 and "Sign in with Discord" in signin.text
+    runtime.ledger.dispose()
