@@ -203,6 +203,9 @@ transfers = sa.Table(
     ),
     # No crash or rerun can pay a pair twice in one payday (NULL payday_id: not a payday).
     sa.UniqueConstraint("payday_id", "from_account_id", "to_account_id", name="uq_transfers_payday_pair"),
+    # A community's transfers of a period (leaderboards, the summary's top receivers): without it
+    # each summary scanned every community's transfers (0018_transfers_by_time).
+    sa.Index("ix_transfers_community_created", "community_id", "created_at"),
 )
 
 tips = sa.Table(
