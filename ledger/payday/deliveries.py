@@ -18,11 +18,12 @@ import datetime as dt
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.book import Book
 from ledger.payday.tables import payday_deliveries
 
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 DeliveryKind = Literal["summary", "spotlight", "unfunded", "receipt"]
 
 
@@ -33,14 +34,11 @@ def delivered(book: Book, payday_id: int, kind: DeliveryKind) -> set[int]:
 
 
 def record(book: Book, payday_id: int, kind: DeliveryKind, target_id: int, at: dt.datetime) -> bool:
-    """Record (or claim) one delivery; False when it was already recorded."""
-    try:
-        with book.conn.begin_nested():
-            book.conn.execute(payday_deliveries.insert().values(
-                payday_id=payday_id, kind=kind, target_id=target_id, delivered_at=at))
-    except IntegrityError:
-        return False
-    return True
+    """Record (or claim) one delivery; False when it was already recorded. One statement:
+    INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite), no savepoint."""
+    insert = _INSERTS[book.conn.dialect.name](payday_deliveries).values(
+        payday_id=payday_id, kind=kind, target_id=target_id, delivered_at=at).on_conflict_do_nothing()
+    return book.conn.execute(insert.returning(payday_deliveries.c.target_id)).first() is not None
 
 
 def release(book: Book, payday_id: int, kind: DeliveryKind, target_id: int) -> None:

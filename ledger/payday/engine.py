@@ -18,6 +18,7 @@ Crash injection for tests: see ledger/payday/crash.py.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -77,19 +78,20 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *,
         if not acquired:
             return result(status="running_elsewhere", payday_id=payday_id, stage=stage)
         run = PaydayRun(ledger, payday_id, community, week_start, crash, progress)
-        _drive(run, processor)
+        _drive(run, processor, stage)
         # "ran": this call took the snapshot; "resumed": it carried on a payday begun before
         # (a crash, or a driver that stopped); "already_ran": another driver did all of it.
         status = "ran" if run.took_snapshot else "resumed" if run.driven else "already_ran"
-        return result(status=status, payday_id=payday_id, stage=stages.DONE, stats=_stats(ledger, payday_id))
+        stats = run.stats if run.stats is not None else _stats(ledger, payday_id)  # another driver finished it
+        return result(status=status, payday_id=payday_id, stage=stages.DONE, stats=stats)
 
 
-def _drive(run: PaydayRun, processor: PaydayProcessor | None) -> None:
-    """The stages, in order. Each step gets the stage its predecessor left (read once at the
-    start, then as each stage transaction found it under its lock) and does nothing when the
-    payday is past it (a resumed run, or another driver got there first)."""
+def _drive(run: PaydayRun, processor: PaydayProcessor | None, stage: str) -> None:
+    """The stages, in order, from `stage` (what the claim read; it may be behind: each stage
+    transaction checks under its lock). Each step gets the stage its predecessor left and
+    does nothing when the payday is past it (a resumed run, or another driver got there first)."""
     plan = _PlanCheck(run, processor)
-    stage = _take_snapshot(run, _stage(run.ledger, run.payday_id))
+    stage = _take_snapshot(run, stage)
     if processor is not None:
         stage = _bring_money_in(run, processor, stage)
     stage = _apply_plan(run, plan, _plan_rounds(run, plan, stage))
@@ -230,6 +232,7 @@ def _record_stats(run: PaydayRun, processor: PaydayProcessor | None, stage: str)
         stats = compute_stats(conn, run.payday_id, run.community.id, run.week_start, run.community.currency,
                               int(rounds))
         stages.advance(conn, run.payday_id, current, stages.DONE, stats=stats, finished_at=stages.now(conn))
+        run.stats = json.loads(json.dumps(stats))  # as a later read gives it back
         run.report(stages.DONE, "stats recorded")
         return stages.DONE
 
@@ -332,11 +335,6 @@ def _snapshot_tips(run: PaydayRun) -> int:
             run.snapshot_tips = book.conn.execute(
                 sa.select(sa.func.count()).where(payday_tips.c.payday_id == run.payday_id)).scalar_one()
     return run.snapshot_tips
-
-
-def _stage(ledger: Ledger, payday_id: int) -> str:
-    with ledger.begin(readonly=True) as book:
-        return book.conn.execute(sa.select(paydays.c.stage).where(paydays.c.id == payday_id)).scalar_one()
 
 
 def _stats(ledger: Ledger, payday_id: int) -> dict[str, Any] | None:

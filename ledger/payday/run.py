@@ -49,6 +49,7 @@ class PaydayRun:
     driven: bool = False  # this call committed at least one stage
     took_snapshot: bool = False  # ... and the first one
     snapshot_tips: int | None = None  # tips in the snapshot, once known (a big one gets ANALYZE)
+    stats: dict[str, Any] | None = None  # what this driver recorded at `done`
 
     def crash_point(self, point: str) -> None:
         if self.crash is not None:
