@@ -8,19 +8,17 @@ confirmation of a large weekly tip, the same pledges when nobody can receive yet
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.context import Context
-from bot.grammar import check_text, parse
+from bot.grammar import check_text
 from bot.handlers import HandlerSpec
 from bot.handlers.members import resolve, who
-from bot.handlers.tips import about_monthly_minor, confirmation, cost
-from bot.invocation import Action, Invocation
+from bot.handlers.tips import about_monthly_minor, cancel, confirmation, cost, run_confirmed
+from bot.invocation import Action
 from bot.project_commands import (
     AddProject, AdminSpotlight, ListProjects, RemoveMaintainer, SetPackages, SetTake, ShowProject, Stack, TipProject,
 )
 from bot.reply import Reply, refusal
-from ledger.errors import InvalidRequest, OverLimit, Refusal
+from ledger.errors import InvalidRequest, OverLimit
 from ledger.money import Money
 from ledger.projects import Project, UnknownProject
 from ledger.records import TipChange
@@ -97,22 +95,8 @@ def _ask_to_confirm(ctx: Context, cmd: TipProject, amount: Money, project: Proje
 
 def confirm(tipbot, action: Action) -> Reply:
     """Set the weekly tip to a project the button confirms (a repeated click changes nothing)."""
-    try:
-        command = parse(action.value)
-    except Refusal:
-        command = None
-    if not isinstance(command, TipProject) or command.once or command.amount_text is None:
-        return refusal("That button is no longer valid; nothing changed.", "invalid")
-    invocation = Invocation(
-        platform=action.platform, space_id=action.space_id, user=action.user,
-        command=replace(command, confirmed=True), is_admin=action.is_admin,
-        request_id=f"action:{action.request_id}" if action.request_id else None,
-    )
-    return tipbot.handle(invocation)
-
-
-def cancel(tipbot, action: Action) -> Reply:
-    return Reply(text="Cancelled: your weekly tips are as they were.")
+    return run_confirmed(tipbot, action, lambda command: isinstance(command, TipProject) and not command.once
+                         and command.amount_text is not None)
 
 
 def stack(ctx: Context, cmd: Stack) -> Reply:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.commands import Tip
@@ -166,11 +167,17 @@ def confirmation(ctx: Context, text: str, amount: Money, value: str, typed: str,
 
 def confirm(tipbot, action: Action) -> Reply:
     """Set the weekly tip the button confirms; a repeated click (same request id) changes nothing."""
+    return run_confirmed(tipbot, action, lambda command: isinstance(command, Tip) and not command.once)
+
+
+def run_confirmed(tipbot, action: Action, valid: Callable[[object], bool]) -> Reply:
+    """Run, confirmed, the command a confirmation button carries (`action.value`, parsed again),
+    when `valid` accepts it; the button's request id keeps a repeated click from acting twice."""
     try:
         command = parse(action.value)
     except Refusal:
         command = None
-    if not isinstance(command, Tip) or command.once:
+    if command is None or not valid(command):
         return refusal("That button is no longer valid; nothing changed.", "invalid")
     invocation = Invocation(
         platform=action.platform, space_id=action.space_id, user=action.user,
