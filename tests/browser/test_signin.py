@@ -89,16 +89,18 @@ def test_a_forged_form_without_the_csrf_token_changes_nothing(signin_site: Signi
     before = site.tables()
     # A page elsewhere builds a form that posts to /me/tip: the browser sends alice's cookie,
     # but the form can't know her CSRF token.
-    page.evaluate("""bob => {
-        const form = document.createElement('form');
-        form.method = 'post'; form.action = '/me/tip';
-        for (const [name, value] of [['recipient', bob], ['amount', '50'], ['key', 'forged-form-key-123456']]) {
-            const input = document.createElement('input');
-            input.type = 'hidden'; input.name = name; input.value = value; form.appendChild(input);
-        }
-        document.body.appendChild(form); form.submit();
-    }""", bob)
-    page.wait_for_load_state()
+    # wait for the navigation the submit starts: wait_for_load_state() alone may return at once,
+    # while the signed-in page is still the one loaded.
+    with page.expect_navigation(url=f"{site.url}/me/tip"):
+        page.evaluate("""bob => {
+            const form = document.createElement('form');
+            form.method = 'post'; form.action = '/me/tip';
+            for (const [name, value] of [['recipient', bob], ['amount', '50'], ['key', 'forged-form-key-123456']]) {
+                const input = document.createElement('input');
+                input.type = 'hidden'; input.name = name; input.value = value; form.appendChild(input);
+            }
+            document.body.appendChild(form); form.submit();
+        }""", bob)
     assert page.get_by_role("heading", level=1).inner_text() == "Forbidden"
     screenshot(page, "me-forged-post-refused")
     assert site.tables() == before
