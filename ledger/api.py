@@ -114,7 +114,7 @@ class Ledger:
                 # A connection lost during COMMIT may have committed: only a keyed
                 # request is safe to run again (its repeat finds the key).
                 lost = error.connection_invalidated and (not committing or key is not None)
-                if not (lost or _retryable(error)) or attempt == MAX_ATTEMPTS:
+                if not (lost or is_retryable(error)) or attempt == MAX_ATTEMPTS:
                     raise
             time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
@@ -153,7 +153,8 @@ class Ledger:
 _insert_operation = operations.insert()
 
 
-def _retryable(error: DBAPIError) -> bool:
+def is_retryable(error: DBAPIError) -> bool:
+    """A deadlock, a serialization failure, a lock not available or SQLite busy: try again."""
     code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
     if code in RETRYABLE_PGCODES:
         return True

@@ -12,6 +12,11 @@ Resume: each stage commits its effects together with its stage record, so a
 payday killed at any moment restarts from the last committed stage; with the
 snapshot frozen, the rerun ends exactly where an uninterrupted run would.
 
+Small paydays (no funding processor, at most ONE_TRANSACTION_MAX_TIPS tips) run every
+stage in one transaction instead: one commit, so one WAL flush, instead of ten; a crash
+undoes the whole payday, which then runs again from the start (docs/architecture.md,
+"Payday"). The stages, their checks and their log are the same.
+
 Crash injection for tests: see ledger/payday/crash.py.
 """
 
@@ -25,9 +30,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ledger.api import Ledger
+from ledger.api import Ledger, is_retryable
 from ledger.book import Book
 from ledger.models import paydays
 from ledger.payday import stages
@@ -50,19 +55,25 @@ ADVISORY_NAMESPACE = 7_461_012  # first key of pg_advisory_lock(int, int): "payd
 # a small one would pay that fixed cost (tens of ms, scanning a sample of every payday's
 # rows) for plans that are fine anyway: with thousands of small paydays it was most of each.
 ANALYZE_MIN_TIPS = 5_000
+# A payday whose snapshot holds at most this many tips runs in one transaction (tens of ms
+# of row locks); a bigger one commits stage by stage, so members' own payments and tips never
+# wait long for it.
+ONE_TRANSACTION_MAX_TIPS = 1_000
 _DEFAULT = object()
 
 
 def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *,
                processors: Mapping[str, ProcessorFactory] | None = None, processor: Any = _DEFAULT,
                crash: CrashHook | None = _DEFAULT, progress: Progress | None = None,
-               wait: bool = False) -> PaydayResult:  # type: ignore[assignment]
+               wait: bool = False, one_transaction: bool | None = None) -> PaydayResult:  # type: ignore[assignment]
     """Run (or resume) the payday of `community_id` for the week starting `week_start` (a Monday).
 
     The community's funding mode picks its processor from `processors` (mode -> factory;
     manual mode needs none); tests may pass one `processor` directly. Returns status
     "already_ran" without writing anything when it is done, and "running_elsewhere" when
-    another PostgreSQL process holds it (unless `wait`).
+    another PostgreSQL process holds it (unless `wait`). `one_transaction`: whether a small
+    payday without a processor runs in one transaction; by default yes, unless a crash hook
+    is set (tests stopping a payday between stages want them committed one by one).
     """
     assert week_start.weekday() == 0, "a payday week starts on a Monday"
     community = ledger.read(lambda book: book.community(community_id))
@@ -78,7 +89,9 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *,
         if not acquired:
             return result(status="running_elsewhere", payday_id=payday_id, stage=stage)
         run = PaydayRun(ledger, payday_id, community, week_start, crash, progress)
-        _drive(run, processor, stage)
+        if one_transaction is None:
+            one_transaction = crash is None
+        _drive(run, processor, stage, one_transaction=one_transaction and processor is None)
         # "ran": this call took the snapshot; "resumed": it carried on a payday begun before
         # (a crash, or a driver that stopped); "already_ran": another driver did all of it.
         status = "ran" if run.took_snapshot else "resumed" if run.driven else "already_ran"
@@ -86,12 +99,20 @@ def run_payday(ledger: Ledger, community_id: int, week_start: dt.date, *,
         return result(status=status, payday_id=payday_id, stage=stages.DONE, stats=stats)
 
 
-def _drive(run: PaydayRun, processor: PaydayProcessor | None, stage: str) -> None:
+def _drive(run: PaydayRun, processor: PaydayProcessor | None, stage: str, *, one_transaction: bool) -> None:
+    plan = _PlanCheck(run, processor)
+    if one_transaction and stage == stages.STARTED:
+        stage = _in_one_transaction(run, plan)
+    _stages(run, plan, processor, stage)
+
+
+def _stages(run: PaydayRun, plan: _PlanCheck, processor: PaydayProcessor | None, stage: str) -> None:
     """The stages, in order, from `stage` (what the claim read; it may be behind: each stage
     transaction checks under its lock). Each step gets the stage its predecessor left and
     does nothing when the payday is past it (a resumed run, or another driver got there first)."""
-    plan = _PlanCheck(run, processor)
     stage = _take_snapshot(run, stage)
+    if run.open_conn is not None and (run.snapshot_tips or 0) > ONE_TRANSACTION_MAX_TIPS:
+        raise _CommitTheSnapshot(stage)
     if processor is not None:
         stage = _bring_money_in(run, processor, stage)
     stage = _apply_plan(run, plan, _plan_rounds(run, plan, stage))
@@ -106,6 +127,55 @@ def _drive(run: PaydayRun, processor: PaydayProcessor | None, stage: str) -> Non
 _SETTLED_OR_LATER = (stages.SETTLED, stages.SPLIT, stages.PAID_OUT, stages.DONE)
 
 
+class _CommitTheSnapshot(Exception):
+    """The snapshot is too big for one transaction: commit it and go on stage by stage."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(stage)
+        self.stage = stage
+
+
+def _in_one_transaction(run: PaydayRun, plan: _PlanCheck) -> str:
+    """Every stage of a small payday in one transaction (REPEATABLE READ on PostgreSQL, like
+    the snapshot alone otherwise). Returns the stage it committed: `done`; `snapshotted` when
+    the snapshot was too big (the rest goes stage by stage); or, committing nothing, the
+    stage another driver left, or `started` when a concurrent write made PostgreSQL refuse
+    the transaction (a member paying meanwhile): the stages then run one by one."""
+    try:
+        with run.ledger.begin() as book:
+            conn = book.conn
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            current = stages.lock_stage(conn, run.payday_id)
+            if current != stages.STARTED:
+                return current  # another driver began it meanwhile
+            run.open_conn = conn
+            plan.trusted = True  # this driver makes the plan, and its reservations with it
+            try:
+                _stages(run, plan, None, stages.STARTED)
+                reached = stages.DONE
+            except _CommitTheSnapshot as big:
+                reached = big.stage
+            finally:
+                run.open_conn = None
+    except DBAPIError as error:
+        if not is_retryable(error):
+            raise
+        log.info("payday %s: one transaction gave way to a concurrent write; going stage by stage", run.payday_id)
+        run.held_reports.clear()
+        run.snapshot_tips = run.stats = None
+        plan.trusted = False
+        return stages.STARTED
+    run.driven = run.took_snapshot = True
+    reports, run.held_reports = run.held_reports, []
+    for stage, detail in reports:
+        run.report(stage, detail)
+    run.crash_point(reached)
+    if reached == stages.SNAPSHOTTED and (run.snapshot_tips or 0) >= ANALYZE_MIN_TIPS:
+        _analyze(run.ledger, "payday_tips", "payday_members")
+    return reached
+
+
 def _take_snapshot(run: PaydayRun, stage: str) -> str:
     if stage != stages.STARTED:
         return stage
@@ -118,7 +188,7 @@ def _take_snapshot(run: PaydayRun, stage: str) -> str:
         return stages.SNAPSHOTTED
 
     stage = _stage_transaction(run, stages.STARTED, snapshot, repeatable_read=True)
-    if (run.snapshot_tips or 0) >= ANALYZE_MIN_TIPS:
+    if run.open_conn is None and (run.snapshot_tips or 0) >= ANALYZE_MIN_TIPS:
         _analyze(run.ledger, "payday_tips", "payday_members")
     return stage
 
@@ -250,7 +320,13 @@ def _advance_to(run: PaydayRun, target: str) -> Callable[[sa.Connection, str], s
 def _stage_transaction(run: PaydayRun, expected: str, fn: Callable[[sa.Connection, str], str], *,
                        repeatable_read: bool = False) -> str:
     """Run one stage in one transaction (retried on deadlocks), if still at `expected`.
-    Returns what `fn` reached, or the stage another driver left when it was not `expected`."""
+    Returns what `fn` reached, or the stage another driver left when it was not `expected`.
+    Inside a small payday's one transaction, which holds the row since `started`, just run it."""
+    if run.open_conn is not None:
+        reached = fn(run.open_conn, expected)
+        run.crash_point(f"{reached}:before-commit")
+        return reached
+
     def op(book: Book) -> tuple[bool, str]:
         conn = book.conn
         if repeatable_read and conn.dialect.name == "postgresql":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,13 +50,19 @@ class PaydayRun:
     took_snapshot: bool = False  # ... and the first one
     snapshot_tips: int | None = None  # tips in the snapshot, once known (a big one gets ANALYZE)
     stats: dict[str, Any] | None = None  # what this driver recorded at `done`
+    # A small payday runs all its stages in one transaction (engine.py, `_in_one_transaction`):
+    # its connection, and the reports held back until it commits.
+    open_conn: sa.Connection | None = None
+    held_reports: list[tuple[str, str]] = field(default_factory=list)
 
     def crash_point(self, point: str) -> None:
         if self.crash is not None:
             self.crash(point)
 
     def report(self, stage: str, detail: str = "") -> None:
-        if self.progress is not None:
+        if self.open_conn is not None:  # not reached until the one transaction commits
+            self.held_reports.append((stage, detail))
+        elif self.progress is not None:
             self.progress(stage, detail)
 
     def due_by_tipper(self) -> dict[int, int]:
