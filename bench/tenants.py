@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -104,12 +105,14 @@ def bench(url: str, communities: int, processes: int, concurrency: int) -> float
         children = [subprocess.Popen([sys.executable, __file__, "--worker", url, str(go), str(concurrency)],
                                      stdout=subprocess.PIPE, text=True) for _ in range(processes)]
         time.sleep(2.0)  # imports and connections done before the start signal
+        server_cpu = postgres_cpu_seconds()
         start = time.time()
         go.write_text(str(start))
         results = []
         for child in children:
             out, _ = child.communicate()
             results.append(json.loads(out.strip().splitlines()[-1]))
+        server_cpu = postgres_cpu_seconds() - server_cpu
     last = max(r["last_post"] for r in results if r["last_post"]) - start
     paydays = sum(r["payday_count"] for r in results)
     announced = sum(r["announce_count"] for r in results)
@@ -121,7 +124,26 @@ def bench(url: str, communities: int, processes: int, concurrency: int) -> float
           f"(wall time in a worker, {concurrency} in flight per process)")
     print(f"  last summary posted {last:.1f} s after the start ({communities / last:.0f} communities/s); "
           f"load average {os.getloadavg()[0]:.1f}")
+    scheduler_cpu = sum(r["cpu_seconds"] for r in results)
+    print(f"  CPU per community: scheduler processes {1000 * scheduler_cpu / communities:.1f} ms, PostgreSQL "
+          f"{1000 * server_cpu / communities:.1f} ms (all its processes on this machine)")
     return last
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time so far of every `postgres` process on this machine, ended ones included (Linux
+    /proc; 0 elsewhere)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            if fields[0].endswith("(postgres"):
+                values = fields[1].split()
+                # utime, stime, and cutime, cstime: the postmaster inherits its ended backends' time
+                ticks += sum(int(value) for value in values[11:15])
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended meanwhile
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def worker(url: str, go: Path, concurrency: int) -> dict:
@@ -158,7 +180,9 @@ async def worker(url: str, go: Path, concurrency: int) -> dict:
             await asyncio.sleep(0.2)
     samples = {(s.name, s.labels.get("step")): s.value for family in runtime.metrics.registry.collect()
                for s in family.samples}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"ran": ran, "posted": Counting.posted, "last_post": Counting.last_post,
+            "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "payday_sum": samples.get(("tipbot_payday_seconds_sum", "payday"), 0.0),
             "payday_count": samples.get(("tipbot_payday_seconds_count", "payday"), 0.0),
             "announce_sum": samples.get(("tipbot_payday_seconds_sum", "announce"), 0.0),
