@@ -158,11 +158,13 @@ def _in_one_transaction(run: PaydayRun, plan: _PlanCheck) -> str:
                 reached = big.stage
             finally:
                 run.open_conn = None
+            run.write_held_stages(conn)
     except DBAPIError as error:
         if not is_retryable(error):
             raise
         log.info("payday %s: one transaction gave way to a concurrent write; going stage by stage", run.payday_id)
         run.held_reports.clear()
+        run.forget_held()
         run.snapshot_tips = run.stats = None
         plan.trusted = False
         return stages.STARTED
@@ -183,7 +185,7 @@ def _take_snapshot(run: PaydayRun, stage: str) -> str:
     def snapshot(conn: sa.Connection, current: str) -> str:
         counts = take_snapshot(conn, run.payday_id, run.community.id)
         run.snapshot_tips = counts["tips"]
-        stages.advance(conn, run.payday_id, current, stages.SNAPSHOTTED, snapshot_at=stages.now(conn))
+        run.advance(conn, current, stages.SNAPSHOTTED, snapshot_at=stages.now(conn))
         run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
         return stages.SNAPSHOTTED
 
@@ -220,7 +222,7 @@ class _PlanCheck:
         left at `planned` by an older version while members kept spending): plan again."""
         restart_planning(conn, self.run.payday_id)
         stages.record(conn, self.run.payday_id, stages.REPLANNED)
-        stages.advance(conn, self.run.payday_id, current, self.restart)
+        self.run.advance(conn, current, self.restart)
         self.run.report(stages.REPLANNED, "the plan was not reserved; planning again from the snapshot")
         return stages.REPLANNED
 
@@ -235,9 +237,11 @@ def _plan_rounds(run: PaydayRun, plan: _PlanCheck, stage: str) -> str:
         if plan.stale(conn):
             return plan.restart_planning(conn, current)
         number = stages.round_of(current) + 1
-        count, amount = plan_round(conn, run.payday_id, number)
+        # Inside the one transaction nothing needs holding for later stages: a member paying
+        # meanwhile makes PostgreSQL refuse it (REPEATABLE READ), and it goes stage by stage.
+        count, amount = plan_round(conn, run.payday_id, number, reserve=run.open_conn is None)
         reached = stages.round_stage(number) if count else stages.PLANNED
-        stages.advance(conn, run.payday_id, current, reached)
+        run.advance(conn, current, reached)
         run.report(reached, f"round {number}: {count} tips, {amount} minor units")
         return reached
 
@@ -256,7 +260,7 @@ def _apply_plan(run: PaydayRun, plan: _PlanCheck, stage: str) -> str:
         if plan.stale(conn):
             return plan.restart_planning(conn, current)
         count, amount = apply_plan(conn, run.payday_id, run.community.id, run.community.currency)
-        stages.advance(conn, run.payday_id, current, stages.SETTLED)
+        run.advance(conn, current, stages.SETTLED)
         run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
         return stages.SETTLED
 
@@ -273,7 +277,7 @@ def _split_projects(run: PaydayRun, stage: str) -> str:
 
     def split(conn: sa.Connection, current: str) -> str:
         count, amount = split_projects(conn, run.payday_id, run.community.id, run.community.currency)
-        stages.advance(conn, run.payday_id, current, stages.SPLIT)
+        run.advance(conn, current, stages.SPLIT)
         run.report(stages.SPLIT, f"{count} shares to maintainers, {amount} minor units")
         return stages.SPLIT
 
@@ -301,7 +305,7 @@ def _record_stats(run: PaydayRun, processor: PaydayProcessor | None, stage: str)
         ), {"p": run.payday_id}).scalar_one()
         stats = compute_stats(conn, run.payday_id, run.community.id, run.week_start, run.community.currency,
                               int(rounds))
-        stages.advance(conn, run.payday_id, current, stages.DONE, stats=stats, finished_at=stages.now(conn))
+        run.advance(conn, current, stages.DONE, stats=stats, finished_at=stages.now(conn))
         run.stats = json.loads(json.dumps(stats))  # as a later read gives it back
         run.report(stages.DONE, "stats recorded")
         return stages.DONE
@@ -311,7 +315,7 @@ def _record_stats(run: PaydayRun, processor: PaydayProcessor | None, stage: str)
 
 def _advance_to(run: PaydayRun, target: str) -> Callable[[sa.Connection, str], str]:
     def advance(conn: sa.Connection, current: str) -> str:
-        stages.advance(conn, run.payday_id, current, target)
+        run.advance(conn, current, target)
         run.report(target)
         return target
     return advance

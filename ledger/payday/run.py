@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ledger.api import Ledger
+from ledger.payday import stages
 from ledger.payday.crash import CrashHook
 from ledger.payday.stats import UnfundedNotice
 from ledger.payday.tables import payday_members, payday_tips
@@ -51,9 +52,12 @@ class PaydayRun:
     snapshot_tips: int | None = None  # tips in the snapshot, once known (a big one gets ANALYZE)
     stats: dict[str, Any] | None = None  # what this driver recorded at `done`
     # A small payday runs all its stages in one transaction (engine.py, `_in_one_transaction`):
-    # its connection, and the reports held back until it commits.
+    # its connection, and what is held back until it commits: reports, and stage moves
+    # (written together, by `write_held_stages`, just before the commit).
     open_conn: sa.Connection | None = None
     held_reports: list[tuple[str, str]] = field(default_factory=list)
+    held_stages: list[tuple[str, dt.datetime]] = field(default_factory=list)
+    held_values: dict[str, Any] = field(default_factory=dict)
 
     def crash_point(self, point: str) -> None:
         if self.crash is not None:
@@ -64,6 +68,25 @@ class PaydayRun:
             self.held_reports.append((stage, detail))
         elif self.progress is not None:
             self.progress(stage, detail)
+
+    def advance(self, conn: sa.Connection, expected: str, stage: str, **values: Any) -> None:
+        """Move the payday from `expected` to `stage` (stages.advance), or hold the move while
+        the one transaction is open: it holds the paydays row locked since `started`."""
+        if self.open_conn is None:
+            stages.advance(conn, self.payday_id, expected, stage, **values)
+            return
+        self.held_stages.append((stage, stages.now(conn)))
+        self.held_values.update(values)
+
+    def write_held_stages(self, conn: sa.Connection) -> None:
+        """Write the moves held in the one transaction (it began at `started`)."""
+        if self.held_stages:
+            stages.advance_through(conn, self.payday_id, stages.STARTED, self.held_stages, **self.held_values)
+        self.forget_held()
+
+    def forget_held(self) -> None:
+        """The one transaction ended without them (rolled back, or written)."""
+        self.held_stages, self.held_values = [], {}
 
     def due_by_tipper(self) -> dict[int, int]:
         """Per tipper: what their due tips (pledges excluded) need beyond their balance at the
