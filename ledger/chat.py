@@ -9,6 +9,7 @@ for their receiver, never for their giver (a giver's total would hint at whom).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -66,29 +67,37 @@ class Chat:
                     until: dt.datetime, limit: int = 10) -> Leaderboard:
         """The period's top givers or receivers: public profiles named, the rest counted."""
         shows = self.leaderboard_shows(community_id)
-        who = transfers.c.to_account_id if received else transfers.c.from_account_id
-        period = [transfers.c.community_id == community_id, transfers.c.kind.in_(TIP_KINDS),
-                  transfers.c.created_at < until]
+        params = {"community_id": community_id, "until": until, "limit": limit}
         if since is not None:
-            period.append(transfers.c.created_at >= since)
-        if not received:
-            period.append(sa.not_(transfers.c.anonymous))
-        totals = (sa.select(who.label("member_id"), sa.func.sum(transfers.c.amount_minor).label("amount_minor"),
-                            sa.func.count().label("tips"))
-                  .where(*period).group_by(who).subquery("totals"))
-        metric = totals.c.tips if shows == "counts" else totals.c.amount_minor
-        ranked = (sa.select(members.c.display_name, members.c.profile_public, totals.c.amount_minor, totals.c.tips,
-                            sa.func.row_number().over(partition_by=members.c.profile_public,
-                                                      order_by=(metric.desc(), members.c.id)).label("position"))
-                  .join(members, members.c.id == totals.c.member_id).subquery("ranked"))
-        shown = sa.and_(ranked.c.profile_public, ranked.c.position <= limit)
-        rows = self.conn.execute(
-            sa.select(ranked.c.display_name, ranked.c.amount_minor, ranked.c.tips, ranked.c.position)
-            .where(shown).union_all(  # and one row counting the members not named (position 0)
-                sa.select(sa.null(), sa.null(), sa.func.count(), sa.literal(0)).select_from(ranked)
-                .where(sa.not_(shown)))
-        ).all()
+            params["since"] = since
+        rows = self.conn.execute(_leaderboard_query(received, since is not None, shows), params).all()
         named = sorted((r for r in rows if r.position), key=lambda r: r.position)
         others = next(int(r.tips) for r in rows if not r.position)
         return Leaderboard(shows, tuple(Standing(r.display_name, int(r.amount_minor), int(r.tips)) for r in named),
                            others)
+
+
+@functools.lru_cache(maxsize=None)
+def _leaderboard_query(received: bool, bounded: bool, shows: str) -> sa.CompoundSelect:
+    """The leaderboard query for one shape, built once (bound: community_id, until, since
+    when `bounded`, limit): every weekly summary runs it, and building it cost more than running it."""
+    who = transfers.c.to_account_id if received else transfers.c.from_account_id
+    period = [transfers.c.community_id == sa.bindparam("community_id"), transfers.c.kind.in_(TIP_KINDS),
+              transfers.c.created_at < sa.bindparam("until", type_=transfers.c.created_at.type)]
+    if bounded:
+        period.append(transfers.c.created_at >= sa.bindparam("since", type_=transfers.c.created_at.type))
+    if not received:
+        period.append(sa.not_(transfers.c.anonymous))
+    totals = (sa.select(who.label("member_id"), sa.func.sum(transfers.c.amount_minor).label("amount_minor"),
+                        sa.func.count().label("tips"))
+              .where(*period).group_by(who).subquery("totals"))
+    metric = totals.c.tips if shows == "counts" else totals.c.amount_minor
+    ranked = (sa.select(members.c.display_name, members.c.profile_public, totals.c.amount_minor, totals.c.tips,
+                        sa.func.row_number().over(partition_by=members.c.profile_public,
+                                                  order_by=(metric.desc(), members.c.id)).label("position"))
+              .join(members, members.c.id == totals.c.member_id).subquery("ranked"))
+    shown = sa.and_(ranked.c.profile_public, ranked.c.position <= sa.bindparam("limit"))
+    return (sa.select(ranked.c.display_name, ranked.c.amount_minor, ranked.c.tips, ranked.c.position)
+            .where(shown).union_all(  # and one row counting the members not named (position 0)
+                sa.select(sa.null(), sa.null(), sa.func.count(), sa.literal(0)).select_from(ranked)
+                .where(sa.not_(shown))))
