@@ -5,6 +5,10 @@ answered by going stage by stage, still paying exactly once."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +16,9 @@ import sqlalchemy as sa
 from ledger.api import Ledger
 from ledger.payday import stages
 from ledger.payday.crash import CRASH_ENV, PaydayCrash
+from ledger.payday.engine import run_payday
 from tests.ledger.payday_helpers import WEEK, book_state
+from tests.ledger.test_payday_kill import ROOT
 from tests.ledger.test_payday_resume import ChargingProcessor, backend_of, build, crash_at, fresh_ledger
 
 BEFORE_COMMIT = ":before-commit"
@@ -143,4 +149,59 @@ def test_a_payday_with_a_processor_never_runs_in_one_transaction(ledger):
     assert ("funded:before", stages.SNAPSHOTTED) in probe.seen
     processor_points = ("funded:before", "charged one", "paid_out:before")
     assert [seen for seen in probe.seen if seen[0] not in processor_points] == stage_by_stage_commits(log)
+
+
+KILLABLE_PAYDAY = """
+import datetime as dt, sys
+from ledger.api import Ledger
+from ledger.payday.engine import run_payday
+ledger = Ledger.connect(sys.argv[1], upgrade=False)
+run_payday(ledger, int(sys.argv[2]), dt.date.fromisoformat(sys.argv[3]), one_transaction=True)
+raise SystemExit("the payday should have paused")
+"""
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("point", ["settled" + BEFORE_COMMIT, "done" + BEFORE_COMMIT])
+def test_sigkill_inside_the_one_transaction_then_rerun_equals_uninterrupted(request, point):
+    """A real process paused inside the one transaction (all stages up to `point` done,
+    none visible to others) and killed with SIGKILL leaves nothing; the rerun pays once,
+    exactly like an uninterrupted run, and `tipbot ledger check` finds the books clean."""
+    pg = request.getfixturevalue("pg_database")
+    reference = Ledger.connect(pg.fresh(), upgrade=False)
+    build(reference).payday(crash=None)
+    expected, log = book_state(reference), stage_log(reference)
+    reference.dispose()
+
+    url = pg.fresh()
+    ledger = Ledger.connect(url, upgrade=False)
+    town = build(ledger)
+    before = book_state(ledger)
+    env = {**os.environ, CRASH_ENV: f"{point}=pause"}
+    process = subprocess.Popen([sys.executable, "-c", KILLABLE_PAYDAY, url, str(town.community_id), WEEK.isoformat()],
+                               cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        said = []
+        for line in process.stderr:
+            said.append(line)
+            if line.startswith("PAUSED "):
+                break
+        assert said and said[-1].strip() == f"PAUSED {point}", "".join(said)
+        assert committed_stage(ledger) == stages.STARTED  # its stages so far are all uncommitted
+        assert book_state(ledger) == {**before, "paydays": [(town.community_id, str(WEEK), "started", None)]}
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+    rerun = run_payday(ledger, town.community_id, WEEK, crash=None, wait=True)  # waits for the dead one's lock
+    assert rerun.status == "ran"  # nothing had been committed: it took the snapshot again
+    check = subprocess.run([sys.executable, "-m", "bot.cli", "ledger", "check", "--database", url], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert book_state(ledger) == expected and stage_log(ledger) == log
+    assert town.payday(crash=None).status == "already_ran"
+    assert book_state(ledger) == expected
+    ledger.dispose()
 
