@@ -5,6 +5,7 @@ answered by going stage by stage, still paying exactly once."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -14,12 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from ledger.api import Ledger
-from ledger.payday import stages
+from ledger.payday import engine, stages
 from ledger.payday.crash import CRASH_ENV, PaydayCrash
 from ledger.payday.engine import run_payday
 from tests.ledger.payday_helpers import WEEK, book_state
 from tests.ledger.test_payday_kill import ROOT
-from tests.ledger.test_payday_resume import ChargingProcessor, backend_of, build, crash_at, fresh_ledger
+from tests.ledger.test_payday_resume import ChargingProcessor, Recorder, backend_of, build, crash_at, fresh_ledger
 
 BEFORE_COMMIT = ":before-commit"
 
@@ -205,3 +206,69 @@ def test_sigkill_inside_the_one_transaction_then_rerun_equals_uninterrupted(requ
     assert book_state(ledger) == expected
     ledger.dispose()
 
+
+@pytest.mark.parametrize("limit, snapshot_committed_first", [(7, True), (8, False)])
+def test_a_snapshot_over_the_limit_is_committed_and_the_rest_goes_stage_by_stage(
+        request, db_url, tmp_path, monkeypatch, limit, snapshot_committed_first):
+    """The town's snapshot holds 8 tips. Over ONE_TRANSACTION_MAX_TIPS, the one transaction
+    commits at `snapshotted` and every later stage commits on its own, just as stage by
+    stage; at the limit it stays one transaction. The books end the same either way."""
+    backend = backend_of(db_url)
+    reference = fresh_ledger(request, backend, tmp_path)
+    build(reference).payday(crash=None, one_transaction=False)
+    expected, log = book_state(reference), stage_log(reference)
+    reference.dispose()
+
+    monkeypatch.setattr(engine, "ONE_TRANSACTION_MAX_TIPS", limit)
+    ledger = fresh_ledger(request, backend, tmp_path)
+    town = build(ledger)
+    probe = CommitProbe(ledger)
+    reports: list[str] = []
+    result = town.payday(crash=probe, one_transaction=True, progress=lambda stage, _detail: reports.append(stage))
+    assert result.status == "ran" and result.stats["tips_paid"] == 3
+    assert probe.seen == (stage_by_stage_commits if snapshot_committed_first else one_transaction_commits)(log)
+    assert reports == log[1:]
+    assert book_state(ledger) == expected and stage_log(ledger) == log
+    ledger.dispose()
+
+
+@pytest.mark.postgres_only
+def test_a_concurrent_write_refused_by_postgresql_falls_back_to_stage_by_stage(request, caplog):
+    """Alice is credited, in another connection, while the one transaction holds its
+    snapshot; round 1 must lock her account, which PostgreSQL refuses (could not
+    serialize). The one transaction rolls back, the payday runs stage by stage from the
+    start, the credit counts, and every tip is paid once: the books equal those of the
+    credit made before an uninterrupted payday."""
+    pg = request.getfixturevalue("pg_database")
+    reference = Ledger.connect(pg.fresh(), upgrade=False)
+    town = build(reference)
+    town.credit("alice", 5)
+    recorder = Recorder()
+    town.payday(crash=recorder, one_transaction=False)
+    expected, log = book_state(reference), stage_log(reference)
+    reference.dispose()
+
+    ledger = Ledger.connect(pg.fresh(), upgrade=False)
+    town = build(ledger)
+    points: list[str] = []
+
+    def credit_alice_once_inside(point: str) -> None:
+        points.append(point)
+        if point == "snapshotted" + BEFORE_COMMIT and points.count(point) == 1:
+            town.credit("alice", 5)  # its own transaction, on another connection, committed
+
+    refused: list[str] = []  # SQLSTATEs of the statements PostgreSQL refused
+    sa.event.listen(ledger.engine, "handle_error", lambda error: refused.append(error.original_exception.sqlstate))
+    reports: list[str] = []
+    with caplog.at_level(logging.INFO, logger=engine.__name__):
+        result = town.payday(crash=credit_alice_once_inside, one_transaction=True,
+                             progress=lambda stage, _detail: reports.append(stage))
+    assert result.status == "ran"
+    assert refused == ["40001"]  # serialization_failure, once
+    assert any("gave way to a concurrent write" in record.getMessage() for record in caplog.records)
+    assert points == ["snapshotted" + BEFORE_COMMIT, *recorder.points]  # then stage by stage, from the start
+    assert reports == log[1:]  # the rolled back attempt's reports were dropped
+    assert town.balances()["alice"] == 5
+    assert book_state(ledger) == expected and stage_log(ledger) == log
+    assert town.payday(WEEK, crash=None).status == "already_ran"
+    ledger.dispose()
