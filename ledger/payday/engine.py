@@ -41,7 +41,7 @@ from ledger.payday.processors import PaydayProcessor, ProcessorFactory, processo
 from ledger.payday.projects import split_projects
 from ledger.payday.run import PaydayResult, PaydayRun, Progress
 from ledger.payday.settle import apply_plan, plan_is_reserved, plan_round, restart_planning
-from ledger.payday.snapshot import take_snapshot
+from ledger.payday.snapshot import ANALYZE_MIN_MEMBERS, take_snapshot
 from ledger.payday.stats import compute_stats
 from ledger.payday.tables import payday_tips
 from ledger.records import Community
@@ -111,7 +111,7 @@ def _stages(run: PaydayRun, plan: _PlanCheck, processor: PaydayProcessor | None,
     transaction checks under its lock). Each step gets the stage its predecessor left and
     does nothing when the payday is past it (a resumed run, or another driver got there first)."""
     stage = _take_snapshot(run, stage)
-    if run.open_conn is not None and (run.snapshot_tips or 0) > ONE_TRANSACTION_MAX_TIPS:
+    if run.open_conn is not None and _too_big_for_one_transaction(run):
         raise _CommitTheSnapshot(stage)
     if processor is not None:
         stage = _bring_money_in(run, processor, stage)
@@ -133,6 +133,12 @@ class _CommitTheSnapshot(Exception):
     def __init__(self, stage: str) -> None:
         super().__init__(stage)
         self.stage = stage
+
+
+def _too_big_for_one_transaction(run: PaydayRun) -> bool:
+    """Many tips (row locks held long), or members enough that the snapshot ran ANALYZE
+    (its lock on payday_members would make other communities' paydays wait until the commit)."""
+    return (run.snapshot_tips or 0) > ONE_TRANSACTION_MAX_TIPS or (run.snapshot_members or 0) >= ANALYZE_MIN_MEMBERS
 
 
 def _in_one_transaction(run: PaydayRun, plan: _PlanCheck) -> str:
@@ -165,7 +171,7 @@ def _in_one_transaction(run: PaydayRun, plan: _PlanCheck) -> str:
         log.info("payday %s: one transaction gave way to a concurrent write; going stage by stage", run.payday_id)
         run.held_reports.clear()
         run.forget_held()
-        run.snapshot_tips = run.stats = None
+        run.snapshot_tips = run.snapshot_members = run.stats = None
         plan.trusted = False
         return stages.STARTED
     run.driven = run.took_snapshot = True
@@ -185,6 +191,8 @@ def _take_snapshot(run: PaydayRun, stage: str) -> str:
     def snapshot(conn: sa.Connection, current: str) -> str:
         counts = take_snapshot(conn, run.payday_id, run.community.id)
         run.snapshot_tips = counts["tips"]
+        # A snapshot that ran ANALYZE holds its table lock until the commit: commit it first.
+        run.snapshot_members = counts["members"]
         run.advance(conn, current, stages.SNAPSHOTTED, snapshot_at=stages.now(conn))
         run.report(stages.SNAPSHOTTED, f"{counts['tips']} tips, {counts['due']} due")
         return stages.SNAPSHOTTED

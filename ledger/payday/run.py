@@ -50,6 +50,7 @@ class PaydayRun:
     driven: bool = False  # this call committed at least one stage
     took_snapshot: bool = False  # ... and the first one
     snapshot_tips: int | None = None  # tips in the snapshot, once known (a big one gets ANALYZE)
+    snapshot_members: int | None = None  # members in the snapshot, when this driver took it
     stats: dict[str, Any] | None = None  # what this driver recorded at `done`
     # A small payday runs all its stages in one transaction (engine.py, `_in_one_transaction`):
     # its connection, and what is held back until it commits: reports, and stage moves

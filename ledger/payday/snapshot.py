@@ -28,13 +28,14 @@ def take_snapshot(conn: sa.Connection, payday_id: int, community_id: int) -> dic
     postgresql = conn.dialect.name == "postgresql"
     if postgresql:  # the window's sort of a million tips fits in memory instead of spilling
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    # preserve_rowcount: SQLAlchemy gives an INSERT ... SELECT's row count only when asked (else -1)
     inserted = conn.execute(payday_members.insert().from_select(
         ["payday_id", "member_id", "receiving", "start_balance_minor", "balance_minor"],
         sa.select(sa.literal(payday_id), members.c.id, members.c.receiving, accounts.c.balance_minor,
                   accounts.c.balance_minor)
         .join(accounts, accounts.c.id == members.c.id)
         .where(members.c.community_id == community_id),
-    )).rowcount
+    ).execution_options(preserve_rowcount=True)).rowcount
     projects = snapshot_projects(conn, payday_id, community_id)  # tipped like members: before the tips
     if postgresql and inserted >= ANALYZE_MIN_MEMBERS:
         # plan the tips' join for the members just inserted, not for what autovacuum last saw
@@ -54,4 +55,4 @@ def take_snapshot(conn: sa.Connection, payday_id: int, community_id: int) -> dic
         sa.select(sa.func.count(), sa.func.count().filter(payday_tips.c.due))
         .where(payday_tips.c.payday_id == payday_id)
     ).one()
-    return {"tips": int(counts[0]), "due": int(counts[1]), "projects": projects}
+    return {"tips": int(counts[0]), "due": int(counts[1]), "projects": projects, "members": int(inserted)}

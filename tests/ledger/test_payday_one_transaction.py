@@ -207,19 +207,22 @@ def test_sigkill_inside_the_one_transaction_then_rerun_equals_uninterrupted(requ
     ledger.dispose()
 
 
-@pytest.mark.parametrize("limit, snapshot_committed_first", [(7, True), (8, False)])
+@pytest.mark.parametrize("limit_name, limit, snapshot_committed_first", [
+    ("ONE_TRANSACTION_MAX_TIPS", 7, True), ("ONE_TRANSACTION_MAX_TIPS", 8, False),
+    ("ANALYZE_MIN_MEMBERS", 7, True), ("ANALYZE_MIN_MEMBERS", 8, False)])
 def test_a_snapshot_over_the_limit_is_committed_and_the_rest_goes_stage_by_stage(
-        request, db_url, tmp_path, monkeypatch, limit, snapshot_committed_first):
-    """The town's snapshot holds 8 tips. Over ONE_TRANSACTION_MAX_TIPS, the one transaction
-    commits at `snapshotted` and every later stage commits on its own, just as stage by
-    stage; at the limit it stays one transaction. The books end the same either way."""
+        request, db_url, tmp_path, monkeypatch, limit_name, limit, snapshot_committed_first):
+    """The town's snapshot holds 8 tips and 7 members. Over ONE_TRANSACTION_MAX_TIPS tips, or
+    at ANALYZE_MIN_MEMBERS members (the snapshot's ANALYZE lock must not be held to the end),
+    the one transaction commits at `snapshotted` and every later stage commits on its own,
+    just as stage by stage; below, it stays one transaction. The books end the same either way."""
     backend = backend_of(db_url)
     reference = fresh_ledger(request, backend, tmp_path)
     build(reference).payday(crash=None, one_transaction=False)
     expected, log = book_state(reference), stage_log(reference)
     reference.dispose()
 
-    monkeypatch.setattr(engine, "ONE_TRANSACTION_MAX_TIPS", limit)
+    monkeypatch.setattr(engine, limit_name, limit)
     ledger = fresh_ledger(request, backend, tmp_path)
     town = build(ledger)
     probe = CommitProbe(ledger)
@@ -235,8 +238,8 @@ def test_a_snapshot_over_the_limit_is_committed_and_the_rest_goes_stage_by_stage
 @pytest.mark.postgres_only
 def test_a_concurrent_write_refused_by_postgresql_falls_back_to_stage_by_stage(request, caplog):
     """Alice is credited, in another connection, while the one transaction holds its
-    snapshot; round 1 must lock her account, which PostgreSQL refuses (could not
-    serialize). The one transaction rolls back, the payday runs stage by stage from the
+    snapshot; settling the plan must lock her account, which PostgreSQL refuses (could
+    not serialize). The one transaction rolls back, the payday runs stage by stage from the
     start, the credit counts, and every tip is paid once: the books equal those of the
     credit made before an uninterrupted payday."""
     pg = request.getfixturevalue("pg_database")
@@ -266,7 +269,11 @@ def test_a_concurrent_write_refused_by_postgresql_falls_back_to_stage_by_stage(r
     assert result.status == "ran"
     assert refused == ["40001"]  # serialization_failure, once
     assert any("gave way to a concurrent write" in record.getMessage() for record in caplog.records)
-    assert points == ["snapshotted" + BEFORE_COMMIT, *recorder.points]  # then stage by stage, from the start
+    attempt, after = points[:-len(recorder.points)], points[-len(recorder.points):]
+    assert after == recorder.points  # then stage by stage, from the start
+    # the one transaction got as far as its plan: settling it needs alice's account
+    assert attempt[0] == "snapshotted" + BEFORE_COMMIT and attempt[-1] == "planned" + BEFORE_COMMIT
+    assert all(point.endswith(BEFORE_COMMIT) for point in attempt)
     assert reports == log[1:]  # the rolled back attempt's reports were dropped
     assert town.balances()["alice"] == 5
     assert book_state(ledger) == expected and stage_log(ledger) == log
