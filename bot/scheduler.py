@@ -84,6 +84,7 @@ class Tick:
 
     runs: list[ScheduledRun] = field(default_factory=list)
     held_elsewhere: int = 0  # due paydays another process had claimed (it may die: look again soon)
+    finished_elsewhere: int = 0  # due when listed, run and announced by another process since
     failed: int = 0
 
 
@@ -119,8 +120,10 @@ async def run_due_tick(runtime: Runtime, now: dt.datetime | None = None) -> Tick
                 log.exception("payday of %s for the week of %s failed; the next tick resumes it",
                               item.community.name, item.week_start)
                 continue
-            if run is None:
+            if run is _HELD_ELSEWHERE:
                 tick.held_elsewhere += 1
+            elif run is _FINISHED_ELSEWHERE:
+                tick.finished_elsewhere += 1
             else:
                 tick.runs.append(run)
 
@@ -128,11 +131,18 @@ async def run_due_tick(runtime: Runtime, now: dt.datetime | None = None) -> Tick
     return tick
 
 
-async def _run_claimed(runtime: Runtime, item: DuePayday) -> ScheduledRun | None:
-    """Run and announce `item` under this process's claim; None when another process has it."""
+_HELD_ELSEWHERE, _FINISHED_ELSEWHERE = "held elsewhere", "finished elsewhere"
+
+
+async def _run_claimed(runtime: Runtime, item: DuePayday) -> ScheduledRun | str:
+    """Run and announce `item` under this process's claim; or say that another process holds
+    it, or has run and announced it since the due list was read."""
     community_id = item.community.id
-    if not await asyncio.to_thread(runtime.claims.try_claim, community_id):
-        return None
+    claimed = await asyncio.to_thread(runtime.claims.try_claim, community_id, item.week_start)
+    if claimed is None:
+        return _FINISHED_ELSEWHERE
+    if not claimed:
+        return _HELD_ELSEWHERE
     try:
         return await run_community_payday(runtime, community_id, item.week_start, claimed=True)
     finally:

@@ -17,6 +17,7 @@ SQLite: one process writes (BEGIN IMMEDIATE), so every claim is granted.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 
@@ -27,6 +28,16 @@ from ledger.api import Ledger
 log = logging.getLogger(__name__)
 
 CLAIM_NAMESPACE = 7_461_013  # first key of pg_advisory_lock(int, int): "payday claim"
+
+
+_CLAIM = sa.text("SELECT pg_try_advisory_lock(:ns, :id)")
+# PostgreSQL evaluates only the CASE branch it needs: no lock is taken for a finished payday.
+_CLAIM_UNLESS_ANNOUNCED = sa.text("""
+SELECT CASE WHEN EXISTS (
+    SELECT 1 FROM paydays p JOIN payday_stages s ON s.payday_id = p.id AND s.stage = 'announced'
+    WHERE p.community_id = :id AND p.week_start = :week_start AND p.stage = 'done')
+THEN NULL ELSE pg_try_advisory_lock(:ns, :id) END
+""").bindparams(sa.bindparam("week_start", type_=sa.Date))
 
 
 class PaydayClaims:
@@ -43,17 +54,26 @@ class PaydayClaims:
         """Whether other processes may claim too (PostgreSQL)."""
         return self.ledger.dialect == "postgresql"
 
-    def try_claim(self, community_id: int) -> bool:
-        """True when this process now holds the community's claim (False: another one does)."""
+    def try_claim(self, community_id: int, week_start: dt.date | None = None) -> bool | None:
+        """True when this process now holds the community's claim; False when another one
+        does; None, with `week_start`, when that week's payday is already done and announced
+        (another process ran it since this one listed what was due): nothing left to claim.
+        One statement either way: with several processes each walks the whole due list, and
+        about half of it was done by the others."""
         if not self.shared:
             return True
         with self._lock:
             if community_id in self._held:
                 return False  # another worker of this process has it
-            got = bool(self._execute("SELECT pg_try_advisory_lock(:ns, :id)", community_id))
+            if week_start is None:
+                got = self._execute(_CLAIM, community_id)
+            else:
+                got = self._execute(_CLAIM_UNLESS_ANNOUNCED, community_id, week_start=week_start)
+                if got is None:
+                    return None
             if got:
                 self._held.add(community_id)
-            return got
+            return bool(got)
 
     def release(self, community_id: int) -> None:
         if not self.shared:
@@ -75,11 +95,12 @@ class PaydayClaims:
             self._conn = None
             self._held.clear()
 
-    def _execute(self, sql: str, community_id: int) -> object:
+    def _execute(self, sql: str | sa.TextClause, community_id: int, **params: object) -> object:
         try:
             if self._conn is None:
                 self._conn = self.ledger.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            return self._conn.execute(sa.text(sql), {"ns": CLAIM_NAMESPACE, "id": community_id}).scalar()
+            statement = sa.text(sql) if isinstance(sql, str) else sql
+            return self._conn.execute(statement, {"ns": CLAIM_NAMESPACE, "id": community_id, **params}).scalar()
         except sa.exc.DBAPIError:
             # The session is gone, and every claim with it: start again on a new one.
             log.warning("the payday claims connection failed; its claims are released")

@@ -3,6 +3,7 @@ payday once and announce it once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -12,6 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.compose import build_runtime
+from bot.config import Settings
+from bot.platform import Platform
+from bot.scheduler import run_due_tick
 from ledger.api import Ledger
 from ledger.clock import FixedClock
 from tests.ledger.payday_helpers import book_state, chained_town
@@ -66,4 +71,71 @@ def test_several_scheduler_processes_run_each_payday_once(pg_url, tmp_path):
             "SELECT stage, COUNT(*) FROM payday_stages WHERE stage IN ('announcing', 'announced', 'snapshotted') "
             "GROUP BY stage ORDER BY stage")).all()
     assert [tuple(row) for row in logged] == [("announced", 3), ("announcing", 3), ("snapshotted", 3)]
+    ledger.dispose()
+
+
+class GatedPlatform(Platform):
+    """Posts summaries; the first one waits until the test opens the gate."""
+
+    name = "console"
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.waiting = asyncio.Event()
+        self.posted: list[str] = []
+
+    async def post_summary(self, runtime, space_external_id, channel_id, summary) -> None:
+        if not self.posted:
+            self.waiting.set()
+            await self.gate.wait()
+        self.posted.append(summary.community_name)
+
+    async def send_direct(self, runtime, space_external_id, user_id, text) -> None:
+        return None
+
+
+def test_a_payday_another_process_finished_since_the_list_was_read_costs_one_statement(pg_url):
+    """Two schedulers (two sessions, as two processes) list the same three due paydays.
+    The first runs one and is held posting its summary; meanwhile the second runs the
+    other two and the one held elsewhere stays held. When the first goes on, its claim
+    finds the two others done and announced: it counts them finished elsewhere, runs
+    nothing more and posts nothing twice, with one statement each (its claim)."""
+    ledger = Ledger.connect(pg_url, upgrade=False, clock=FixedClock(PINNED))
+    for name in ("one", "two", "three"):
+        chained_town(ledger, name)
+    first_platform, second_platform = GatedPlatform(), GatedPlatform()
+    second_platform.posted.append("(not gated)")
+    first = build_runtime(Settings(database_url=pg_url, payday_concurrency=1), clock=FixedClock(DUE_PAYDAY),
+                          platforms={"console": first_platform}, funding={})
+    second = build_runtime(Settings(database_url=pg_url, payday_concurrency=1), clock=FixedClock(DUE_PAYDAY),
+                           platforms={"console": second_platform}, funding={})
+    statements: list[str] = []
+    sa.event.listen(first.ledger.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *args: statements.append(statement))
+
+    async def scenario():
+        first_tick = asyncio.create_task(run_due_tick(first, DUE_PAYDAY))
+        await first_platform.waiting.wait()
+        second_tick = await run_due_tick(second, DUE_PAYDAY)
+        statements.clear()
+        first_platform.gate.set()
+        return await first_tick, second_tick
+
+    first_tick, second_tick = asyncio.run(scenario())
+    [held] = [run.result.community_name for run in first_tick.runs]
+    assert [run.result.status for run in first_tick.runs] == ["ran"]
+    assert sorted(run.result.community_name for run in second_tick.runs) == sorted({"one", "two", "three"} - {held})
+    assert second_tick.held_elsewhere == 1 and first_tick.finished_elsewhere == 2
+    assert first_platform.posted == [held] and sorted(second_platform.posted[1:]) == sorted(
+        {"one", "two", "three"} - {held})
+    # after the gate: the held announcement's end, then a claim each and nothing more (no
+    # payday row read by run_payday, no announcement claim locking a paydays row)
+    assert sum("pg_try_advisory_lock" in s for s in statements) == 2
+    assert not any("paydays.community_id" in s or "FOR UPDATE" in s for s in statements), statements
+    with ledger.begin(readonly=True) as book:
+        announced = book.conn.execute(sa.text(
+            "SELECT COUNT(*) FROM payday_stages WHERE stage = 'announced'")).scalar_one()
+    assert announced == 3
+    first.ledger.dispose()
+    second.ledger.dispose()
     ledger.dispose()
