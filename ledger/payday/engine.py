@@ -45,6 +45,7 @@ from ledger.payday.snapshot import ANALYZE_MIN_MEMBERS, take_snapshot
 from ledger.payday.stats import compute_stats
 from ledger.payday.tables import payday_tips
 from ledger.records import Community
+from ledger.sql import sql
 
 __all__ = ["PaydayCrash", "PaydayResult", "PaydayRun", "crash_hook_from_env", "run_payday"]
 
@@ -308,7 +309,7 @@ def _record_stats(run: PaydayRun, processor: PaydayProcessor | None, stage: str)
         raise RuntimeError(f"payday {run.payday_id}: at stage {stage!r}, expected one of {ready}")
 
     def finish(conn: sa.Connection, current: str) -> str:
-        rounds = conn.execute(sa.text(
+        rounds = conn.execute(sql(
             "SELECT COUNT(*) FROM payday_rounds WHERE payday_id = :p AND tips_paid > 0"
         ), {"p": run.payday_id}).scalar_one()
         stats = compute_stats(conn, run.payday_id, run.community.id, run.week_start, run.community.currency,
@@ -391,14 +392,14 @@ def _exclusive(ledger: Ledger, payday_id: int, *, wait: bool) -> Iterator[bool]:
     with ledger.engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
-        acquired = conn.execute(sa.text(f"SELECT {function}(:ns, :id)"),
+        acquired = conn.execute(sql(f"SELECT {function}(:ns, :id)"),
                                 {"ns": ADVISORY_NAMESPACE, "id": payday_id}).scalar()
         acquired = True if wait else bool(acquired)
         try:
             yield acquired
         finally:
             if acquired:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:ns, :id)"),
+                conn.execute(sql("SELECT pg_advisory_unlock(:ns, :id)"),
                              {"ns": ADVISORY_NAMESPACE, "id": payday_id})
 
 

@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-_SNAPSHOT_PROJECTS = """
+from ledger.sql import sql
+
+_SNAPSHOT_PROJECTS = sa.text("""
 INSERT INTO payday_members (payday_id, member_id, receiving, start_balance_minor, balance_minor)
 SELECT :payday_id, p.id, EXISTS (
     SELECT 1 FROM project_maintainers pm JOIN members m ON m.id = pm.member_id
     WHERE pm.project_id = p.id AND pm.left_at IS NULL AND m.receiving), a.balance_minor, a.balance_minor
 FROM projects p JOIN accounts a ON a.id = p.id
 WHERE p.community_id = :community_id
-"""
+""")
 
-_SNAPSHOT_TAKES = """
+_SNAPSHOT_TAKES = sa.text("""
 INSERT INTO payday_shares (payday_id, project_id, member_id, take_minor, seniority)
 SELECT :payday_id, pm.project_id, pm.member_id, COALESCE(pt.take_minor, 0),
        ROW_NUMBER() OVER (PARTITION BY pm.project_id ORDER BY pm.joined_at, pm.id)
@@ -41,7 +43,7 @@ JOIN projects p ON p.id = pm.project_id
 JOIN members m ON m.id = pm.member_id
 LEFT JOIN project_takes pt ON pt.project_id = pm.project_id AND pt.member_id = pm.member_id AND pt.is_current
 WHERE p.community_id = :community_id AND pm.left_at IS NULL AND m.receiving
-"""
+""")
 
 _POOLS = """
 SELECT s.project_id, pm.start_balance_minor + pm.received_minor AS pool,
@@ -115,19 +117,19 @@ def snapshot_projects(conn: sa.Connection, payday_id: int, community_id: int) ->
     """Add the community's projects to the payday's participants (before its tips are
     snapshotted, which join them) and snapshot the takes. Returns the number of projects."""
     params = {"payday_id": payday_id, "community_id": community_id}
-    count = conn.execute(sa.text(_SNAPSHOT_PROJECTS), params).rowcount
-    conn.execute(sa.text(_SNAPSHOT_TAKES), params)
+    count = conn.execute(_SNAPSHOT_PROJECTS, params).rowcount
+    conn.execute(_SNAPSHOT_TAKES, params)
     return int(count)
 
 
 def split_projects(conn: sa.Connection, payday_id: int, community_id: int, currency: str) -> tuple[int, int]:
     """Share every project's pool among its maintainers; returns (transfers, amount paid)."""
     params = {"payday_id": payday_id, "community_id": community_id, "currency": currency}
-    conn.execute(sa.text(_SPLIT), params)
-    conn.execute(sa.text(_RECORD), params)
-    conn.execute(sa.text(_INSERT_TAKES), params)
-    conn.execute(sa.text(_MOVE_BALANCES), params)
-    count, amount = conn.execute(sa.text(
+    conn.execute(sql(_SPLIT), params)
+    conn.execute(sql(_RECORD), params)
+    conn.execute(sql(_INSERT_TAKES), params)
+    conn.execute(sql(_MOVE_BALANCES), params)
+    count, amount = conn.execute(sql(
         "SELECT COUNT(*), COALESCE(SUM(share_minor), 0) FROM payday_shares "
         "WHERE payday_id = :payday_id AND share_minor > 0"), params).one()
     return int(count), int(amount)
@@ -135,11 +137,11 @@ def split_projects(conn: sa.Connection, payday_id: int, community_id: int, curre
 
 def project_stats(conn: sa.Connection, payday_id: int, top: int = 3) -> dict:
     """For the summary: what projects received and paid out, and the top projects by income."""
-    totals = conn.execute(sa.text(
+    totals = conn.execute(sql(
         "SELECT COUNT(*), COALESCE(SUM(income_minor), 0), COALESCE(SUM(paid_minor), 0), "
         "COALESCE(SUM(carried_minor), 0) FROM payday_projects WHERE payday_id = :payday_id AND "
         "(income_minor > 0 OR paid_minor > 0)"), {"payday_id": payday_id}).one()
-    rows = conn.execute(sa.text(
+    rows = conn.execute(sql(
         "SELECT p.name, pp.income_minor FROM payday_projects pp JOIN projects p ON p.id = pp.project_id "
         "WHERE pp.payday_id = :payday_id AND pp.income_minor > 0 ORDER BY pp.income_minor DESC, p.name "
         "LIMIT :top"), {"payday_id": payday_id, "top": top}).all()

@@ -17,6 +17,8 @@ from itertools import groupby
 
 import sqlalchemy as sa
 
+from ledger.sql import sql
+
 MAX_LINES = 25  # counterparties named per side of one receipt
 MAX_RECEIPTS = 1000  # receipts per payday; the announcer logs the rest
 
@@ -86,14 +88,14 @@ class Receipt:
 def payday_receipts(conn: sa.Connection, payday_id: int, *, max_lines: int = MAX_LINES,
                     max_receipts: int = MAX_RECEIPTS) -> list[Receipt]:
     """A receipt for each member who wants receipts and gave or received a tip in this payday."""
-    rows = conn.execute(sa.text(_RECEIPT_LINES),
+    rows = conn.execute(sql(_RECEIPT_LINES),
                         {"payday_id": payday_id, "max_lines": max_lines, "max_receipts": max_receipts}).all()
     return [_receipt(list(group)) for _, group in groupby(rows, key=lambda row: row.member_id)]
 
 
 def receipts_wanted(conn: sa.Connection, payday_id: int) -> int:
     """How many members want a receipt for this payday (to log those beyond the cap)."""
-    return int(conn.execute(sa.text(_RECEIPTS_WANTED), {"payday_id": payday_id}).scalar_one())
+    return int(conn.execute(sql(_RECEIPTS_WANTED), {"payday_id": payday_id}).scalar_one())
 
 
 def _receipt(rows) -> Receipt:

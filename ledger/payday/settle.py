@@ -55,6 +55,7 @@ import sqlalchemy as sa
 from ledger.clock import clock_of
 from ledger.models import UtcTime
 from ledger.payday.tables import payday_members, payday_rounds
+from ledger.sql import sql
 
 _BROUGHT_IN = """
 SELECT legs.account_id, SUM(legs.delta_minor) AS delta_minor FROM (
@@ -166,6 +167,8 @@ JOIN tips tv ON tv.id = pt.tip_id
 WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
 """
 
+_INSERT_TRANSFERS_AT = sa.text(_INSERT_TRANSFERS).bindparams(sa.bindparam("now", type_=UtcTime))
+
 _SETTLED = "pm.payday_id = :payday_id AND (pm.received_minor <> pm.spent_minor OR pm.reserved_minor <> 0)"
 _LOCK_SETTLEMENT = f"""
 SELECT COUNT(*) FROM (
@@ -188,20 +191,20 @@ def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: boo
     params = {"payday_id": payday_id, "round": number, "previous_round": number - 1}
     later = number > 1
     if number == 1:
-        conn.execute(sa.text(_ADD_BROUGHT_IN), params)
+        conn.execute(sql(_ADD_BROUGHT_IN), params)
     if reserve and conn.dialect.name == "postgresql":
-        conn.execute(sa.text(_LOCK_ROUND.format(later_round=_LATER_ROUND if later else "",
+        conn.execute(sql(_LOCK_ROUND.format(later_round=_LATER_ROUND if later else "",
                                                 releases=_RELEASES if later else "")), params)
-    conn.execute(sa.text(_CAP_TO_LIVE.format(candidates=_CANDIDATES if later else "")), params)
+    conn.execute(sql(_CAP_TO_LIVE.format(candidates=_CANDIDATES if later else "")), params)
     later_round = _LATER_ROUND if later else ""
-    count, amount = (int(n) for n in conn.execute(sa.text(_ROUND_TOTALS.format(later_round=later_round)),
+    count, amount = (int(n) for n in conn.execute(sql(_ROUND_TOTALS.format(later_round=later_round)),
                                                   params).one())
     if count:
-        conn.execute(sa.text(_PLAN_ROUND.format(later_round=later_round)), params)
+        conn.execute(sql(_PLAN_ROUND.format(later_round=later_round)), params)
     if reserve and count:  # a round that funds nothing changes no one's net spending
         changed = _CHANGED if later else ""
-        conn.execute(sa.text(_RESERVE.format(changed=changed)), params)
-        conn.execute(sa.text(_RECORD_RESERVED.format(changed=changed)), params)
+        conn.execute(sql(_RESERVE.format(changed=changed)), params)
+        conn.execute(sql(_RECORD_RESERVED.format(changed=changed)), params)
     conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count, paid_minor=amount,
                                                recorded_at=clock_of(conn).now()))
     return count, amount
@@ -209,13 +212,13 @@ def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: boo
 
 def plan_is_reserved(conn: sa.Connection, payday_id: int) -> bool:
     """Whether this payday holds exactly what its plan spends (false: a plan from before reservations)."""
-    return conn.execute(sa.text(_UNRESERVED), {"payday_id": payday_id}).first() is None
+    return conn.execute(sql(_UNRESERVED), {"payday_id": payday_id}).first() is None
 
 
 def restart_planning(conn: sa.Connection, payday_id: int) -> None:
     """Drop the plan and what it holds reserved: planning starts over from the snapshot."""
     params = {"payday_id": payday_id}
-    conn.execute(sa.text("""
+    conn.execute(sql("""
 UPDATE accounts SET reserved_minor = accounts.reserved_minor - pm.reserved_minor
 FROM payday_members pm
 WHERE pm.payday_id = :payday_id AND accounts.id = pm.member_id AND pm.reserved_minor <> 0
@@ -232,10 +235,10 @@ def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency:
     balance, whatever members spent meanwhile."""
     params = {"payday_id": payday_id, "community_id": community_id, "currency": currency}
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.text(_LOCK_SETTLEMENT), params)
-    conn.execute(sa.text(_INSERT_TRANSFERS).bindparams(sa.bindparam("now", type_=UtcTime)),
+        conn.execute(sql(_LOCK_SETTLEMENT), params)
+    conn.execute(_INSERT_TRANSFERS_AT,
                  {**params, "now": clock_of(conn).now()})
-    conn.execute(sa.text(_UPDATE_ACCOUNTS), params)  # payday_members.reserved_minor: history from here on
+    conn.execute(sql(_UPDATE_ACCOUNTS), params)  # payday_members.reserved_minor: history from here on
     count, amount = conn.execute(
         sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.column("amount_minor")), 0))
         .select_from(sa.table("transfers", sa.column("payday_id"), sa.column("kind"), sa.column("amount_minor")))

@@ -10,6 +10,7 @@ paydays row never holds a float.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,13 +20,6 @@ from ledger.models import members, paydays
 from ledger.payday.projects import project_stats
 from ledger.project_tables import projects
 
-_PAID = """
-SELECT COUNT(*), COALESCE(SUM(pt.amount_minor), 0), COUNT(DISTINCT pt.tipper_id), COUNT(DISTINCT pt.tippee_id)
-FROM payday_tips pt
-JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
-WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
-"""
-
 # Paid tips are a prefix of each tipper's queue: unpaid = running sum beyond what was paid.
 _UNPAID = """
 FROM payday_tips pt
@@ -33,15 +27,21 @@ JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipp
 WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor > pm.spent_minor
 """
 
-_UNFUNDED = f"""
-SELECT COUNT(*), COALESCE(SUM(pt.amount_minor), 0), COUNT(DISTINCT pt.tipper_id) {_UNPAID}
-"""
+# Paid, unfunded and pledged tips in one pass over the payday's tips.
+_PAID = "pt.due AND pt.cum_minor <= pm.spent_minor"
+_UNFUNDED = "pt.due AND pt.cum_minor > pm.spent_minor"
+_TIP_TOTALS = sa.text(f"""
+SELECT COUNT(*) FILTER (WHERE {_PAID}), COALESCE(SUM(pt.amount_minor) FILTER (WHERE {_PAID}), 0),
+       COUNT(DISTINCT pt.tipper_id) FILTER (WHERE {_PAID}), COUNT(DISTINCT pt.tippee_id) FILTER (WHERE {_PAID}),
+       COUNT(*) FILTER (WHERE {_UNFUNDED}), COALESCE(SUM(pt.amount_minor) FILTER (WHERE {_UNFUNDED}), 0),
+       COUNT(DISTINCT pt.tipper_id) FILTER (WHERE {_UNFUNDED}),
+       COUNT(*) FILTER (WHERE NOT pt.due), COALESCE(SUM(pt.amount_minor) FILTER (WHERE NOT pt.due), 0)
+FROM payday_tips pt
+LEFT JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
+WHERE pt.payday_id = :payday_id
+""")
 
-_PLEDGED = """
-SELECT COUNT(*), COALESCE(SUM(amount_minor), 0) FROM payday_tips WHERE payday_id = :payday_id AND NOT due
-"""
-
-_COMPARED = """
+_COMPARED = sa.text("""
 SELECT
   (SELECT COUNT(*) FROM payday_tips c WHERE c.payday_id = :payday_id AND NOT EXISTS (
       SELECT 1 FROM payday_tips p WHERE p.payday_id = :previous_id
@@ -52,7 +52,7 @@ SELECT
   (SELECT COUNT(*) FROM payday_tips c JOIN payday_tips p ON p.payday_id = :previous_id
       AND p.tipper_id = c.tipper_id AND p.tippee_id = c.tippee_id
    WHERE c.payday_id = :payday_id AND c.amount_minor <> p.amount_minor)
-"""
+""")
 
 
 def previous_payday(conn: sa.Connection, community_id: int, week_start: dt.date):
@@ -68,13 +68,12 @@ def previous_payday(conn: sa.Connection, community_id: int, week_start: dt.date)
 def compute_stats(conn: sa.Connection, payday_id: int, community_id: int, week_start: dt.date,
                   currency: str, rounds: int) -> dict[str, Any]:
     p = {"payday_id": payday_id}
-    paid, paid_minor, tippers, recipients = conn.execute(sa.text(_PAID), p).one()
-    unfunded, unfunded_minor, unfunded_tippers = conn.execute(sa.text(_UNFUNDED), p).one()
-    pledges, pledged_minor = conn.execute(sa.text(_PLEDGED), p).one()
+    (paid, paid_minor, tippers, recipients, unfunded, unfunded_minor, unfunded_tippers,
+     pledges, pledged_minor) = conn.execute(_TIP_TOTALS, p).one()
     previous = previous_payday(conn, community_id, week_start)
     previous_id = previous.id if previous is not None else -1
     new_tips, ended_tips, changed_tips = conn.execute(
-        sa.text(_COMPARED), {"payday_id": payday_id, "previous_id": previous_id}).one()
+        _COMPARED, {"payday_id": payday_id, "previous_id": previous_id}).one()
     previous_paid = None
     if previous is not None and previous.stats:
         previous_paid = int(previous.stats.get("paid_minor", 0))
@@ -124,6 +123,17 @@ SELECT pt.tipper_id, pt.tippee_id, pt.amount_minor, pm.balance_minor,
 
 def unfunded_notices(conn: sa.Connection, payday_id: int, limit: int | None = None) -> list[UnfundedNotice]:
     """Per tipper with unfunded tips: how many, how much, and the first one waiting."""
+    params = {"payday_id": payday_id} if limit is None else {"payday_id": payday_id, "limit": limit}
+    return [
+        UnfundedNotice(r.tipper_id, r.tipper_name, int(r.tips), int(r.unfunded_minor), int(r.balance_minor),
+                       r.tippee_name, int(r.amount_minor))
+        for r in conn.execute(_unfunded_notices_query(limited=limit is not None), params)
+    ]
+
+
+@functools.cache
+def _unfunded_notices_query(*, limited: bool) -> sa.Select:
+    """Built once per shape (bound: payday_id, and limit when `limited`): every announcement runs it."""
     ranked = sa.text(_UNFUNDED_BY_TIPPER).columns(
         sa.column("tipper_id"), sa.column("tippee_id"), sa.column("amount_minor"), sa.column("balance_minor"),
         sa.column("position"), sa.column("tips"), sa.column("unfunded_minor"),
@@ -136,13 +146,7 @@ def unfunded_notices(conn: sa.Connection, payday_id: int, limit: int | None = No
         .outerjoin(projects, projects.c.id == ranked.c.tippee_id)  # a tip to a project waits too
         .where(ranked.c.position == 1).order_by(ranked.c.tipper_id)
     )
-    if limit is not None:
-        query = query.limit(limit)
-    return [
-        UnfundedNotice(r.tipper_id, r.tipper_name, int(r.tips), int(r.unfunded_minor), int(r.balance_minor),
-                       r.tippee_name, int(r.amount_minor))
-        for r in conn.execute(query, {"payday_id": payday_id})
-    ]
+    return query.limit(sa.bindparam("limit", type_=sa.Integer)) if limited else query
 
 
 def recent_paydays(conn: sa.Connection, community_id: int, weeks: int = 12) -> list[tuple[dt.date, dict]]:
