@@ -52,18 +52,17 @@ def chart_png(weeks: list[tuple[dt.date, int]], currency: str) -> bytes:
     image = Image.new("RGB", (WIDTH_PX, HEIGHT_PX), "white")
     draw = ImageDraw.Draw(image)
     title = f"Given per week, last {len(weeks)} weeks"
-    draw.text((WIDTH_PX / 2, 8), title, fill=INK, font=_font(13), anchor="mt")
+    _text(image, (WIDTH_PX / 2, 8), title, 13, "mt")
 
     plot_bottom, plot_top = HEIGHT_PX - BOTTOM_PX, TOP_PX
     plot_height = plot_bottom - plot_top
     ticks = nice_ticks(max(values, default=0.0))
     top = ticks[-1]
-    small = _font(10)
     for tick in ticks:
         y = plot_bottom - plot_height * tick / top
         draw.line([(LEFT_PX, y), (WIDTH_PX - RIGHT_PX, y)], fill=GRID)
-        draw.text((LEFT_PX - 6, y), _label(tick, exponent(currency)), fill=INK, font=small, anchor="rm")
-    draw.text((12, plot_top + plot_height / 2), currency, fill=INK, font=small, anchor="lm")
+        _text(image, (LEFT_PX - 6, y), _label(tick, exponent(currency)), 10, "rm")
+    _text(image, (12, plot_top + plot_height / 2), currency, 10, "lm")
     draw.line([(LEFT_PX, plot_top), (LEFT_PX, plot_bottom), (WIDTH_PX - RIGHT_PX, plot_bottom)], fill=INK)
 
     slot = (WIDTH_PX - RIGHT_PX - LEFT_PX) / max(len(weeks), 1)
@@ -76,6 +75,22 @@ def chart_png(weeks: list[tuple[dt.date, int]], currency: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=3)
     return buffer.getvalue()
+
+
+def _text(image: Image.Image, xy: tuple[float, float], text: str, size: int, anchor: str) -> None:
+    """`text` in ink at `xy` by `anchor` (as ImageDraw.text), from a tile drawn once: the same
+    titles, ticks and currencies recur in every community's chart."""
+    tile, left, top = _text_tile(text, size, anchor)
+    image.paste(tile, (round(xy[0]) + left, round(xy[1]) + top), tile)
+
+
+@functools.lru_cache(maxsize=512)
+def _text_tile(text: str, size: int, anchor: str) -> tuple[Image.Image, int, int]:
+    font = _font(size)
+    left, top, right, bottom = (int(v) for v in font.getbbox(text, anchor=anchor))
+    tile = Image.new("LA", (max(right - left, 1), max(bottom - top, 1)), (0, 0))
+    ImageDraw.Draw(tile).text((-left, -top), text, fill=(INK[0], 255), font=font, anchor=anchor)
+    return tile.convert("RGBA"), left, top
 
 
 def _date_label(image: Image.Image, text: str, centre_x: float, top_y: float) -> None:
