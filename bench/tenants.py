@@ -105,6 +105,7 @@ def bench(url: str, communities: int, processes: int, concurrency: int) -> float
         children = [subprocess.Popen([sys.executable, __file__, "--worker", url, str(go), str(concurrency)],
                                      stdout=subprocess.PIPE, text=True) for _ in range(processes)]
         time.sleep(2.0)  # imports and connections done before the start signal
+        server_before = server_counters(url)  # after a CHECKPOINT: the load's dirty pages are written
         server_cpu = postgres_cpu_seconds()
         start = time.time()
         go.write_text(str(start))
@@ -113,6 +114,7 @@ def bench(url: str, communities: int, processes: int, concurrency: int) -> float
             out, _ = child.communicate()
             results.append(json.loads(out.strip().splitlines()[-1]))
         server_cpu = postgres_cpu_seconds() - server_cpu
+        server_after = server_counters(url, checkpoint=False)
     last = max(r["last_post"] for r in results if r["last_post"]) - start
     paydays = sum(r["payday_count"] for r in results)
     announced = sum(r["announce_count"] for r in results)
@@ -127,7 +129,31 @@ def bench(url: str, communities: int, processes: int, concurrency: int) -> float
     scheduler_cpu = sum(r["cpu_seconds"] for r in results)
     print(f"  CPU per community: scheduler processes {1000 * scheduler_cpu / communities:.1f} ms, PostgreSQL "
           f"{1000 * server_cpu / communities:.1f} ms (all its processes on this machine)")
+    wal_kb = (server_after["wal_bytes"] - server_before["wal_bytes"]) / 1024 / communities
+    written = server_after["written_by_backends"] - server_before["written_by_backends"]
+    print(f"  PostgreSQL per community: {wal_kb:.0f} kB of WAL, {written / communities:.1f} pages written by "
+          f"backends (shared_buffers full); {server_after['checkpoints'] - server_before['checkpoints']} "
+          f"checkpoints during the run; server: {server_before['settings']}")
     return last
+
+
+def server_counters(url: str, *, checkpoint: bool = True) -> dict:
+    """The server's WAL position, pages its backends wrote themselves and checkpoints so far
+    (PostgreSQL 15's pg_stat_bgwriter); first a CHECKPOINT, so each run starts from a clean
+    buffer pool rather than with the previous run's writes still pending."""
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if checkpoint:
+            conn.exec_driver_sql("CHECKPOINT")
+        row = conn.exec_driver_sql(
+            "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn, buffers_backend, checkpoints_timed + checkpoints_req "
+            "FROM pg_stat_bgwriter").one()
+        settings = ", ".join(f"{name} {value}{unit or ''}" for name, value, unit in conn.exec_driver_sql(
+            "SELECT name, setting, unit FROM pg_settings WHERE name IN "
+            "('shared_buffers', 'max_wal_size', 'synchronous_commit') ORDER BY name"))
+    engine.dispose()
+    return {"wal_bytes": int(row[0]), "written_by_backends": int(row[1]), "checkpoints": int(row[2]),
+            "settings": settings}
 
 
 def postgres_cpu_seconds() -> float:
