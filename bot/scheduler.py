@@ -30,7 +30,7 @@ from bot.reactions import tell_reaction_authors
 from bot.summary import Announcement, announce
 from ledger.payday.engine import run_payday
 from ledger.payday.run import PaydayResult
-from ledger.payday.schedule import DuePayday, due_paydays, next_payday_at
+from ledger.payday.schedule import DuePayday, due_paydays, next_payday_at, open_due_paydays
 from ledger.retention import prune_operations
 
 if TYPE_CHECKING:
@@ -106,6 +106,8 @@ async def run_due_tick(runtime: Runtime, now: dt.datetime | None = None) -> Tick
     tick = Tick()
     if not due:
         return tick
+    if runtime.claims.shared:  # the payday rows of every due community, in one statement
+        await asyncio.to_thread(open_due_paydays, runtime.ledger, due)
     start = random.randrange(len(due))
     queue = collections.deque(due[start:] + due[:start])
     workers = runtime.settings.payday_concurrency if runtime.claims.shared else 1

@@ -12,6 +12,7 @@ checked and moved while its row is locked: no read-then-write races.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ from ledger.clock import Clock, clock_of, with_clock
 from ledger.errors import Refusal
 from ledger.models import operations
 from ledger.records import Outcome
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -65,6 +68,19 @@ class Ledger:
         """Raise unless the database answers a trivial query (health checks)."""
         with self._readonly_engine.connect() as connection:
             connection.execute(sa.text("SELECT 1")).scalar_one()
+
+    def analyze(self, *tables: str) -> None:
+        """PostgreSQL: refresh the planner's statistics of tables just filled in bulk, so the
+        next statements (and the plans pooled connections cache) are made for their real size,
+        not for what the last ANALYZE saw. Best effort: a role that may not ANALYZE skips it."""
+        if self.dialect != "postgresql":
+            return
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for table in tables:
+                    conn.exec_driver_sql(f"ANALYZE {table}")
+        except DBAPIError:
+            log.warning("ANALYZE %s failed; going on", ", ".join(tables), exc_info=True)
 
     def pending_migrations(self) -> set[str]:
         """Migration heads the database has not reached (readiness: empty when current)."""

@@ -181,7 +181,7 @@ def _in_one_transaction(run: PaydayRun, plan: _PlanCheck) -> str:
         run.report(stage, detail)
     run.crash_point(reached)
     if reached == stages.SNAPSHOTTED and (run.snapshot_tips or 0) >= ANALYZE_MIN_TIPS:
-        _analyze(run.ledger, "payday_tips", "payday_members")
+        run.ledger.analyze("payday_tips", "payday_members")
     return reached
 
 
@@ -200,7 +200,7 @@ def _take_snapshot(run: PaydayRun, stage: str) -> str:
 
     stage = _stage_transaction(run, stages.STARTED, snapshot, repeatable_read=True)
     if run.open_conn is None and (run.snapshot_tips or 0) >= ANALYZE_MIN_TIPS:
-        _analyze(run.ledger, "payday_tips", "payday_members")
+        run.ledger.analyze("payday_tips", "payday_members")
     return stage
 
 
@@ -258,7 +258,7 @@ def _plan_rounds(run: PaydayRun, plan: _PlanCheck, stage: str) -> str:
         first = stage in (stages.SNAPSHOTTED, stages.FUNDED)
         stage = plan.stage_after(_stage_transaction(run, stage, one_round))
         if first and _snapshot_tips(run) >= ANALYZE_MIN_TIPS:
-            _analyze(run.ledger, "payday_members")
+            run.ledger.analyze("payday_members")
     return stage
 
 
@@ -401,20 +401,6 @@ def _exclusive(ledger: Ledger, payday_id: int, *, wait: bool) -> Iterator[bool]:
             if acquired:
                 conn.execute(sql("SELECT pg_advisory_unlock(:ns, :id)"),
                              {"ns": ADVISORY_NAMESPACE, "id": payday_id})
-
-
-def _analyze(ledger: Ledger, *tables: str) -> None:
-    """PostgreSQL: refresh planner statistics of tables a stage just filled, so the
-    next stages' joins are planned for a million rows, not for the empty tables
-    autovacuum last saw. Best effort: a role that may not ANALYZE just skips it."""
-    if ledger.dialect != "postgresql":
-        return
-    try:
-        with ledger.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in tables:
-                conn.exec_driver_sql(f"ANALYZE {table}")
-    except sa.exc.DBAPIError:
-        log.warning("ANALYZE %s failed; the payday goes on", ", ".join(tables), exc_info=True)
 
 
 def _snapshot_tips(run: PaydayRun) -> int:

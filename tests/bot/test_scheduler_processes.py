@@ -19,6 +19,8 @@ from bot.platform import Platform
 from bot.scheduler import run_due_tick
 from ledger.api import Ledger
 from ledger.clock import FixedClock
+from ledger.payday import schedule
+from ledger.payday.schedule import due_paydays
 from tests.ledger.payday_helpers import book_state, chained_town
 from tests.moments import DUE_PAYDAY, PINNED
 
@@ -138,4 +140,39 @@ def test_a_payday_another_process_finished_since_the_list_was_read_costs_one_sta
     assert announced == 3
     first.ledger.dispose()
     second.ledger.dispose()
+    ledger.dispose()
+
+
+def test_a_tick_opens_every_due_payday_in_one_statement_then_analyses_them(pg_url, monkeypatch):
+    """The due paydays' rows are created together (one INSERT, each logged `started` once)
+    and `paydays` is analysed, so the planner knows its size before the paydays run; a
+    second process opening the same ones opens none."""
+    monkeypatch.setattr(schedule, "ANALYZE_OPENED_MIN", 3)
+    ledger = Ledger.connect(pg_url, upgrade=False, clock=FixedClock(PINNED))
+    for name in ("one", "two", "three"):
+        chained_town(ledger, name)
+    with ledger.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE paydays")  # the planner sees it empty
+    runtime = build_runtime(Settings(database_url=pg_url), clock=FixedClock(DUE_PAYDAY), platforms={}, funding={})
+    inserts: list[str] = []
+    sa.event.listen(runtime.ledger.engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, *args: inserts.append(statement)
+                    if "INSERT INTO paydays" in statement else None)
+
+    listed_elsewhere, _ = due_paydays(ledger, DUE_PAYDAY)  # what another process read before
+    assert [item.payday_id for item in listed_elsewhere] == [None, None, None]
+
+    tick = asyncio.run(run_due_tick(runtime, DUE_PAYDAY))
+
+    assert sorted((run.result.community_name, run.result.status) for run in tick.runs) == [
+        ("one", "ran"), ("three", "ran"), ("two", "ran")]
+    assert len(inserts) == 1  # opened together; run_payday found each row
+    with ledger.begin(readonly=True) as book:
+        started = book.conn.execute(sa.text(
+            "SELECT COUNT(*), COUNT(DISTINCT payday_id) FROM payday_stages WHERE stage = 'started'")).one()
+        known_rows = book.conn.execute(sa.text(
+            "SELECT reltuples FROM pg_class WHERE relname = 'paydays'")).scalar_one()
+    assert tuple(started) == (3, 3) and known_rows == 3
+    assert schedule.open_due_paydays(ledger, listed_elsewhere) == 0  # that process opens none
+    runtime.ledger.dispose()
     ledger.dispose()
