@@ -31,6 +31,7 @@ CLAIM_NAMESPACE = 7_461_013  # first key of pg_advisory_lock(int, int): "payday 
 
 
 _CLAIM = sa.text("SELECT pg_try_advisory_lock(:ns, :id)")
+_RELEASE = sa.text("SELECT pg_advisory_unlock(:ns, :id)")
 # PostgreSQL evaluates only the CASE branch it needs: no lock is taken for a finished payday.
 _CLAIM_UNLESS_ANNOUNCED = sa.text("""
 SELECT CASE WHEN EXISTS (
@@ -82,7 +83,7 @@ class PaydayClaims:
             if community_id not in self._held:
                 return
             self._held.discard(community_id)
-            self._execute("SELECT pg_advisory_unlock(:ns, :id)", community_id)
+            self._execute(_RELEASE, community_id)
 
     def close(self) -> None:
         """Give every claim back (closing the session releases them all)."""
@@ -95,11 +96,10 @@ class PaydayClaims:
             self._conn = None
             self._held.clear()
 
-    def _execute(self, sql: str | sa.TextClause, community_id: int, **params: object) -> object:
+    def _execute(self, statement: sa.TextClause, community_id: int, **params: object) -> object:
         try:
             if self._conn is None:
                 self._conn = self.ledger.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            statement = sa.text(sql) if isinstance(sql, str) else sql
             return self._conn.execute(statement, {"ns": CLAIM_NAMESPACE, "id": community_id, **params}).scalar()
         except sa.exc.DBAPIError:
             # The session is gone, and every claim with it: start again on a new one.
