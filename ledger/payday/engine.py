@@ -157,7 +157,7 @@ def _in_one_transaction(run: PaydayRun, plan: _PlanCheck) -> str:
             if current != stages.STARTED:
                 return current  # another driver began it meanwhile
             run.open_conn = conn
-            plan.trusted = True  # this driver makes the plan, and its reservations with it
+            plan.trusted = True  # this driver makes the plan (and, in one transaction, reserves nothing)
             try:
                 _stages(run, plan, None, stages.STARTED)
                 reached = stages.DONE

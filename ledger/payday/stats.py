@@ -21,15 +21,15 @@ from ledger.payday.projects import project_stats
 from ledger.project_tables import projects
 
 # Paid tips are a prefix of each tipper's queue: unpaid = running sum beyond what was paid.
-_UNPAID = """
+_PAID = "pt.due AND pt.cum_minor <= pm.spent_minor"
+_UNFUNDED = "pt.due AND pt.cum_minor > pm.spent_minor"
+_UNPAID = f"""
 FROM payday_tips pt
 JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
-WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor > pm.spent_minor
+WHERE pt.payday_id = :payday_id AND {_UNFUNDED}
 """
 
 # Paid, unfunded and pledged tips in one pass over the payday's tips.
-_PAID = "pt.due AND pt.cum_minor <= pm.spent_minor"
-_UNFUNDED = "pt.due AND pt.cum_minor > pm.spent_minor"
 _TIP_TOTALS = sa.text(f"""
 SELECT COUNT(*) FILTER (WHERE {_PAID}), COALESCE(SUM(pt.amount_minor) FILTER (WHERE {_PAID}), 0),
        COUNT(DISTINCT pt.tipper_id) FILTER (WHERE {_PAID}), COUNT(DISTINCT pt.tippee_id) FILTER (WHERE {_PAID}),
