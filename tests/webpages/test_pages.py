@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.web import build_app
+from bot.webpages import badges
 from tests.adapters.console.support import Console, make_runtime
 
 from ledger.money import Money, parse_money
@@ -253,3 +254,20 @@ def test_with_sign_in_configured_public_pages_link_to_me_and_the_member_page_say
         signin = client.get("/me/signin")
         assert signin.status_code == 200 and "Sign in with Discord" in signin.text
     runtime.ledger.dispose()
+
+
+def _luminance(colour: str) -> float:
+    def channel(hex2: str) -> float:
+        v = int(hex2, 16) / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    digits = colour.lstrip("#")
+    digits = "".join(d * 2 for d in digits) if len(digits) == 3 else digits  # "#555" is "#555555"
+    r, g, b = (channel(digits[i:i + 2]) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("background", [badges.GREEN, badges.GREY])
+def test_a_badges_white_text_has_wcag_aa_contrast_on_both_colours(background: str) -> None:
+    light, dark = _luminance("#ffffff"), _luminance(background)
+    assert (light + 0.05) / (dark + 0.05) >= 4.5
