@@ -130,13 +130,19 @@ treasurer: /tip admin web public
     assert "/tip pillow 1" in page
 
 
-def test_the_member_page_says_how_to_tip_them_on_each_space(site: Site) -> None:
+def test_the_member_and_project_pages_say_how_to_tip_on_each_space(site: Site) -> None:
     site.member("U0BOB", "bob", platform="slack", space="T0ACME", space_name="Acme")
-    site.console.ok("treasurer: /tip admin web public")
+    site.member("2002", "bob-d", platform="discord", space="9001", space_name="Acme Discord")
+    site.script("bob: /tip project add pillow\ntreasurer: /tip admin web public")
     page = site.get("/c/test/@bob").text
     assert "<code>/tip @bob 1</code>" in page
     assert 'href="https://app.slack.com/client/T0ACME">Acme</a>' in page
+    assert "<code>/tip user:@bob amount:1</code>" in page
+    assert 'href="https://discord.com/channels/9001">Acme Discord</a>' in page
     assert "https://tips.example.org/c/test/@bob/receiving.svg" in page  # the README snippet
+    project = site.get("/c/test/projects/pillow").text
+    assert "<code>/tip pillow 1</code>" in project and "<code>/project tip name:pillow amount:1</code>" in project
+    assert "no command for this" not in project
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
