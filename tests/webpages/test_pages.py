@@ -277,3 +277,19 @@ def _luminance(colour: str) -> float:
 def test_a_badges_white_text_has_wcag_aa_contrast_on_both_colours(background: str) -> None:
     light, dark = _luminance("#ffffff"), _luminance(background)
     assert (light + 0.05) / (dark + 0.05) >= 4.5
+
+
+def test_after_a_payday_the_community_page_lists_it_and_the_project_page_shows_its_split(site: Site) -> None:
+    _community(site)
+    site.console.ok("treasurer: /tip admin web public")
+    empty_chart = site.get("/c/test/chart.png").content
+    assert "No payday yet." in site.get("/c/test").text
+    site.console.ok("treasurer: /tip admin payday now")  # alice pays bob 2.50 and pillow 3 (dave has no money)
+    page = site.get("/c/test").text
+    paydays = page[page.index('id="paydays"'):page.index('id="projects"')]
+    week = site.runtime.ledger.read(lambda book: book.recent_paydays(book.community_by_name("test").id, 1))[0][0]
+    assert (f'<tr><td>{week.isoformat()}</td><td class="amount">$5.50</td>\n'
+            f'          <td class="amount">1</td><td class="amount">2</td></tr>') in paydays
+    assert site.get("/c/test/chart.png").content != empty_chart  # the week's bar
+    project = site.get("/c/test/projects/pillow").text
+    assert f"At the payday of the week of {week.isoformat()} it received $3.00, paid out" in project
