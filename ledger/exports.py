@@ -27,6 +27,7 @@ EXPORT_FIELDS = ("transfer_id", "created_at", "kind", "amount", "currency", "fro
                  "note", "external_ids")
 HISTORY_FIELDS = ("transfer_id", "created_at", "kind", "amount", "currency", "other", "note")
 MEMBER_KINDS = ("tip", "once")  # what a statement counts as given and received
+ANONYMOUS = "anonymous"  # a history's "other" for an anonymous tip's payer
 
 # (rows of one batch) -> {transfer id: "ch_... pi_..."}: ids outside the ledger
 References = Callable[[sa.Connection, Sequence[Mapping[str, Any]]], Mapping[int, str]]
@@ -79,12 +80,15 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def member_history(conn: sa.Connection, member_id: int) -> list[dict[str, Any]]:
-    """All of a member's transfers, oldest first, signed from their point of view (HISTORY_FIELDS)."""
+    """All of a member's transfers, oldest first, signed from their point of view (HISTORY_FIELDS).
+    An anonymous tip's payee never sees its payer's name: "other" is `ANONYMOUS` there."""
     other_member, other_account = members.alias("other_member"), accounts.alias("other_account")
     other_id = sa.case((transfers.c.from_account_id == member_id, transfers.c.to_account_id),
                        else_=transfers.c.from_account_id)
+    hidden = sa.and_(transfers.c.anonymous, transfers.c.to_account_id == member_id)
+    other_name = sa.case((hidden, sa.literal(ANONYMOUS)), else_=_side(other_member, other_account))
     rows = conn.execute(
-        sa.select(transfers, _side(other_member, other_account).label("other_name"))
+        sa.select(transfers, other_name.label("other_name"))
         .join(other_account, other_account.c.id == other_id)
         .outerjoin(other_member, other_member.c.id == other_id)
         .where(sa.or_(transfers.c.from_account_id == member_id, transfers.c.to_account_id == member_id))

@@ -45,7 +45,7 @@ class DiscordPlatform(Platform):
         return f"/tip user:@{display_name} amount:1"
 
     def tip_project_command(self, project_name: str) -> str | None:
-        return None  # no slash command tips a project yet: Slack or the console do
+        return f"/project tip name:{project_name} amount:1"
 
     def space_url(self, space_external_id: str) -> str | None:
         return f"https://discord.com/channels/{space_external_id}"

@@ -12,6 +12,7 @@ import pytest
 
 from bot.invocation import Invocation, UserRef
 from tests.browser.conftest import SigninSite, screenshot
+from tests.browser.contrast import low_contrast
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +26,7 @@ def discord_says(site, user: str, name: str, text: str, *, admin: bool = False) 
 
 
 def test_a_member_signs_in_with_slack_sets_a_weekly_tip_and_sees_it_in_chat_and_the_csv(
-        signin_site: SigninSite, page) -> None:
+        signin_site: SigninSite, page, request) -> None:
     site = signin_site
     site.slash("receive on", user="U1", user_name="alice")
     site.slash("receive on", user="U2", user_name="bob")
@@ -33,11 +34,11 @@ def test_a_member_signs_in_with_slack_sets_a_weekly_tip_and_sees_it_in_chat_and_
 
     page.goto(f"{site.url}/me/")
     assert page.url.endswith("/me/signin")
-    screenshot(page, "me-signin")
+    screenshot(page, f"me-signin-{request.node.callspec.id}")
     page.get_by_role("link", name="Sign in with Slack").click()
     page.wait_for_url(f"{site.url}/me/")
     assert page.get_by_role("heading", level=1).inner_text() == "Your tips, alice"
-    screenshot(page, "me-dashboard")
+    screenshot(page, f"me-dashboard-{request.node.callspec.id}")
 
     page.get_by_label("Member").select_option(label="bob")
     page.get_by_label("Amount (USD)").fill("1.50")
@@ -45,7 +46,8 @@ def test_a_member_signs_in_with_slack_sets_a_weekly_tip_and_sees_it_in_chat_and_
     page.get_by_role("button", name="Tip", exact=True).click()
     page.wait_for_url(f"{site.url}/me/?community=*")
     assert "You now tip bob $1.50 a week" in page.get_by_role("status").inner_text()
-    screenshot(page, "me-weekly-tip-set")
+    screenshot(page, f"me-weekly-tip-set-{request.node.callspec.id}")
+    assert low_contrast(page) == []  # the dashboard, with its flash
 
     assert "bob: $1.50 a week" in site.slash("list", user="U1", user_name="alice")  # chat lists it
     site.slash("admin payday now", user="UADMIN", user_name="admin")  # the tip is paid: a transfer in the CSV
@@ -56,10 +58,10 @@ def test_a_member_signs_in_with_slack_sets_a_weekly_tip_and_sees_it_in_chat_and_
     assert [(row["kind"], row["amount"], row["other"]) for row in rows if row["kind"] == "tip"] == [
         ("tip", "-1.50", "bob")]
     page.goto(f"{site.url}/me/history")
-    screenshot(page, "me-history")
+    screenshot(page, f"me-history-{request.node.callspec.id}")
 
 
-def test_the_same_person_signs_in_with_discord_and_is_the_same_member(signin_site: SigninSite, page) -> None:
+def test_the_same_person_signs_in_with_discord_and_is_the_same_member(signin_site: SigninSite, page, request) -> None:
     site = signin_site
     site.slash("receive on", user="U1", user_name="alice")
     site.slash("receive on", user="U2", user_name="bob")
@@ -74,11 +76,11 @@ def test_the_same_person_signs_in_with_discord_and_is_the_same_member(signin_sit
     page.wait_for_url(f"{site.url}/me/")
     assert page.get_by_role("heading", level=1).inner_text() == "Your tips, alice"
     assert "$2.00" in page.get_by_role("region", name="You tip every week").inner_text()
-    screenshot(page, "me-discord-same-member")
+    screenshot(page, f"me-discord-same-member-{request.node.callspec.id}")
     assert [call["scope"] for call in site.oauth.of("discord.authorize")] == ["identify"]
 
 
-def test_a_forged_form_without_the_csrf_token_changes_nothing(signin_site: SigninSite, page) -> None:
+def test_a_forged_form_without_the_csrf_token_changes_nothing(signin_site: SigninSite, page, request) -> None:
     site = signin_site
     site.slash("receive on", user="U1", user_name="alice")
     site.slash("receive on", user="U2", user_name="bob")
@@ -102,5 +104,5 @@ def test_a_forged_form_without_the_csrf_token_changes_nothing(signin_site: Signi
             document.body.appendChild(form); form.submit();
         }""", bob)
     assert page.get_by_role("heading", level=1).inner_text() == "Forbidden"
-    screenshot(page, "me-forged-post-refused")
+    screenshot(page, f"me-forged-post-refused-{request.node.callspec.id}")
     assert site.tables() == before

@@ -1,11 +1,13 @@
 """A visitor reads a public community in a real browser, follows its links to a member and
-a project, by mouse and by keyboard; a private community is 404."""
+a project, by mouse and by keyboard, every text on them readable (WCAG AA contrast); a
+private community is 404."""
 
 from __future__ import annotations
 
 import re
 
 from tests.browser.conftest import WebServer, screenshot
+from tests.browser.contrast import low_contrast
 
 COMMUNITY = """
 treasurer: /tip admin credit @alice 100
@@ -24,6 +26,7 @@ def test_a_visitor_reads_a_public_community_and_follows_its_links(web_server: We
     assert answer is not None and answer.status == 200
     tag = request.node.callspec.id
     screenshot(page, f"community-{tag}")
+    assert low_contrast(page) == []
     for landmark in ("banner", "navigation", "main", "contentinfo"):
         assert page.get_by_role(landmark).count() >= 1, landmark
     assert page.get_by_role("heading", name="test", level=1).is_visible()
@@ -43,6 +46,7 @@ def test_a_visitor_reads_a_public_community_and_follows_its_links(web_server: We
     page.keyboard.press("Enter")
     page.wait_for_url(f"{web_server.url}/c/test/@bob")
     screenshot(page, f"member-{tag}")
+    assert low_contrast(page) == []
     assert page.get_by_role("heading", name="bob", level=1).is_visible()
     assert page.get_by_text("$2.50 a week").is_visible()
     assert page.get_by_text("/tip @bob 1").is_visible()
@@ -51,6 +55,7 @@ def test_a_visitor_reads_a_public_community_and_follows_its_links(web_server: We
     page.get_by_role("link", name="pillow").click()
     page.wait_for_url(f"{web_server.url}/c/test/projects/pillow")
     screenshot(page, f"project-{tag}")
+    assert low_contrast(page) == []
     assert page.get_by_role("heading", name="pillow", level=1).is_visible()
     assert page.get_by_text("pypi:pillow").is_visible()
     assert page.get_by_role("link", name="bob").is_visible()

@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.web import build_app
+from bot.webpages import badges
 from tests.adapters.console.support import Console, make_runtime
 
 from ledger.money import Money, parse_money
@@ -129,13 +130,19 @@ treasurer: /tip admin web public
     assert "/tip pillow 1" in page
 
 
-def test_the_member_page_says_how_to_tip_them_on_each_space(site: Site) -> None:
+def test_the_member_and_project_pages_say_how_to_tip_on_each_space(site: Site) -> None:
     site.member("U0BOB", "bob", platform="slack", space="T0ACME", space_name="Acme")
-    site.console.ok("treasurer: /tip admin web public")
+    site.member("2002", "bob-d", platform="discord", space="9001", space_name="Acme Discord")
+    site.script("bob: /tip project add pillow\ntreasurer: /tip admin web public")
     page = site.get("/c/test/@bob").text
     assert "<code>/tip @bob 1</code>" in page
     assert 'href="https://app.slack.com/client/T0ACME">Acme</a>' in page
+    assert "<code>/tip user:@bob amount:1</code>" in page
+    assert 'href="https://discord.com/channels/9001">Acme Discord</a>' in page
     assert "https://tips.example.org/c/test/@bob/receiving.svg" in page  # the README snippet
+    project = site.get("/c/test/projects/pillow").text
+    assert "<code>/tip pillow 1</code>" in project and "<code>/project tip name:pillow amount:1</code>" in project
+    assert "no command for this" not in project
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
@@ -253,3 +260,36 @@ def test_with_sign_in_configured_public_pages_link_to_me_and_the_member_page_say
         signin = client.get("/me/signin")
         assert signin.status_code == 200 and "Sign in with Discord" in signin.text
     runtime.ledger.dispose()
+
+
+def _luminance(colour: str) -> float:
+    def channel(hex2: str) -> float:
+        v = int(hex2, 16) / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    digits = colour.lstrip("#")
+    digits = "".join(d * 2 for d in digits) if len(digits) == 3 else digits  # "#555" is "#555555"
+    r, g, b = (channel(digits[i:i + 2]) for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@pytest.mark.parametrize("background", [badges.GREEN, badges.GREY])
+def test_a_badges_white_text_has_wcag_aa_contrast_on_both_colours(background: str) -> None:
+    light, dark = _luminance("#ffffff"), _luminance(background)
+    assert (light + 0.05) / (dark + 0.05) >= 4.5
+
+
+def test_after_a_payday_the_community_page_lists_it_and_the_project_page_shows_its_split(site: Site) -> None:
+    _community(site)
+    site.console.ok("treasurer: /tip admin web public")
+    empty_chart = site.get("/c/test/chart.png").content
+    assert "No payday yet." in site.get("/c/test").text
+    site.console.ok("treasurer: /tip admin payday now")  # alice pays bob 2.50 and pillow 3 (dave has no money)
+    page = site.get("/c/test").text
+    paydays = page[page.index('id="paydays"'):page.index('id="projects"')]
+    week = site.runtime.ledger.read(lambda book: book.recent_paydays(book.community_by_name("test").id, 1))[0][0]
+    assert (f'<tr><td>{week.isoformat()}</td><td class="amount">$5.50</td>\n'
+            f'          <td class="amount">1</td><td class="amount">2</td></tr>') in paydays
+    assert site.get("/c/test/chart.png").content != empty_chart  # the week's bar
+    project = site.get("/c/test/projects/pillow").text
+    assert f"At the payday of the week of {week.isoformat()} it received $3.00, paid out" in project

@@ -250,3 +250,31 @@ async def test_junk_tokens_and_ids_are_refused_without_a_traceback(web):
     assert (await web.me.http.get("/me/signin/slack/callback?code=x&state=%C3%A9")).status_code == 400
     assert (await web.me.http.get("/me/history?before=99999999999999999999999")).status_code == 200
     assert web.tables() == before
+
+
+async def test_an_anonymous_tippers_name_is_not_on_the_receivers_me_nor_in_their_csv(web):
+    """The receiver's /me names the tippers who tip by name, never one who tips anonymously:
+    not in what they receive, not in the history, not in the CSV."""
+    say(web.runtime, "slack", "T1", "U1", "alice", "receive on")
+    say(web.runtime, "slack", "T1", "U2", "bob", "receive on")
+    say(web.runtime, "slack", "T1", "U3", "carol", "receive on")
+    for tipper in ("U1", "U3"):
+        say(web.runtime, "slack", "T1", "UADMIN", "admin", f"admin credit <@{tipper}> 20", admin=True)
+    say(web.runtime, "slack", "T1", "U1", "alice", "<@U2> 3 anonymous")
+    say(web.runtime, "slack", "T1", "U1", "alice", "<@U2> 1 once anonymous")
+    say(web.runtime, "slack", "T1", "U3", "carol", "<@U2> 2")
+    say(web.runtime, "slack", "T1", "U3", "carol", "<@U2> 0.50 once")
+    say(web.runtime, "slack", "T1", "UADMIN", "admin", "admin payday now", admin=True)  # the weekly tips paid
+    web.mock.slack_user = ("U2", "T1", "bob")
+    await web.me.signin("slack")
+    page = await web.me.page()
+    received = page[page.index('id="received"'):page.index('id="privacy"')]
+    assert "carol: $2.00 a week" in received and "someone (anonymous): $3.00 a week" in received
+    history = await web.me.page("/me/history")
+    table = history[history.index("<table>"):history.index("</table>")]
+    assert "from carol" in table and "from someone (anonymous)" in table
+    rows = list(csv.DictReader(io.StringIO((await web.me.http.get("/me/history.csv")).text)))
+    for kind in ("once", "tip"):
+        assert {row["other"] for row in rows if row["kind"] == kind} == {"carol", "anonymous"}, kind
+    for shown in (received, table, *(str(row) for row in rows)):
+        assert "alice" not in shown
