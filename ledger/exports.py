@@ -26,8 +26,8 @@ BATCH_ROWS = 10_000
 EXPORT_FIELDS = ("transfer_id", "created_at", "kind", "amount", "currency", "from", "to", "payday_week",
                  "note", "external_ids")
 HISTORY_FIELDS = ("transfer_id", "created_at", "kind", "amount", "currency", "other", "note")
+ANONYMOUS = "someone (anonymous)"  # the `other` of a tip received anonymously
 MEMBER_KINDS = ("tip", "once")  # what a statement counts as given and received
-ANONYMOUS = "anonymous"  # a history's "other" for an anonymous tip's payer
 
 # (rows of one batch) -> {transfer id: "ch_... pi_..."}: ids outside the ledger
 References = Callable[[sa.Connection, Sequence[Mapping[str, Any]]], Mapping[int, str]]
@@ -85,8 +85,9 @@ def member_history(conn: sa.Connection, member_id: int) -> list[dict[str, Any]]:
     other_member, other_account = members.alias("other_member"), accounts.alias("other_account")
     other_id = sa.case((transfers.c.from_account_id == member_id, transfers.c.to_account_id),
                        else_=transfers.c.from_account_id)
+    # An anonymous tip's payee never sees its payer's name (as in the chat history, ledger/queries.py).
     hidden = sa.and_(transfers.c.anonymous, transfers.c.to_account_id == member_id)
-    other_name = sa.case((hidden, sa.literal(ANONYMOUS)), else_=_side(other_member, other_account))
+    other_name = sa.case((hidden, ANONYMOUS), else_=_side(other_member, other_account))
     rows = conn.execute(
         sa.select(transfers, other_name.label("other_name"))
         .join(other_account, other_account.c.id == other_id)

@@ -1,15 +1,19 @@
 """Anonymous tips (`/tip @user AMOUNT [once] anonymous`): nothing the tippee can see names the
-tipper (direct messages, `/tip`, history, `/tip receive on`, receipts after a payday, the
-payday summary, leaderboards, the home view); the ledger, `ledger check` and the tipper still know."""
+tipper (direct messages, `/tip`, history and its CSV file, `/tip receive on`, receipts after a
+payday, the payday summary, leaderboards, the home view); the ledger, `ledger check`, admins'
+export and the tipper still know."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from bot.home import home_reply
-from bot.summary import announce
+from bot.summary import announce, build_summary
+from ledger.exports import export_transfers
 from ledger.models import tips, transfers
 from ledger.payday.engine import run_payday
 from tests.adapters.console.support import Console
@@ -25,7 +29,14 @@ def _seen_by_bob(console: Console) -> list[str]:
         "/tip", "/tip history", "/tip top all received", "/tip top all given", "/tip top week")]
 
 
-def test_nothing_the_tippee_sees_names_an_anonymous_tipper(console: Console) -> None:
+def _csv_text(console: Console, name: str) -> str:
+    """The file `/tip history csv` gives NAME (the console writes it instead of attaching it)."""
+    reply = console.ok(f"{name}: /tip history csv")
+    return Path(re.search(r"Written to (.+)$", reply.text, re.M)[1]).read_text(encoding="utf-8")
+
+
+def test_nothing_the_tippee_sees_names_an_anonymous_tipper(console: Console, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # where the console writes files without SQLite
     console.script("""
         treasurer: /tip admin credit @alice 20
         alice: /tip profile public
@@ -66,7 +77,12 @@ def test_nothing_the_tippee_sees_names_an_anonymous_tipper(console: Console) -> 
     assert "1. bob: $5.50" in top_received
     assert "no tips yet" in top_given  # anonymous tips never count for their giver
     home = home_reply(console.runtime, "console", "test", "bob")
-    every_text = [*seen, receipt, home.text, *(v for _, v in home.fields),
+    csv_file = _csv_text(console, "bob")
+    assert "someone (anonymous)" in csv_file
+    summary = build_summary(runtime, result)
+    assert "Top receivers this week: bob ($5.50)." in summary.text  # bob is public; his tipper goes unnamed
+    every_text = [*seen, receipt, home.text, *(v for _, v in home.fields), csv_file, summary.text,
+                  *(v for _, v in summary.fields),
                   *(text for _space, user, text in platform.direct if user == "bob")]
     assert not [text for text in every_text if TIPPER in text]
 
@@ -76,7 +92,10 @@ def test_nothing_the_tippee_sees_names_an_anonymous_tipper(console: Console) -> 
                                     .where(transfers.c.anonymous).order_by(transfers.c.id)).all()
         assert [kind for _, kind in hidden] == ["once", "tip"]
         assert connection.execute(sa.select(sa.func.count()).where(tips.c.anonymous)).scalar_one() == 2
+        exported = [(row["from"], row["to"], row["kind"]) for row in export_transfers(connection, community_id)]
+        assert ("alice", "bob", "once") in exported and ("alice", "bob", "tip") in exported  # admins' export
     assert "-$3.00  one-off tip to bob (anonymous)" in console.ok("alice: /tip history").text
+    assert ",bob," in _csv_text(console, "alice")  # the tipper's own file names bob
     assert console.runtime.ledger.read(lambda book: book.check()) == []
 
 

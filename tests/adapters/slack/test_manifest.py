@@ -21,6 +21,8 @@ def test_manifest_matches_the_code() -> None:
     assert sorted(bot_scopes(text)) == sorted(SCOPES)
     assert "- command: /tip" in text and "should_escape: true" in text
     assert "home_tab_enabled: true" in text and "- app_home_opened" in text
+    events = re.findall(r"^      - (\w+)", text.split("    bot_events:\n", 1)[1], flags=re.M)
+    assert {"reaction_added", "reaction_removed"} <= set(events) and "reactions:read" in SCOPES  # reaction tips
     urls = re.findall(r"(?:url|request_url): (\S+)", text)
     assert urls and all(u.endswith("/slack/events") for u in urls)
     assert "/slack/oauth_redirect" in text

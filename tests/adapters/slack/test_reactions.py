@@ -1,14 +1,17 @@
 """Reaction tips through the real Bolt app: signed `reaction_added` events (as Slack posts them)
 into /slack/events, the Web API a mock on loopback. Mapped, unmapped, own message, a bot's
-message, over the daily cap, and the same event delivered again."""
+message, over the daily cap, and the same event delivered again; the author told in one DM."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 
 import pytest
 
+from bot.reactions import BATCH, tell_reaction_authors
+from ledger.clock import FixedClock
 from tests.adapters.slack.conftest import SlackHarness, event_payload
 from tests.dbs import dump_tables
 
@@ -79,3 +82,17 @@ async def test_over_the_cap_the_reactor_is_told_privately(slack: SlackHarness) -
     assert "did not tip" in told.args["text"] and "daily cap" in told.args["text"]
     assert len(slack.mock.of("chat.postMessage")) == posted  # nothing in the channel
     assert balances(slack)["bob"] == "2.00"
+
+
+async def test_the_author_hears_of_many_reactions_in_one_dm(slack: SlackHarness, clock: FixedClock) -> None:
+    posted = await setup(slack)
+    await slack.tip("admin reactions cap 5", user="UADMIN")
+    for n in range(3):
+        await react(slack, f"Ev1{n}", ts=f"1700000000.00002{n}")
+    assert balances(slack)["bob"] == "3.00"
+    assert await tell_reaction_authors(slack.runtime, clock.now() + BATCH - dt.timedelta(seconds=1)) == 0
+    assert await tell_reaction_authors(slack.runtime, clock.now() + BATCH) == 1
+    dms = slack.mock.of("chat.postMessage")[posted:]
+    assert [dm.args["channel"] for dm in dms] == ["DU2"]
+    assert dms[0].args["text"].startswith("Your messages got 3 reactions that tipped you $3.00 in all")
+    assert await tell_reaction_authors(slack.runtime, clock.now() + 2 * BATCH) == 0  # told once

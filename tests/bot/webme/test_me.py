@@ -275,6 +275,6 @@ async def test_an_anonymous_tippers_name_is_not_on_the_receivers_me_nor_in_their
     assert "from carol" in table and "from someone (anonymous)" in table
     rows = list(csv.DictReader(io.StringIO((await web.me.http.get("/me/history.csv")).text)))
     for kind in ("once", "tip"):
-        assert {row["other"] for row in rows if row["kind"] == kind} == {"carol", "anonymous"}, kind
+        assert {row["other"] for row in rows if row["kind"] == kind} == {"carol", "someone (anonymous)"}, kind
     for shown in (received, table, *(str(row) for row in rows)):
         assert "alice" not in shown
