@@ -148,7 +148,8 @@ def cmd_ledger_export(args: argparse.Namespace) -> int:
                         if (hook := getattr(adapter, "export_paydays", None)) is not None]
 
         def payday_of(conn: sa.Connection, rows) -> dict[int, int]:
-            return {transfer_id: payday_id for hook in payday_hooks for transfer_id, payday_id in hook(conn, rows).items()}
+            return {transfer_id: payday_id
+                    for hook in payday_hooks for transfer_id, payday_id in hook(conn, rows).items()}
 
         out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
         try:
