@@ -144,10 +144,18 @@ def cmd_ledger_export(args: argparse.Namespace) -> int:
                     found.setdefault(transfer_id, []).append(ids)
             return {transfer_id: " ".join(ids) for transfer_id, ids in found.items()}
 
+        payday_hooks = [hook for adapter in runtime.funding.values()
+                        if (hook := getattr(adapter, "export_paydays", None)) is not None]
+
+        def payday_of(conn: sa.Connection, rows) -> dict[int, int]:
+            return {transfer_id: payday_id
+                    for hook in payday_hooks for transfer_id, payday_id in hook(conn, rows).items()}
+
         out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
         try:
             with ledger.engine.connect() as conn:
-                rows = export_transfers(conn, community.id, since=args.since, references=references)
+                rows = export_transfers(conn, community.id, since=args.since, references=references,
+                                        payday_of=payday_of if payday_hooks else None)
                 count = write_csv(rows, EXPORT_FIELDS, out) if args.format == "csv" else write_jsonl(rows, out)
         finally:
             if args.output:

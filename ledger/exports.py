@@ -4,8 +4,9 @@ community's every transfer, streamed.
 `export_transfers` is one SELECT read with a server-side cursor (`stream_results`,
 `yield_per`): PostgreSQL sends rows in batches and SQLite steps its cursor, so memory
 stays flat whatever the number of transfers, and the rows are one consistent snapshot.
-Each batch can be given extra columns (`references`: a funding adapter's ids for the
-transfers, e.g. Stripe's), which the ledger itself knows nothing about.
+Each batch can be given what the ledger itself knows nothing about: `references` (a
+funding adapter's ids for the transfers, e.g. Stripe's) and `payday_of` (the payday of a
+transfer recorded without one, e.g. a Stripe payout).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ MEMBER_KINDS = ("tip", "once")  # what a statement counts as given and received
 
 # (rows of one batch) -> {transfer id: "ch_... pi_..."}: ids outside the ledger
 References = Callable[[sa.Connection, Sequence[Mapping[str, Any]]], Mapping[int, str]]
+# (rows of one batch) -> {transfer id: payday id}, for transfers whose payday_id is empty
+Paydays = Callable[[sa.Connection, Sequence[Mapping[str, Any]]], Mapping[int, int]]
 
 
 def _side(alias_member: sa.Alias, alias_account: sa.Alias) -> sa.ColumnElement[str]:
@@ -39,7 +42,8 @@ def _side(alias_member: sa.Alias, alias_account: sa.Alias) -> sa.ColumnElement[s
 
 
 def export_transfers(conn: sa.Connection, community_id: int, *, since: dt.date | None = None,
-                     references: References | None = None) -> Iterator[dict[str, Any]]:
+                     references: References | None = None,
+                     payday_of: Paydays | None = None) -> Iterator[dict[str, Any]]:
     """Every transfer of the community (from `since`, a UTC date), oldest first, as dicts of
     EXPORT_FIELDS. A generator: read it while `conn` stays open."""
     from_member, to_member = members.alias("from_member"), members.alias("to_member")
@@ -59,16 +63,22 @@ def export_transfers(conn: sa.Connection, community_id: int, *, since: dt.date |
     )
     if since is not None:
         query = query.where(transfers.c.created_at >= dt.datetime.combine(since, dt.time(), dt.timezone.utc))
+    weeks: dict[int, dt.date] = {}  # payday id -> week, for what `payday_of` names
     result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
     for batch in result.partitions():
         rows = [row._mapping for row in batch]
         refs = references(conn, rows) if references is not None else {}
+        named = payday_of(conn, rows) if payday_of is not None else {}
+        if missing := set(named.values()) - set(weeks):
+            weeks.update((row.id, row.week_start) for row in conn.execute(
+                sa.select(paydays.c.id, paydays.c.week_start).where(paydays.c.id.in_(sorted(missing)))))
         for row in rows:
+            week = row["week_start"] or weeks.get(named.get(row["id"]))
             yield {
                 "transfer_id": row["id"], "created_at": _iso(row["created_at"]), "kind": row["kind"],
                 "amount": decimal_string(row["amount_minor"], row["currency"]), "currency": row["currency"],
                 "from": row["from_name"], "to": row["to_name"],
-                "payday_week": row["week_start"].isoformat() if row["week_start"] else "",
+                "payday_week": week.isoformat() if week else "",
                 "note": row["note"] or "", "external_ids": refs.get(row["id"], ""),
             }
 

@@ -1,5 +1,6 @@
 """Stripe's ids for `tipbot ledger export` (the `export_references` hook): which charge,
-PaymentIntent or Transfer each ledger transfer stands for."""
+PaymentIntent or Transfer each ledger transfer stands for; and the payday of each payout
+(the `export_paydays` hook), which its ledger transfer names only in its note."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from adapters.stripe.payouts import PAYOUT_NOTE
 from adapters.stripe.tables import stripe_charges, stripe_transfers
 
 _STRIPE_ID = re.compile(r"\b(?:ch|pi|tr|trr|re|dp)_[A-Za-z0-9]+\b")
@@ -39,3 +41,14 @@ def export_references(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) ->
             if stripe_id not in found.get(row["id"], []):
                 found.setdefault(row["id"], []).append(stripe_id)
     return {transfer_id: " ".join(values) for transfer_id, values in found.items()}
+
+
+def export_paydays(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> dict[int, int]:
+    """{ledger transfer id: payday id} for payouts (and refused payouts given back) in one batch."""
+    found = {}
+    for row in rows:
+        if row["payday_id"] is None and row["kind"] in ("payout", "reversal"):
+            named = PAYOUT_NOTE.match(row["note"] or "")
+            if named is not None:
+                found[row["id"]] = int(named[1])
+    return found

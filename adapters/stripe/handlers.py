@@ -23,7 +23,7 @@ from adapters.stripe.charges import fees_paid_by
 from adapters.stripe.client import StripeConfig, make_client
 from adapters.stripe.config import StripeSettings
 from adapters.stripe.dues import dues_of
-from adapters.stripe.exports import export_references
+from adapters.stripe.exports import export_paydays, export_references
 from adapters.stripe.merge import merge_members
 from adapters.stripe.onboarding import account_status, card_status, onboarding_link, start_checkout
 from adapters.stripe.processor import StripeProcessor
@@ -146,6 +146,10 @@ class StripeFunding:
     def export_references(self, conn, rows) -> dict[int, str]:
         """Stripe's ids for the transfers `tipbot ledger export` writes."""
         return export_references(conn, rows)
+
+    def export_paydays(self, conn, rows) -> dict[int, int]:
+        """The paydays of the payouts `tipbot ledger export` writes."""
+        return export_paydays(conn, rows)
 
     def merge_members(self, book: Book, old_member_id: int, remaining_member_id: int) -> None:
         merge_members(book, old_member_id, remaining_member_id)

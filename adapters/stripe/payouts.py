@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -42,6 +43,15 @@ def transfer_group(payday_id: int | None) -> str:
     return f"tipbot-payday-{payday_id}"
 
 
+# A payout's ledger transfers carry no payday_id (a recipient may be paid several lines in
+# one payday, and transfers are unique per payday and pair): their note names the payday.
+PAYOUT_NOTE = re.compile(r"^payday (\d+): Stripe transfer")
+
+
+def payout_note(payday_id: int | None, *, refused: bool = False) -> str:
+    return f"payday {payday_id}: Stripe transfer" + (" refused" if refused else "")
+
+
 @dataclass
 class PayoutReport:
     succeeded: int = 0
@@ -63,7 +73,7 @@ def reserve(book: Book, line_id: int) -> bool:
     try:
         with book.conn.begin_nested():
             [transfer_id] = book.apply_moves(community, [(line.recipient_id, clearing, line.amount_minor)],
-                                             kind="payout", note=f"payday {line.payday_id}: Stripe transfer")
+                                             kind="payout", note=payout_note(line.payday_id))
     except InsufficientBalance:
         book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.id == line_id).values(
             status="failed", failure_message="the recipient's balance no longer covers it", updated_at=book.clock.now()))
@@ -104,7 +114,7 @@ def fail_transfer(book: Book, line_id: int, message: str, now: dt.datetime | Non
         community = book.community(line.community_id)
         clearing = book.outside_account(community, "stripe")
         book.apply_moves(community, [(clearing, line.recipient_id, line.amount_minor)], kind="reversal",
-                         note=f"payday {line.payday_id}: Stripe transfer refused", overdraw=frozenset({clearing}))
+                         note=payout_note(line.payday_id, refused=True), overdraw=frozenset({clearing}))
     return done
 
 

@@ -20,7 +20,10 @@ Three steps, each safe to repeat and to interrupt:
    No member balance goes below zero and no payday reservation is touched.
 
 A dispute that closes won sends every recovered share back to its recipient with a new
-Transfer (keyed by the share's row) and undoes the ledger moves; lost leaves them.
+Transfer (keyed by the share's row) and undoes the ledger moves; lost leaves them. A
+reinstating Transfer Stripe refuses leaves the share in the recipient's balance, still
+owed: the recipient is told once, and it is sent again (a new key) a week after each
+refusal while Stripe says their account can be paid.
 A dispute closed before it was seen to open is recorded with its outcome: won moves
 nothing at all, lost is applied like an opened one.
 """
@@ -38,16 +41,21 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.api import Ledger
 from ledger.book import Book
-from adapters.stripe.charges import KEY_LIFETIME
+from ledger.errors import InsufficientBalance
+from ledger.money import format_money
+from ledger.notices import queue_notices
+from adapters.stripe.charges import KEY_LIFETIME, aware
 from adapters.stripe.client import StripeConfig, call
 from adapters.stripe.fees import split_pro_rata
 from adapters.stripe.keys import key, namespace
-from adapters.stripe.tables import stripe_charges, stripe_line_reversals, stripe_reversals, stripe_transfers
+from adapters.stripe.tables import (stripe_accounts, stripe_charges, stripe_line_reversals, stripe_reversals,
+                                    stripe_transfers)
 
 log = logging.getLogger(__name__)
 
 KEPT = -1  # the key of the charge's own part (the card fee) in the pro-rata split
 LOSSES = "losses"
+RETRY_REINSTATEMENT = dt.timedelta(days=6)  # a refused reinstating Transfer goes again at the next weekly payday
 
 
 def plan_reversal(book: Book, row, *, kind: str, source_id: str, amount_minor: int,
@@ -216,7 +224,7 @@ def apply_reinstatement(book: Book, reversal_id: int) -> bool:
     community = book.community(charge.community_id)
     clearing = book.outside_account(community, "stripe")
     tipper = charge.member_id
-    note = f"dispute of card charge {charge.charge_id} won"
+    note = _won(charge.charge_id)
     book.apply_moves(community, [(clearing, tipper, rev.amount_minor)], kind="dispute", note=note,
                      overdraw=frozenset({clearing}))
     moves = [(tipper, part.recipient_id, part.recovered_minor) for part in parts]
@@ -233,6 +241,73 @@ def apply_reinstatement(book: Book, reversal_id: int) -> bool:
     book.conn.execute(stripe_charges.update().where(stripe_charges.c.id == charge.id)
                       .values(reversed_minor=stripe_charges.c.reversed_minor - rev.amount_minor, updated_at=book.clock.now()))
     return True
+
+
+def _won(charge_id: str | None) -> str:
+    return f"dispute of card charge {charge_id} won"
+
+
+def _retry_reinstatements(ledger: Ledger) -> int:
+    """Refused reinstating Transfers due again (a week after their refusal) to recipients Stripe
+    says can be paid: the share leaves the recipient's balance again ('payout') and is pending
+    once more. A share the recipient has spent in Tipbot meanwhile is no longer owed."""
+    due = ledger.clock.now() - RETRY_REINSTATEMENT
+    refused = ledger.read(lambda book: book.conn.execute(
+        sa.select(stripe_line_reversals.c.id, stripe_line_reversals.c.updated_at)
+        .join(stripe_reversals, stripe_reversals.c.id == stripe_line_reversals.c.reversal_id)
+        .join(stripe_accounts, stripe_accounts.c.member_id == stripe_line_reversals.c.recipient_id)
+        .where(stripe_line_reversals.c.reinstate_status == "failed", stripe_reversals.c.reinstated == sa.true(),
+               stripe_accounts.c.payable == sa.true())
+        .order_by(stripe_line_reversals.c.id)).all())
+    return sum(bool(ledger.run(lambda book, part_id=part.id: _reserve_reinstatement(book, part_id)).value)
+               for part in refused if aware(part.updated_at) <= due)
+
+
+def _reserve_reinstatement(book: Book, part_id: int) -> bool:
+    part = book.conn.execute(
+        sa.select(stripe_line_reversals, stripe_charges.c.community_id, stripe_charges.c.charge_id)
+        .join(stripe_reversals, stripe_reversals.c.id == stripe_line_reversals.c.reversal_id)
+        .join(stripe_charges, stripe_charges.c.id == stripe_reversals.c.charge_row_id)
+        .where(stripe_line_reversals.c.id == part_id, stripe_line_reversals.c.reinstate_status == "failed")
+        .with_for_update(of=stripe_line_reversals)).first()
+    if part is None:
+        return False
+    community = book.community(part.community_id)
+    clearing = book.outside_account(community, "stripe")
+    status = "pending"
+    try:
+        with book.conn.begin_nested():
+            book.apply_moves(community, [(part.recipient_id, clearing, part.recovered_minor)], kind="payout",
+                             note=f"{_won(part.charge_id)}: Stripe transfer")
+    except InsufficientBalance:  # spent in Tipbot since: looked at again in a week
+        status = "failed"
+    book.conn.execute(stripe_line_reversals.update().where(stripe_line_reversals.c.id == part_id)
+                      .values(reinstate_status=status, updated_at=book.clock.now()))
+    return status == "pending"
+
+
+def _write_reinstatement(book: Book, part, status: str, value: str) -> None:
+    """Stripe's answer to a reinstating Transfer. Refused the first time (the won dispute's
+    moves not yet applied): the recipient is told once. Refused on a retry: the share goes
+    back to their balance."""
+    values = {"reinstate_transfer_id": value} if status == "succeeded" else {"failure_message": value[:500]}
+    if book.conn.execute(stripe_line_reversals.update().where(
+            stripe_line_reversals.c.id == part.id, stripe_line_reversals.c.reinstate_status == "pending")
+            .values(reinstate_status=status, updated_at=book.clock.now(), **values)).rowcount != 1 \
+            or status == "succeeded":
+        return
+    if not part.reinstated:
+        money = format_money(part.recovered_minor, part.currency)
+        queue_notices(book, [(part.recipient_id, (
+            f"A dispute about tips to you was won, but the {money} it gives back could not be sent to your "
+            f"Stripe account: {value} Run `/tip payout` to finish setting up your Stripe account. The money "
+            f"stays in your Tipbot balance meanwhile, and is sent again at the next paydays."))],
+            dedupe_prefix=f"stripe:reinstate:{part.id}")
+        return
+    community = book.community(part.community_id)
+    clearing = book.outside_account(community, "stripe")
+    book.apply_moves(community, [(clearing, part.recipient_id, part.recovered_minor)], kind="reversal",
+                     note=f"{_won(part.charge_id)}: Stripe transfer refused", overdraw=frozenset({clearing}))
 
 
 # --- talking to Stripe ----------------------------------------------------
@@ -294,8 +369,11 @@ def _find_reinstatement(client: stripe.StripeClient, config: StripeConfig, part)
 
 def _send_reinstatement(client: stripe.StripeClient, config: StripeConfig, part, space: str,
                         now: dt.datetime) -> tuple[str, str]:
-    """Like `_send_reversal`: past the key window, look first, then send with a new key."""
+    """Like `_send_reversal`: past the key window, look first, then send with a new key. A
+    retry after a refusal (Stripe stored it under the first key) has a key of its own."""
     idempotency_key = key(space, "reinstate", part.id)
+    if part.reinstated:
+        idempotency_key += f"-retry-{aware(part.updated_at):%Y%m%d}"
     if part.updated_at <= now - KEY_LIFETIME:  # pending since the dispute was won
         found = _find_reinstatement(client, config, part)
         if found is not None:
@@ -325,30 +403,25 @@ def settle_reversals(ledger: Ledger, client: stripe.StripeClient, config: Stripe
                   stripe_transfers.c.transfer_id)
         .join(stripe_transfers, stripe_transfers.c.id == stripe_line_reversals.c.line_id)
         .where(stripe_line_reversals.c.status == "pending").order_by(stripe_line_reversals.c.id)).all())
-    for part in pending:
-        status, value = _send_reversal(client, config, part, space, ledger.clock.now())
-        if after_call is not None:
-            after_call("transfer-reversal", part.id)
-        values = {"stripe_reversal_id": value} if status == "succeeded" else {"failure_message": value[:500]}
-        ledger.run(lambda book: book.conn.execute(stripe_line_reversals.update().where(
-            stripe_line_reversals.c.id == part.id, stripe_line_reversals.c.status == "pending")
-            .values(status=status, updated_at=book.clock.now(), **values)))
-        report.reversed += status == "succeeded"
-        report.refused += status == "failed"
+    answers = _send_each(ledger, pending, "transfer-reversal", after_call,
+                         send=lambda part: _send_reversal(client, config, part, space, ledger.clock.now()),
+                         write=_write_reversal)
+    report.reversed += answers.count("succeeded")
+    report.refused += answers.count("failed")
+    _retry_reinstatements(ledger)
     reinstating = ledger.read(lambda book: book.conn.execute(
-        sa.select(stripe_line_reversals.c.id, stripe_line_reversals.c.recovered_minor,
-                  stripe_line_reversals.c.updated_at, stripe_transfers.c.currency, stripe_transfers.c.destination)
+        sa.select(stripe_line_reversals.c.id, stripe_line_reversals.c.recipient_id,
+                  stripe_line_reversals.c.recovered_minor, stripe_line_reversals.c.updated_at,
+                  stripe_transfers.c.currency, stripe_transfers.c.destination, stripe_transfers.c.community_id,
+                  stripe_reversals.c.reinstated, stripe_charges.c.charge_id)
         .join(stripe_transfers, stripe_transfers.c.id == stripe_line_reversals.c.line_id)
+        .join(stripe_reversals, stripe_reversals.c.id == stripe_line_reversals.c.reversal_id)
+        .join(stripe_charges, stripe_charges.c.id == stripe_reversals.c.charge_row_id)
         .where(stripe_line_reversals.c.reinstate_status == "pending").order_by(stripe_line_reversals.c.id)).all())
-    for part in reinstating:
-        status, value = _send_reinstatement(client, config, part, space, ledger.clock.now())
-        if after_call is not None:
-            after_call("reinstate", part.id)
-        values = {"reinstate_transfer_id": value} if status == "succeeded" else {"failure_message": value[:500]}
-        ledger.run(lambda book: book.conn.execute(stripe_line_reversals.update().where(
-            stripe_line_reversals.c.id == part.id, stripe_line_reversals.c.reinstate_status == "pending")
-            .values(reinstate_status=status, updated_at=book.clock.now(), **values)))
-        report.reinstated += status == "succeeded"
+    answers = _send_each(ledger, reinstating, "reinstate", after_call,
+                         send=lambda part: _send_reinstatement(client, config, part, space, ledger.clock.now()),
+                         write=_write_reinstatement)
+    report.reinstated += answers.count("succeeded")
     waiting = ledger.read(lambda book: book.conn.execute(
         sa.select(stripe_reversals.c.id, stripe_reversals.c.status).where(sa.or_(
             stripe_reversals.c.status == "pending",
@@ -360,6 +433,27 @@ def settle_reversals(ledger: Ledger, client: stripe.StripeClient, config: Stripe
             return apply_reinstatement(book, rev.id) or done
         report.applied += bool(ledger.run(apply).value)
     return report
+
+
+def _send_each(ledger: Ledger, parts: list, what: str, after_call: Callable[[str, int], None] | None, *,
+               send: Callable[[object], tuple[str, str]],
+               write: Callable[[Book, object, str, str], None]) -> list[str]:
+    """Send each row's request in turn and write each answer at once; the answers' statuses."""
+    statuses = []
+    for part in parts:
+        status, value = send(part)
+        if after_call is not None:
+            after_call(what, part.id)
+        ledger.run(lambda book: write(book, part, status, value))
+        statuses.append(status)
+    return statuses
+
+
+def _write_reversal(book: Book, part, status: str, value: str) -> None:
+    values = {"stripe_reversal_id": value} if status == "succeeded" else {"failure_message": value[:500]}
+    book.conn.execute(stripe_line_reversals.update().where(
+        stripe_line_reversals.c.id == part.id, stripe_line_reversals.c.status == "pending")
+        .values(status=status, updated_at=book.clock.now(), **values))
 
 
 # --- what reconcile shows -------------------------------------------------

@@ -4,6 +4,7 @@ ledger's rows; `/tip statement YEAR` by month; `tipbot ledger export` as CSV and
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -92,6 +93,20 @@ def test_statement_gives_given_and_received_by_month(console: Console) -> None:
     assert dict(reply.fields) == {"Given": "$10.50", "Received": "$1.25"}
     assert "No tips given or received in 2001" in console.ok("alice: /tip statement 2001").text
     console.refused("alice: /tip statement 99", "invalid", "Which year?")
+
+
+def test_statement_puts_each_month_on_its_own_line_and_each_year_apart(console: Console, clock) -> None:
+    console.script(SETUP)  # November 2026 (the pinned moment)
+    clock.set(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.timezone.utc))
+    console.script("alice: /tip @bob 1 once\ncarol: /tip @alice 0.75 once")
+    clock.set(dt.datetime(2027, 1, 1, 0, 1, tzinfo=dt.timezone.utc))
+    console.script("alice: /tip @carol 2 once")
+
+    year = console.ok("alice: /tip statement 2026")
+    assert year.text.splitlines()[1:] == ["November: $10.50 / $1.25", "December: $1.00 / $0.75"]
+    assert dict(year.fields) == {"Given": "$11.50", "Received": "$2.00"}
+    assert console.ok("alice: /tip statement 2027").text.splitlines()[1:] == ["January: $2.00 / $0.00"]
+    assert console.ok("alice: /tip statement").text.splitlines()[1:] == ["January: $2.00 / $0.00"]  # this year
 
 
 def export(db_url: str, capsys, *args: str) -> tuple[int, str]:

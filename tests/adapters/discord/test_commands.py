@@ -332,6 +332,9 @@ def test_history_csv_comes_back_as_an_ephemeral_attachment(ledger: Ledger) -> No
             reply = await h.send(payload)
             assert reply["color"] == GREEN and "1 transfer" in reply["description"]
             [sent] = [r for r in h.answers(payload) if r.files]
+            deferred = [r.json for r in h.answers(payload) if r.path.endswith("/callback")]
+            assert deferred == [{"type": 5, "data": {"flags": 64}}]  # only the member sees it
+            assert sent.method == "PATCH" and sent.path.endswith("/messages/@original")
             assert sent.files[0]["filename"].endswith(".csv")
             rows = list(csv.DictReader(io.StringIO(sent.files[0]["data"].decode("utf-8"), newline="")))
             assert [(r["kind"], r["amount"]) for r in rows] == [("credit", "7.25")]

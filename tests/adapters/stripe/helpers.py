@@ -13,7 +13,6 @@ import sqlalchemy as sa
 import stripe
 
 from ledger.api import Ledger
-from ledger.check import check_ledger
 from ledger.money import Money
 from ledger.payday.engine import run_payday
 from adapters.stripe.client import StripeConfig
@@ -134,5 +133,6 @@ class StripeTown:
         return self.rows(transfers, transfers.c.kind == kind, transfers.c.community_id == self.community_id)
 
     def check(self) -> None:
-        problems = self.ledger.read(lambda book: check_ledger(book.conn))
+        """`tipbot ledger check`: balances, sums, current tips, payday reservations."""
+        problems = self.ledger.read(lambda book: book.check())
         assert problems == [], problems

@@ -325,3 +325,59 @@ def test_a_reinstatement_pending_past_the_key_window_is_looked_up_not_sent_again
     assert len(late) == 2
     assert losses_minor(t) == 0 and t.balances() == {"alice": 0, "bob": 0, "carol": 0, "dan": 0}
     clean(t)
+
+
+@pytest.mark.clock
+def test_a_refused_reinstating_transfer_stays_owed_and_is_sent_again_a_week_later(t, web, ledger, config, clock):
+    """A won dispute's Transfer to bob is refused (his account can't take transfers): his share
+    stays in his Tipbot balance, he is told once, and it goes again a week after each refusal
+    with a new key, until Stripe takes it; never twice, `ledger check` clean throughout."""
+    from ledger.notices import member_notices
+
+    charge = three_recipients(t)
+    deliver(web, event("charge.dispute.created", dispute(charge)))
+    t.fake.objects[t.accounts["bob"]]["capabilities"]["transfers"] = "inactive"
+
+    assert deliver(web, event("charge.dispute.closed", dispute(charge, "won"))).json()["outcome"] == "dispute won"
+
+    def reinstated_to(name: str) -> list[int]:
+        return [tr["amount"] for tr in t.fake.transfers()
+                if tr["metadata"].get("tipbot_reinstated") and tr["destination"] == t.accounts[name]]
+
+    def told_bob() -> list[str]:
+        return [r.text for r in t.rows(member_notices, member_notices.c.member_id == t.ids["bob"])]
+
+    def reinstate_posts() -> list:
+        return [r for r in t.fake.requests if r.method == "POST" and r.path == "/v1/transfers"
+                and "tipbot_reinstated" in str(r.params)]
+
+    assert reinstated_to("carol") == [300] and reinstated_to("dan") == [200] and reinstated_to("bob") == []
+    assert t.balances() == {"alice": 0, "bob": 500, "carol": 0, "dan": 0}  # owed to bob, in Tipbot
+    [told] = told_bob()
+    assert "could not be sent to your Stripe account" in told and "/tip payout" in told
+    assert losses_minor(t) == 0
+    clean(t)
+    tries = len(reinstate_posts())
+
+    clock.advance(dt.timedelta(days=3))
+    settle_reversals(ledger, t.client, config)  # not due yet: nothing sent
+    assert len(reinstate_posts()) == tries and t.balances()["bob"] == 500
+
+    first_retry = clock.advance(dt.timedelta(days=4))
+    settle_reversals(ledger, t.client, config)  # due: tried again with a new key, refused again
+    assert len(reinstate_posts()) == tries + 1 and reinstate_posts()[-1].key.endswith(f"-retry-{first_retry:%Y%m%d}")
+    assert t.balances()["bob"] == 500 and reinstated_to("bob") == [] and len(told_bob()) == 1
+    clean(t)
+
+    t.fake.activate(t.accounts["bob"])  # bob fixed his account
+    clock.advance(dt.timedelta(days=3))
+    settle_reversals(ledger, t.client, config)  # a week after the last refusal, not before
+    assert len(reinstate_posts()) == tries + 1
+    clock.advance(dt.timedelta(days=4))
+    settle_reversals(ledger, t.client, config)
+    settle_reversals(ledger, t.client, config)  # and once only
+
+    assert reinstated_to("bob") == [500] and len(reinstate_posts()) == tries + 2
+    assert t.balances() == {"alice": 0, "bob": 0, "carol": 0, "dan": 0}
+    assert len(told_bob()) == 1 and losses_minor(t) == 0
+    clean(t)
