@@ -19,6 +19,7 @@ from bot import cli_ops, cli_payday, cli_run
 from bot.compose import installed_funding, installed_platforms
 from bot.config import Settings
 from bot.logs import configure as configure_logs
+from ledger.clock import Clock
 
 
 def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
@@ -37,9 +38,11 @@ def build_parser(settings: Settings | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
+    """Run one `tipbot` command; `clock` (tests pin it) is what every subcommand's runtime reads."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.clock = clock
     configure_logs(logging.DEBUG if args.verbose else logging.WARNING)
     if not getattr(args, "handler", None):
         parser.print_help()

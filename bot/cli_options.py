@@ -25,4 +25,5 @@ def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
 
 
 def open_runtime(args: argparse.Namespace, clock: Clock | None = None, **overrides: Any) -> Runtime:
-    return build_runtime(settings_from(args, **overrides), clock)
+    """The runtime for one subcommand, on `clock`, else the clock `main` was given, else the system's."""
+    return build_runtime(settings_from(args, **overrides), clock or getattr(args, "clock", None))

@@ -64,7 +64,7 @@ def _member_name(text: str) -> str:
 
 
 def open_session(args: argparse.Namespace) -> ConsoleSession:
-    runtime = open_runtime(args, ShiftedClock(SYSTEM_CLOCK))  # `later 7 days` moves it on
+    runtime = open_runtime(args, ShiftedClock(getattr(args, "clock", None) or SYSTEM_CLOCK))  # `later 7 days` moves it on
     return ConsoleSession(runtime, community=args.community, admins=args.admin)
 
 

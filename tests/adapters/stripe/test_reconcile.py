@@ -12,12 +12,12 @@ from tests.adapters.stripe.test_crashes import Crash, crash_at
 
 
 @pytest.fixture
-def cli(monkeypatch, fake, db_url, capsys):
+def cli(monkeypatch, fake, db_url, capsys, clock):
     monkeypatch.setenv("STRIPE_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("TIPBOT_STRIPE_API_URL", fake.url)
 
     def run(*args: str) -> tuple[int, str]:
-        code = main(["stripe", *args, "--database", db_url])
+        code = main(["stripe", *args, "--database", db_url], clock=clock)  # the pinned clock, as the ledger's
         return code, capsys.readouterr().out
 
     return run

@@ -201,12 +201,12 @@ def test_a_dispute_closed_before_it_was_seen_to_open(t, web, outcome):
 
 
 @pytest.fixture
-def cli(monkeypatch, fake, db_url, capsys):
+def cli(monkeypatch, fake, db_url, capsys, clock):
     monkeypatch.setenv("STRIPE_SECRET_KEY", SECRET_KEY)
     monkeypatch.setenv("TIPBOT_STRIPE_API_URL", fake.url)
 
     def run(*args: str) -> tuple[int, str]:
-        code = main(["stripe", *args, "--database", db_url])
+        code = main(["stripe", *args, "--database", db_url], clock=clock)  # the pinned clock, as the ledger's
         return code, capsys.readouterr().out
 
     return run
