@@ -8,7 +8,8 @@
 
 SIGINT or SIGTERM stops all of it cleanly: uvicorn finishes the requests in flight,
 platforms disconnect, the scheduler is cancelled between steps, the pool is closed.
-A platform or the web server failing to start stops the process with exit code 1.
+A platform or the web server failing to start stops the process with exit code 1; a
+database it cannot reach at start, with exit code 2.
 """
 
 from __future__ import annotations
@@ -59,8 +60,12 @@ def main(args: argparse.Namespace) -> int:
         overrides["port"] = args.port
     if args.no_scheduler:
         overrides["scheduler"] = False
+    runtime = open_runtime(args, **overrides)
+    # A database it cannot reach stops it before it serves: one line and exit 2 (bot/cli.py),
+    # as every other command, instead of a web app whose scheduler fails every few seconds.
+    runtime.ledger.ping()
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(serve(open_runtime(args, **overrides)))
+        return runner.run(serve(runtime))
 
 
 def _loop_factory():

@@ -17,6 +17,7 @@ COMMANDS = [
     ["ledger", "balances"],
     ["stripe", "fees", "town", "recipients"],
     ["console", "--json"],
+    ["run", "--no-scheduler", "--port", "0"],  # checks the database before it serves
 ]
 
 

@@ -11,7 +11,6 @@ from bot.app import ALREADY_RECORDED
 from bot.compose import build_runtime
 from bot.config import Settings
 from bot.invocation import Invocation, UserRef
-from bot.compose import build_runtime
 from bot.runtime import Runtime
 from bot.scheduler import prune_expired
 from ledger.models import operations
@@ -55,6 +54,33 @@ def test_records_older_than_the_window_are_pruned_younger_ones_still_answer_alre
     assert repeat.ok and ALREADY_RECORDED in repeat.text
     again = tip(runtime, "old", "1")  # its record is gone: the request runs again (a weekly tip: unchanged)
     assert again.ok and ALREADY_RECORDED not in again.text
+
+
+def test_the_running_scheduler_prunes_on_its_clock(ledger, clock):
+    """`tipbot run`'s scheduler loop prunes by the runtime's clock, not only when called."""
+    import asyncio
+
+    from bot.scheduler import run_scheduler
+
+    runtime = build_runtime(Settings(database_url=str(ledger.engine.url), scheduler_poll_seconds=1),
+                            ledger=ledger, platforms={})
+    clock.set(NOW)
+    assert tip(runtime, "old").ok and tip(runtime, "young", "2").ok
+    record_made_at(ledger, "old", NOW - dt.timedelta(days=8))
+    record_made_at(ledger, "young", NOW - dt.timedelta(days=1))
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_scheduler(runtime, stop))
+        for _ in range(3000):  # the first tick prunes; wait for it
+            if "slack:T1:old" not in await asyncio.to_thread(keys, ledger):
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+    asyncio.run(scenario())
+    assert keys(ledger) == {"slack:T1:young"}
 
 
 def test_pruning_goes_in_batches_until_nothing_is_left(ledger):
