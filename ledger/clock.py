@@ -69,10 +69,11 @@ class ShiftedClock:
     """Another clock, moved on by hand: the console's `later 7 days` (time travel in a sandbox,
     so a script can show next week's payday). Only moves forward."""
 
-    def __init__(self, base: Clock) -> None:
+    def __init__(self, base: Clock, start: dt.datetime | None = None) -> None:
+        """`start`: the moment this clock says now (it runs on from there); default `base`'s now."""
         self._lock = threading.Lock()
         self._base = base
-        self._offset = dt.timedelta(0)
+        self._offset = _utc(start) - base.now() if start is not None else dt.timedelta(0)
 
     def now(self) -> dt.datetime:
         with self._lock:

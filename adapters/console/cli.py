@@ -9,6 +9,7 @@ refusals are answers, reported in the output (`"ok": false`).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterable
@@ -47,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per input line")
     parser.add_argument("--user", metavar="NAME", default="alice", type=_member_name,
                         help="interactive mode: who you are at the start (default: alice)")
+    parser.add_argument("--at", metavar="TIME", default=None, type=_moment,
+                        help="start the console's clock at TIME (UTC, e.g. 2026-11-26T12:00) instead of now; "
+                             "it runs on from there (`later` moves it too): scripts that replay the same way any day")
     parser.set_defaults(handler=main)
 
 
@@ -54,6 +58,14 @@ def _community_name(text: str) -> str:
     if not 0 < len(text.strip()) <= 100:
         raise argparse.ArgumentTypeError("a community name is 1 to 100 characters")
     return text.strip()
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time like 2026-11-26T12:00 (UTC)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _member_name(text: str) -> str:
@@ -64,7 +76,8 @@ def _member_name(text: str) -> str:
 
 
 def open_session(args: argparse.Namespace) -> ConsoleSession:
-    runtime = open_runtime(args, ShiftedClock(getattr(args, "clock", None) or SYSTEM_CLOCK))  # `later 7 days` moves it on
+    base = getattr(args, "clock", None) or SYSTEM_CLOCK
+    runtime = open_runtime(args, ShiftedClock(base, start=getattr(args, "at", None)))  # `later 7 days` moves it on
     return ConsoleSession(runtime, community=args.community, admins=args.admin)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.console.support import ADMIN, Console
+from tests.moments import PINNED
 
 STORIES = sorted((Path(__file__).parent / "stories").glob("*.story"))
 TIPBOT = str(Path(sys.executable).parent / "tipbot")
@@ -86,7 +87,8 @@ def test_story_line_by_line(console: Console, story: Path) -> None:
 def test_story_through_the_tipbot_command(db_url: str, story: Path) -> None:
     steps = load(story)
     done = subprocess.run(
-        [TIPBOT, "console", "--database", db_url, "--community", "test", "--admin", ADMIN, "--json"],
+        [TIPBOT, "console", "--database", db_url, "--community", "test", "--admin", ADMIN, "--json",
+         "--at", PINNED.isoformat()],  # the same moment as the line-by-line run, whatever the day
         input="".join(f"{step.line}\n" for step in steps), capture_output=True, text=True, timeout=120, check=True)
     replies = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(replies) == len(steps)

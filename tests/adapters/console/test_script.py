@@ -141,8 +141,8 @@ later 7 days
 treasurer: /tip admin payday now
 later 7 fortnights
 """
-    replies = [json.loads(line) for line in run_console_entry(db_url, script, "--admin", "treasurer", "--json")
-               .splitlines()]
+    replies = [json.loads(line) for line in run_console_entry(
+        db_url, script, "--admin", "treasurer", "--json", "--at", "2026-11-25T09:30").splitlines()]
     first, again, later, second, wrong = replies[3:]
     assert first["ok"] and "Payday" in first["text"]
     assert not again["ok"] or "already" in again["text"]  # the same week: ran already
@@ -152,6 +152,20 @@ later 7 fortnights
     ledger = Ledger.connect(db_url, upgrade=False)
     assert ledger.read(lambda book: book.conn.exec_driver_sql("SELECT COUNT(*) FROM paydays").scalar_one()) == 2
     ledger.dispose()
+
+
+def test_at_starts_the_console_clock_at_the_given_moment(db_url: str) -> None:
+    """`--at` makes a script replay the same way on any day; the clock runs on from there."""
+    replies = [json.loads(line) for line in run_console_entry(
+        db_url, "later 1 day\n", "--json", "--at", "2030-01-03T12:00").splitlines()]
+    assert replies[0]["text"].startswith("It is now Friday 4 January 2030, 12:0"), replies[0]["text"]
+
+
+def test_at_refuses_what_is_not_a_time() -> None:
+    done = subprocess.run([TIPBOT, "console", "--at", "next thursday"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "is not a time like 2026-11-26T12:00" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_later_is_refused_on_a_clock_that_cannot_be_moved(db_url: str) -> None:
