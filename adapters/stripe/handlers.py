@@ -143,9 +143,9 @@ class StripeFunding:
     def web_routes(self, runtime: Runtime) -> list[Any]:
         return web.routes(runtime, self)
 
-    def export_references(self, conn, rows) -> dict[int, str]:
+    def export_references(self, book: Book, rows) -> dict[int, str]:
         """Stripe's ids for the transfers `tipbot ledger export` writes."""
-        return export_references(conn, rows)
+        return export_references(book, rows)
 
     def merge_members(self, book: Book, old_member_id: int, remaining_member_id: int) -> None:
         merge_members(book, old_member_id, remaining_member_id)
