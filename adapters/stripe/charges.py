@@ -168,7 +168,7 @@ def _write_plans(book: Book, payday_id: int, planned: list[_Planned]) -> None:
     )
 
 
-def _free_payday(book: Book, payday_id: int | None, from_id: int, to_id: int) -> int | None:
+def free_payday(book: Book, payday_id: int | None, from_id: int, to_id: int) -> int | None:
     """The payday id for a new transfer between two accounts, or None if that pair is taken
     (a charge completed late, after settlement already paid the pair from a balance)."""
     if payday_id is None:
@@ -198,10 +198,10 @@ def complete_charge(book: Book, charge_row_id: int, payment_intent_id: str, char
     tipper = row.member_id
     note = f"card charge {charge_id or payment_intent_id}"
     book.apply_moves(community, [(clearing, tipper, row.amount_minor)], kind="charge", note=note,
-                     payday_id=_free_payday(book, row.payday_id, clearing, tipper), overdraw=frozenset({clearing}))
+                     payday_id=free_payday(book, row.payday_id, clearing, tipper), overdraw=frozenset({clearing}))
     if row.fee_minor:
         book.apply_moves(community, [(tipper, fees, row.fee_minor)], kind="fee", note=note,
-                         payday_id=_free_payday(book, row.payday_id, tipper, fees))
+                         payday_id=free_payday(book, row.payday_id, tipper, fees))
     book.conn.execute(stripe_customers.update().where(stripe_customers.c.member_id == tipper)
                       .values(declines=0, updated_at=book.clock.now()))
     return True
