@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -16,7 +17,8 @@ from bot.cli_options import add_database_option, open_runtime
 from bot.runtime import Runtime
 from ledger import db
 from ledger.api import Ledger
-from ledger.exports import EXPORT_FIELDS, export_transfers, write_csv, write_jsonl
+from ledger.book import Book
+from ledger.exports import EXPORT_FIELDS, write_csv, write_jsonl
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -137,25 +139,25 @@ def cmd_ledger_export(args: argparse.Namespace) -> int:
         hooks = [hook for adapter in runtime.funding.values()
                  if (hook := getattr(adapter, "export_references", None)) is not None]
 
-        def references(conn: sa.Connection, rows) -> dict[int, str]:
+        def references(book: Book, rows) -> dict[int, str]:
             found: dict[int, list[str]] = {}
             for hook in hooks:
-                for transfer_id, ids in hook(conn, rows).items():
+                for transfer_id, ids in hook(book, rows).items():
                     found.setdefault(transfer_id, []).append(ids)
             return {transfer_id: " ".join(ids) for transfer_id, ids in found.items()}
 
         payday_hooks = [hook for adapter in runtime.funding.values()
                         if (hook := getattr(adapter, "export_paydays", None)) is not None]
 
-        def payday_of(conn: sa.Connection, rows) -> dict[int, int]:
+        def payday_of(book: Book, rows) -> dict[int, int]:
             return {transfer_id: payday_id
-                    for hook in payday_hooks for transfer_id, payday_id in hook(conn, rows).items()}
+                    for hook in payday_hooks for transfer_id, payday_id in hook(book, rows).items()}
 
         out = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
         try:
-            with ledger.engine.connect() as conn:
-                rows = export_transfers(conn, community.id, since=args.since, references=references,
-                                        payday_of=payday_of if payday_hooks else None)
+            with closing(ledger.export_transfers(
+                    community.id, since=args.since, references=references,
+                    payday_of=payday_of if payday_hooks else None)) as rows:
                 count = write_csv(rows, EXPORT_FIELDS, out) if args.format == "csv" else write_jsonl(rows, out)
         finally:
             if args.output:

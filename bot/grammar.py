@@ -12,37 +12,24 @@ import re
 import unicodedata
 
 from bot import commands as c
+from bot import grammar_words as w
+from bot import project_grammar  # projects' words; a bare word names a project
+from bot.grammar_words import MAX_NAME, TIP_FLAGS, check_text
 from bot.invocation import UserRef
-from ledger.errors import InvalidRequest, MalformedAmount
-from ledger.money import CURRENCY_EXPONENTS
+from ledger.errors import InvalidRequest
 from ledger.transfers import MAX_RECIPIENTS
 
-MAX_TEXT = 4000  # Slack's own limit for a message; nothing longer is a command
-MAX_NAME = 80  # identities hold 100 characters; names longer than this are typos
 MAX_CODE = 100
 HELP = "Try `/tip help`."
 
 # `<...>` (a platform's escaped mention or channel) is one token, whatever it holds.
 _TOKEN = re.compile(r"<[^<>]*>|[^\s<]+|<")
-# Slack `<@U123|name>` / `<@U123>`, Discord `<@123>` / `<@!123>`.
-_ESCAPED_USER = re.compile(r"<@!?([A-Za-z0-9_.\-]{1,64})(?:\|([^<>|]{0,80}))?>\Z")
-_BARE_USER = re.compile(r"@([^\W][\w.\-']*)\Z")
 # Slack `<#C123|name>` / `<#C123>`, Discord `<#123>`, console `#name`.
 _ESCAPED_CHANNEL = re.compile(r"<#([A-Za-z0-9_\-]{1,64})(?:\|([^<>|]{0,80}))?>\Z")
 _BARE_CHANNEL = re.compile(r"#([^\W][\w.\-]*)\Z")
 _NUMBER = re.compile(r"[0-9]{1,6}\Z")
 _CODE = re.compile(r"[A-Za-z0-9_\-]{1,%d}\Z" % MAX_CODE)
-_AMOUNT_START = re.compile(r"[$€£¥₹]?[0-9]")
-_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 _PROJECT_NAME = re.compile(r"[a-z0-9._-]{1,40}\Z")  # ledger.projects checks the rest
-# Bidirectional formatting characters (UAX #9) that reorder how the text around them is
-# shown ("Trojan Source"): embeddings, overrides and isolates, refused anywhere in a
-# command; with the marks (LRM, RLM, ALM), escaped wherever the console prints them.
-BIDI_OVERRIDES = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
-BIDI_CONTROLS = BIDI_OVERRIDES | {"\u200e", "\u200f", "\u061c"}
-# Invisible format characters a note may keep: joiners (emoji sequences, Persian) and
-# tag characters (subdivision flags such as Scotland's).
-_NOTE_FORMAT_ALLOWED = frozenset({"\u200c", "\u200d", *(chr(c) for c in range(0xE0020, 0xE0080))})
 
 
 def parse(text: str) -> c.Command:
@@ -57,84 +44,24 @@ def parse(text: str) -> c.Command:
         return c.ShowList()
     word = tokens[0].lower()
     rest = tokens[1:]
-    if _is_mention(tokens[0]):
+    if w.is_mention(tokens[0]):
         return _tip(tokens)
     simple = _SIMPLE.get(word)
     if simple is not None:
         return simple(rest)
     if word == "admin":
         return _admin(rest)
-    from bot import project_grammar  # projects' words; a bare word names a project
-
     projects = project_grammar.WORDS.get(word)
     if projects is not None:
         return projects(rest)
-    if _AMOUNT_START.match(tokens[0]):
+    if w.AMOUNT_START.match(tokens[0]):
         raise InvalidRequest(f"Name the member first, then the amount: `/tip @name {tokens[0]}`.")
     if _PROJECT_NAME.match(word):
         return project_grammar.parse_bare_name(tokens)
-    raise InvalidRequest(f"I don't know the command `{_shown(tokens[0])}`. {HELP}")
+    raise InvalidRequest(f"I don't know the command `{w.shown(tokens[0])}`. {HELP}")
 
 
 # characters and shapes
-
-
-def check_text(text: str) -> None:
-    """Refuse text no command contains: control characters, lone surrogates, or too much of it.
-
-    Handlers also call it on notes that platforms with typed options (Discord) pass directly.
-    """
-    if len(text) > MAX_TEXT:
-        raise InvalidRequest(f"That is too long for a command (at most {MAX_TEXT} characters).")
-    for char in text:
-        category = unicodedata.category(char)
-        if category == "Cc" and char not in _ALLOWED_CONTROLS or category == "Cs":
-            raise InvalidRequest("That command contains control characters; type it again as plain text.")
-        if char in BIDI_OVERRIDES:
-            raise InvalidRequest(_invisible_refusal(char))
-
-
-def check_note(note: str) -> None:
-    """Refuse a note that could show other than it reads: everything `check_text` refuses,
-    plus direction marks and other invisible format characters (zero-width space, BOM...).
-    Every platform's note passes here, typed (Discord) or parsed from text (Slack, console)."""
-    check_text(note)
-    for char in note:
-        if char in BIDI_CONTROLS or (unicodedata.category(char) in ("Cf", "Zl", "Zp")
-                                     and char not in _NOTE_FORMAT_ALLOWED):
-            raise InvalidRequest(_invisible_refusal(char))
-
-
-def _invisible_refusal(char: str) -> str:
-    name = unicodedata.name(char, "a format character")
-    return (f"That contains an invisible character that can change how text is shown (U+{ord(char):04X} {name}); "
-            f"type it again without it.")
-
-
-def _shown(token: str) -> str:
-    token = token.replace("`", "'")
-    return token if len(token) <= 30 else token[:27] + "..."
-
-
-def _is_mention(token: str) -> bool:
-    return token.startswith("<@") or token.startswith("@")
-
-
-def _mention(token: str) -> UserRef:
-    """One member mention, escaped by the platform or bare (`@name`)."""
-    token = token.rstrip(",;")
-    m = _ESCAPED_USER.match(token)
-    if m:
-        name = (m[2] or "").strip() or None
-        return UserRef(platform_user_id=m[1], name=name)
-    m = _BARE_USER.match(token)
-    if m:
-        name = m[1].rstrip(".'")
-        if len(name) > MAX_NAME:
-            raise InvalidRequest(f"That name is too long (at most {MAX_NAME} characters).")
-        if name:
-            return UserRef(platform_user_id=name, name=name, bare=True)
-    raise InvalidRequest(f"`{_shown(token)}` is not a member mention. Mention someone like `@name`.")
 
 
 def _channel(token: str) -> c.AdminChannel:
@@ -144,46 +71,19 @@ def _channel(token: str) -> c.AdminChannel:
     m = _BARE_CHANNEL.match(token)
     if m and len(m[1]) <= MAX_NAME:
         return c.AdminChannel(channel_id=m[1], channel_name=m[1])
-    raise InvalidRequest(f"`{_shown(token)}` is not a channel. Name it like `#general`: `/tip admin channel #general`.")
-
-
-def _amount(tokens: list[str], usage: str) -> tuple[str, list[str]]:
-    """The amount at the front of `tokens` (`1.50 USD` is two words); returns it and the rest."""
-    if not tokens:
-        raise InvalidRequest(f"How much? For example `{usage}`.")
-    first = tokens[0]
-    if _is_mention(first):
-        raise InvalidRequest(f"Put the amount after the members, like `{usage}`.")
-    if first.startswith("-"):
-        raise MalformedAmount("Amounts cannot be negative. Use 0 to end a weekly tip.")
-    if first.lower() in TIP_FLAGS:
-        raise InvalidRequest(f"Put `{first.lower()}` after the amount, like `{usage} {first.lower()}`.")
-    if not _AMOUNT_START.match(first):
-        raise MalformedAmount(f"`{_shown(first)}` is not an amount. For example `{usage}`.")
-    if len(tokens) > 1 and tokens[1].upper() in CURRENCY_EXPONENTS and not first[-1].isalpha():
-        return f"{first} {tokens[1]}", tokens[2:]
-    return first, tokens[1:]
-
-
-def _note(tokens: list[str]) -> str | None:
-    return " ".join(tokens) or None
-
-
-def _no_more(tokens: list[str], usage: str) -> None:
-    if tokens:
-        raise InvalidRequest(f"I didn't expect `{_shown(' '.join(tokens))}` there. Usage: `{usage}`.")
+    raise InvalidRequest(f"`{w.shown(token)}` is not a channel. "
+                         f"Name it like `#general`: `/tip admin channel #general`.")
 
 
 # /tip @a [@b ...] AMOUNT [once] [confirm] [anonymous|named] [note]
 
-TIP_FLAGS = ("once", "confirm", "anonymous", "named")
 
 
 def _tip(tokens: list[str]) -> c.Tip:
     recipients: list[UserRef] = []
     index = 0
-    while index < len(tokens) and _is_mention(tokens[index]):
-        recipients.append(_mention(tokens[index]))
+    while index < len(tokens) and w.is_mention(tokens[index]):
+        recipients.append(w.mention(tokens[index]))
         index += 1
     if len(recipients) > MAX_RECIPIENTS:
         raise InvalidRequest(f"Tip at most {MAX_RECIPIENTS} members at once.")
@@ -191,7 +91,7 @@ def _tip(tokens: list[str]) -> c.Tip:
     if len(set(ids)) != len(ids):
         raise InvalidRequest("Each member can appear only once in one tip.")
     first = recipients[0].name or recipients[0].platform_user_id
-    amount_text, rest = _amount(tokens[index:], f"/tip @{first} 1")
+    amount_text, rest = w.amount(tokens[index:], f"/tip @{first} 1")
     once = confirmed = False
     anonymous: bool | None = None
     while rest and rest[0].lower() in TIP_FLAGS:
@@ -205,7 +105,7 @@ def _tip(tokens: list[str]) -> c.Tip:
                 raise InvalidRequest("Say `anonymous` or `named`, not both.")
             anonymous = flag == "anonymous"
         rest = rest[1:]
-    return c.Tip(tuple(recipients), amount_text, once=once, note=_note(rest), confirmed=confirmed,
+    return c.Tip(tuple(recipients), amount_text, once=once, note=w.note(rest), confirmed=confirmed,
                  anonymous=anonymous)
 
 
@@ -213,12 +113,12 @@ def _tip(tokens: list[str]) -> c.Tip:
 
 
 def _list(rest: list[str]) -> c.Command:
-    _no_more(rest, "/tip list")
+    w.no_more(rest, "/tip list")
     return c.ShowList()
 
 
 def _balance(rest: list[str]) -> c.Command:
-    _no_more(rest, "/tip balance")
+    w.no_more(rest, "/tip balance")
     return c.ShowBalance()
 
 
@@ -226,9 +126,9 @@ def _history(rest: list[str]) -> c.Command:
     if not rest:
         return c.ShowHistory()
     if rest[0].lower() == "csv":
-        _no_more(rest[1:], "/tip history csv")
+        w.no_more(rest[1:], "/tip history csv")
         return c.ShowHistory(csv=True)
-    _no_more(rest[1:], "/tip history 20")
+    w.no_more(rest[1:], "/tip history 20")
     if not _NUMBER.match(rest[0]) or not 1 <= int(rest[0]) <= 100:
         raise InvalidRequest("Show between 1 and 100 entries, like `/tip history 20`, or all of it as a file: "
                              "`/tip history csv`.")
@@ -238,7 +138,7 @@ def _history(rest: list[str]) -> c.Command:
 def _statement(rest: list[str]) -> c.Command:
     if not rest:
         return c.ShowStatement()
-    _no_more(rest[1:], "/tip statement 2026")
+    w.no_more(rest[1:], "/tip statement 2026")
     if not re.fullmatch(r"\d{4}", rest[0]) or not 2000 <= int(rest[0]) <= 2999:
         raise InvalidRequest("Which year? For example `/tip statement 2026`.")
     return c.ShowStatement(year=int(rest[0]))
@@ -265,20 +165,20 @@ def _receipts(rest: list[str]) -> c.Command:
 def _fund(rest: list[str]) -> c.Command:
     if not rest:
         return c.Fund()
-    amount_text, rest = _amount(rest, "/tip fund 20")
-    _no_more(rest, "/tip fund [AMOUNT]")
+    amount_text, rest = w.amount(rest, "/tip fund 20")
+    w.no_more(rest, "/tip fund [AMOUNT]")
     return c.Fund(amount_text=amount_text)
 
 
 def _payout(rest: list[str]) -> c.Command:
-    _no_more(rest, "/tip payout")
+    w.no_more(rest, "/tip payout")
     return c.Payout()
 
 
 def _link(rest: list[str]) -> c.Command:
     if not rest:
         return c.Link()
-    _no_more(rest[1:], "/tip link CODE")
+    w.no_more(rest[1:], "/tip link CODE")
     if not _CODE.match(rest[0]):
         raise InvalidRequest("A link code is letters and digits, like `/tip link 4F7QX2`.")
     return c.Link(code=rest[0])
@@ -339,12 +239,12 @@ def _admin(tokens: list[str]) -> c.Command:
     sub, rest = tokens[0].lower(), tokens[1:]
     if sub in ("credit", "debit"):
         usage = f"/tip admin {sub} @name 10"
-        if not rest or not _is_mention(rest[0]):
+        if not rest or not w.is_mention(rest[0]):
             raise InvalidRequest(f"Whose balance? For example `{usage} [note]`.")
-        user = _mention(rest[0])
-        amount_text, rest = _amount(rest[1:], usage)
+        user = w.mention(rest[0])
+        amount_text, rest = w.amount(rest[1:], usage)
         kind = c.AdminCredit if sub == "credit" else c.AdminDebit
-        return kind(user=user, amount_text=amount_text, note=_note(rest))
+        return kind(user=user, amount_text=amount_text, note=w.note(rest))
     if sub == "channel":
         if len(rest) != 1:
             raise InvalidRequest("Name one channel: `/tip admin channel #general`.")
@@ -367,12 +267,10 @@ def _admin(tokens: list[str]) -> c.Command:
                                  "`/tip admin funding minimum [AMOUNT]`.")
         return c.AdminFunding(mode=rest[0].lower())
     if sub == "invite":
-        _no_more(rest, "/tip admin invite")
+        w.no_more(rest, "/tip admin invite")
         return c.AdminInvite()
     if sub == "spotlight":
-        from bot.project_grammar import parse_spotlight
-
-        return parse_spotlight(rest)
+        return project_grammar.parse_spotlight(rest)
     if sub == "join":
         if len(rest) != 1 or not _CODE.match(rest[0]):
             raise InvalidRequest("Usage: `/tip admin join CODE`, with the code `/tip admin invite` gave you.")
@@ -389,7 +287,7 @@ def _admin(tokens: list[str]) -> c.Command:
         if len(rest) != 1 or rest[0].lower() not in ("public", "private"):
             raise InvalidRequest("Usage: `/tip admin web public` or `/tip admin web private`.")
         return c.AdminWeb(public=rest[0].lower() == "public")
-    raise InvalidRequest(f"I don't know `admin {_shown(sub)}`. {ADMIN_USAGE}")
+    raise InvalidRequest(f"I don't know `admin {w.shown(sub)}`. {ADMIN_USAGE}")
 
 
 # :emoji: (Slack, the console, a Discord unicode or custom emoji as the client sends it)
@@ -424,13 +322,13 @@ def _reactions(rest: list[str]) -> c.AdminReactions:
             raise InvalidRequest("Usage: `/tip admin reactions remove :taco:`.")
         return c.AdminReactions(emoji=emoji_key(rest[1]), remove=True)
     if first == "cap":
-        amount_text, more = _amount(rest[1:], "/tip admin reactions cap 5")
-        _no_more(more, "/tip admin reactions cap AMOUNT")
+        amount_text, more = w.amount(rest[1:], "/tip admin reactions cap 5")
+        w.no_more(more, "/tip admin reactions cap AMOUNT")
         return c.AdminReactions(cap_text=amount_text)
     if not _is_emoji(rest[0]):
-        raise InvalidRequest(f"`{_shown(rest[0])}` is not an emoji. For example `{REACTIONS_USAGE}`.")
-    amount_text, more = _amount(rest[1:], REACTIONS_USAGE)
-    _no_more(more, "/tip admin reactions :emoji: AMOUNT")
+        raise InvalidRequest(f"`{w.shown(rest[0])}` is not an emoji. For example `{REACTIONS_USAGE}`.")
+    amount_text, more = w.amount(rest[1:], REACTIONS_USAGE)
+    w.no_more(more, "/tip admin reactions :emoji: AMOUNT")
     return c.AdminReactions(emoji=emoji_key(rest[0]), amount_text=amount_text)
 
 
@@ -443,5 +341,5 @@ def _limits(rest: list[str]) -> c.AdminLimits:
             raise InvalidRequest(f"Limits are `max-weekly` and `max-once`, like `{usage}`.")
         if key in values:
             raise InvalidRequest(f"`{key}` appears twice.")
-        values[key], rest = _amount(rest[1:], usage)
+        values[key], rest = w.amount(rest[1:], usage)
     return c.AdminLimits(max_weekly_text=values.get("max-weekly"), max_once_text=values.get("max-once"))

@@ -80,6 +80,3 @@ class AdminSpotlight:
 
     on: bool
 
-
-PROJECT_COMMANDS = (TipProject, ListProjects, ShowProject, AddProject, RemoveMaintainer, SetPackages, SetTake,
-                    Stack, AdminSpotlight)

@@ -15,7 +15,7 @@ Names are checked here for shape only; whether a project exists is the handler's
 
 from __future__ import annotations
 
-from bot import grammar as g
+from bot import grammar_words as w
 from bot import project_commands as pc
 from ledger.errors import InvalidRequest
 from ledger.projects import MAX_STACK, normalize_name
@@ -26,7 +26,7 @@ PROJECT_USAGE = ("Project commands: `/tip projects`, `/tip project NAME`, `/tip 
 
 
 def parse_projects(rest: list[str]) -> pc.ListProjects:
-    g._no_more(rest, "/tip projects")
+    w.no_more(rest, "/tip projects")
     return pc.ListProjects()
 
 
@@ -34,13 +34,13 @@ def parse_project(rest: list[str]) -> object:
     if not rest:
         raise InvalidRequest(PROJECT_USAGE)
     sub = rest[0].lower()
-    if sub in ("add", "remove") and len(rest) >= 2 and not g._is_mention(rest[1]):
+    if sub in ("add", "remove") and len(rest) >= 2 and not w.is_mention(rest[1]):
         name = normalize_name(rest[1])
         users = []
         for token in rest[2:]:
-            if not g._is_mention(token):
+            if not w.is_mention(token):
                 raise InvalidRequest(f"Mention maintainers like `@name`: `/tip project {sub} {name} @name`.")
-            users.append(g._mention(token))
+            users.append(w.mention(token))
         if sub == "add":
             return pc.AddProject(name, tuple(users))
         if len(users) != 1:
@@ -53,7 +53,7 @@ def parse_project(rest: list[str]) -> object:
         return pc.ShowProject(name)
     if rest[1].lower() == "packages":
         return pc.SetPackages(name, tuple(rest[2:]))
-    raise InvalidRequest(f"I didn't expect `{g._shown(' '.join(rest[1:]))}` there. {PROJECT_USAGE}")
+    raise InvalidRequest(f"I didn't expect `{w.shown(' '.join(rest[1:]))}` there. {PROJECT_USAGE}")
 
 
 def parse_take(rest: list[str]) -> pc.SetTake:
@@ -61,19 +61,19 @@ def parse_take(rest: list[str]) -> pc.SetTake:
     if not rest:
         raise InvalidRequest(f"From which project, and how much? For example `{usage}`.")
     name = normalize_name(rest[0])
-    amount_text, more = g._amount(rest[1:], f"/tip take {name} 10")
-    g._no_more(more, "/tip take NAME AMOUNT")
+    amount_text, more = w.amount(rest[1:], f"/tip take {name} 10")
+    w.no_more(more, "/tip take NAME AMOUNT")
     return pc.SetTake(name, amount_text)
 
 
 def parse_stack(rest: list[str]) -> pc.Stack:
     usage = "/tip stack 10 pillow pypi:requests"
-    amount_text, names = g._amount(rest, usage)
+    amount_text, names = w.amount(rest, usage)
     if not names:
         raise InvalidRequest(f"Name the projects (or packages) to back, like `{usage}`.")
     if len(names) > MAX_STACK:
         raise InvalidRequest(f"A stack has at most {MAX_STACK} projects.")
-    if any(g._is_mention(n) for n in names):
+    if any(w.is_mention(n) for n in names):
         raise InvalidRequest("A stack backs projects, not members: name projects or packages, "
                              f"like `{usage}`.")
     return pc.Stack(amount_text, tuple(names))
@@ -85,13 +85,13 @@ def parse_bare_name(tokens: list[str]) -> pc.TipProject:
     rest = tokens[1:]
     if not rest:
         return pc.TipProject(name, None)
-    amount_text, rest = g._amount(rest, f"/tip {name} 1")
+    amount_text, rest = w.amount(rest, f"/tip {name} 1")
     once = confirmed = False
     while rest and rest[0].lower() in ("once", "confirm"):
         once = once or rest[0].lower() == "once"
         confirmed = confirmed or rest[0].lower() == "confirm"
         rest = rest[1:]
-    return pc.TipProject(name, amount_text, once=once, note=g._note(rest), confirmed=confirmed)
+    return pc.TipProject(name, amount_text, once=once, note=w.note(rest), confirmed=confirmed)
 
 
 def parse_spotlight(rest: list[str]) -> pc.AdminSpotlight:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from bot.invocation import Invocation, UserRef
 from bot.names import emoji_shown
 from bot.reply import Reply, refusal
+from bot.summary import tell  # the payday's way to reach a member on any of their spaces
 from ledger.book import Book
 from ledger.errors import Refusal
 from ledger.money import format_money
@@ -98,8 +99,6 @@ async def tell_reaction_authors(runtime: Runtime, now: dt.datetime | None = None
     """Tell each author whose oldest untold reaction tip is BATCH old about all of them, in one
     direct message; each tip is claimed before sending, so it is told once across processes.
     Returns how many authors were told."""
-    from bot.summary import tell  # the payday's way to reach a member on any of their spaces
-
     now = now or runtime.clock.now()
     ledger = runtime.ledger
     due = await asyncio.to_thread(ledger.read, lambda book: book.untold_reaction_tips(now - BATCH))

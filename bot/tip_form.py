@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.commands import Tip
-from bot.grammar import check_note, parse
+from bot.grammar import parse
+from bot.grammar_words import check_note
 from bot.invocation import UserRef
 from bot.reply import Reply
 from ledger.errors import Refusal

@@ -12,16 +12,17 @@ checked and moved while its row is locked: no read-then-write races.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ledger import db
+from ledger import db, exports
 from ledger.book import Book
 from ledger.clock import Clock, clock_of, with_clock
 from ledger.errors import Refusal
@@ -91,6 +92,20 @@ class Ledger:
         engine = self._readonly_engine if readonly else self.engine
         with engine.begin() as connection:
             yield Book(connection, self.clock)
+
+    def export_transfers(self, community_id: int, *, since: dt.date | None = None,
+                         references: Callable[[Book, Sequence[Mapping[str, Any]]], Mapping[int, str]] | None = None,
+                         payday_of: Callable[[Book, Sequence[Mapping[str, Any]]], Mapping[int, int]] | None = None,
+                         ) -> Iterator[dict[str, Any]]:
+        """Every transfer of the community as export rows (ledger/exports.py), streamed from one
+        read-only transaction; `references(book, rows)` adds outside ids to each batch and
+        `payday_of(book, rows)` the paydays of transfers recorded without one. A generator: its
+        transaction ends when it is read to the end or closed."""
+        with self.begin(readonly=True) as book:
+            refs = None if references is None else (lambda conn, rows: references(book, rows))
+            paydays = None if payday_of is None else (lambda conn, rows: payday_of(book, rows))
+            yield from exports.export_transfers(book.conn, community_id, since=since, references=refs,
+                                                payday_of=paydays)
 
     def read(self, op: Callable[[Book], T]) -> T:
         """Run a read-only `op` in one transaction."""

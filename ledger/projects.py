@@ -27,7 +27,7 @@ from ledger.project_tables import (
     project_takes, projects,
 )
 from ledger.records import Community, Member, TipChange
-from ledger.tips import _CURRENT_TIP, _INSERT_TIP, _LOCK_TIPPER, _SUPERSEDE_TIP
+from ledger.tips import CURRENT_TIP, INSERT_TIP, LOCK_TIPPER, SUPERSEDE_TIP
 from ledger.transfers import check_amount, clean_note
 
 # Words of the `/tip` grammar: a project can't be named like a command.
@@ -415,8 +415,8 @@ class Projects:
         A project with no receiving maintainer gets it as a pledge."""
         if not tipper.community_id == project.community_id == community.id:
             raise UnknownProject("That project is not part of this community.")
-        self.conn.execute(_LOCK_TIPPER, {"tipper_id": tipper.id})
-        previous = self.conn.execute(_CURRENT_TIP, {"tipper_id": tipper.id, "tippee_id": project.id}).first()
+        self.conn.execute(LOCK_TIPPER, {"tipper_id": tipper.id})
+        previous = self.conn.execute(CURRENT_TIP, {"tipper_id": tipper.id, "tippee_id": project.id}).first()
         old = previous.weekly_amount_minor if previous is not None else 0
         if weekly.amount_minor == 0:
             if old == 0:
@@ -430,8 +430,8 @@ class Projects:
         now = now or self.clock.now()
         ctime = previous.ctime if previous is not None and old > 0 else now
         if previous is not None:
-            self.conn.execute(_SUPERSEDE_TIP, {"previous_id": previous.id})
-        self.conn.execute(_INSERT_TIP, {
+            self.conn.execute(SUPERSEDE_TIP, {"previous_id": previous.id})
+        self.conn.execute(INSERT_TIP, {
             "community_id": community.id, "tipper_id": tipper.id, "tippee_id": project.id,
             "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": clean_note(note)})
         return TipChange(tipper.id, project.id, project.name, old, weekly.amount_minor, community.currency,

@@ -32,7 +32,7 @@ class Tips:
     clock: Clock
 
     def current_tip(self, tipper_id: int, tippee_id: int):
-        return self.conn.execute(_CURRENT_TIP, {"tipper_id": tipper_id, "tippee_id": tippee_id}).first()
+        return self.conn.execute(CURRENT_TIP, {"tipper_id": tipper_id, "tippee_id": tippee_id}).first()
 
     def set_tip(self, tipper_id: int, tippee_id: int, weekly: Money, *, note: str | None = None,
                 now: dt.datetime | None = None, anonymous: bool | None = None) -> TipChange:
@@ -59,7 +59,7 @@ class Tips:
             raise UnknownMember("That member is not part of this community.")
         # One tipper's changes take turns (the tipper's account row is locked), so the newest
         # version read here stays the newest; the unique index of current tips backs this up.
-        self.conn.execute(_LOCK_TIPPER, {"tipper_id": tipper_id})
+        self.conn.execute(LOCK_TIPPER, {"tipper_id": tipper_id})
         previous = self.current_tip(tipper_id, tippee_id)
         old = previous.weekly_amount_minor if previous is not None else 0
         if weekly.amount_minor == 0:
@@ -76,8 +76,8 @@ class Tips:
         now = now or self.clock.now()
         ctime = previous.ctime if previous is not None and old > 0 else now
         if previous is not None:
-            self.conn.execute(_SUPERSEDE_TIP, {"previous_id": previous.id})
-        self.conn.execute(_INSERT_TIP, {
+            self.conn.execute(SUPERSEDE_TIP, {"previous_id": previous.id})
+        self.conn.execute(INSERT_TIP, {
             "community_id": community.id, "tipper_id": tipper_id, "tippee_id": tippee_id,
             "weekly_amount_minor": weekly.amount_minor, "ctime": ctime, "mtime": now, "note": clean_note(note),
             "anonymous": hidden})
@@ -122,12 +122,13 @@ class Tips:
         ]
 
 
-# Hot statements, built once (building one costs more CPU than running it).
-_CURRENT_TIP = sa.select(tips).where(
+# Hot statements, built once (building one costs more CPU than running it); ledger/projects.py
+# versions project tips with the same four.
+CURRENT_TIP = sa.select(tips).where(
     tips.c.tipper_id == sa.bindparam("tipper_id"), tips.c.tippee_id == sa.bindparam("tippee_id"), tips.c.is_current)
-_LOCK_TIPPER = sa.select(accounts.c.id).where(accounts.c.id == sa.bindparam("tipper_id")).with_for_update(key_share=True)
-_SUPERSEDE_TIP = tips.update().where(tips.c.id == sa.bindparam("previous_id")).values(is_current=False)
-_INSERT_TIP = tips.insert().values(is_current=True)
+LOCK_TIPPER = sa.select(accounts.c.id).where(accounts.c.id == sa.bindparam("tipper_id")).with_for_update(key_share=True)
+SUPERSEDE_TIP = tips.update().where(tips.c.id == sa.bindparam("previous_id")).values(is_current=False)
+INSERT_TIP = tips.insert().values(is_current=True)
 _NOTE_FIRST_PLEDGE = (
     members.update().where(members.c.id == sa.bindparam("tippee_id"), members.c.pledge_notified_at.is_(None))
     .values(pledge_notified_at=sa.bindparam("now"))

@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from bot.grammar import BIDI_CONTROLS
+from bot.grammar_words import BIDI_CONTROLS
 from bot.reply import Reply, Summary, Visibility
 
 INDENT = "  "

@@ -70,6 +70,38 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
     """
     community = book.community(community_id)
     paid_by = fees_paid_by(book, community_id, config.fees_paid_by)
+    notices: list[tuple[int, str]] = []
+    planned: list[_Planned] = []
+    deferred: set[int] = set()  # dues below the minimum charge: they wait, nothing failed
+    for tipper_id, lines in _dues_by_tipper(book, community_id, payday_id).items():
+        dues = sum(line.due_minor for line in lines)
+        if dues < max(community.min_charge_minor, 1):
+            deferred.add(tipper_id)
+            continue
+        first = lines[0]
+        if first.declines is not None and first.declines >= PAUSE_AFTER_DECLINES:
+            continue
+        if not first.customer_id or not first.payment_method_id:
+            notices.append((tipper_id, (
+                f"Your tips of {format_money(dues, community.currency)} are due, but no card is saved. "
+                f"Run `/tip fund` to add one; they stay due until then.")))
+            continue
+        plan = _plan(community, payday_id, tipper_id, lines, dues, paid_by, config)
+        if plan is not None:
+            planned.append(plan)
+    defer_tippers(book, payday_id, deferred)
+    if planned:
+        _write_plans(book, payday_id, planned)
+    return notices
+
+
+# A planned charge's row and its lines' rows (one per recipient it pays).
+_Planned = tuple[dict, list[dict]]
+
+
+def _dues_by_tipper(book: Book, community_id: int, payday_id: int) -> dict[int, list]:
+    """Each tipper's dues to recipients Stripe can pay, with their card, by tipper; tippers
+    with a charge of this payday or one still pending are left out."""
     busy = sa.select(stripe_charges.c.member_id).where(
         sa.or_(stripe_charges.c.payday_id == payday_id, stripe_charges.c.status == "pending"))
     rows = book.conn.execute(
@@ -85,40 +117,34 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
     by_tipper: dict[int, list] = defaultdict(list)
     for row in rows:
         by_tipper[row.tipper_id].append(row)
-    notices: list[tuple[int, str]] = []
-    planned: list[tuple[dict, list[dict]]] = []
-    deferred: set[int] = set()  # dues below the minimum charge: they wait, nothing failed
-    for tipper_id, lines in by_tipper.items():
-        dues = sum(line.due_minor for line in lines)
-        if dues < max(community.min_charge_minor, 1):
-            deferred.add(tipper_id)
-            continue
-        first = lines[0]
-        if first.declines is not None and first.declines >= PAUSE_AFTER_DECLINES:
-            continue
-        if not first.customer_id or not first.payment_method_id:
-            notices.append((tipper_id, (
-                f"Your tips of {format_money(dues, community.currency)} are due, but no card is saved. "
-                f"Run `/tip fund` to add one; they stay due until then.")))
-            continue
-        amount, fee = plan_charge(dues, fees_paid_by=paid_by, rate_bp=config.fee_percent_bp,
-                                  fixed_minor=config.fee_fixed_minor)
-        if amount - fee <= 0:
-            continue
-        shares = {line.tippee_id: line.due_minor for line in lines}
-        paid = shares if paid_by == "tipper" else split_pro_rata(shares, dues - fee)
-        charge = {"community_id": community_id, "payday_id": payday_id, "member_id": tipper_id,
-                  "currency": community.currency, "dues_minor": dues, "fee_minor": fee, "amount_minor": amount,
-                  "customer_id": first.customer_id, "payment_method_id": first.payment_method_id}
-        planned.append((charge, [
-            {"community_id": community_id, "payday_id": payday_id, "recipient_id": line.tippee_id,
-             "destination": line.account_id, "currency": community.currency, "due_minor": line.due_minor,
-             "amount_minor": paid[line.tippee_id]}
-            for line in lines if paid[line.tippee_id] > 0
-        ]))
-    defer_tippers(book, payday_id, deferred)
-    if not planned:
-        return notices
+    return by_tipper
+
+
+def _plan(community, payday_id: int, tipper_id: int, lines: list, dues: int, paid_by: str,
+          config: StripeConfig) -> _Planned | None:
+    """One tipper's charge (dues plus the fee when the tipper bears it) and what each
+    recipient gets; None when the fee would leave nothing to pay."""
+    amount, fee = plan_charge(dues, fees_paid_by=paid_by, rate_bp=config.fee_percent_bp,
+                              fixed_minor=config.fee_fixed_minor)
+    if amount - fee <= 0:
+        return None
+    shares = {line.tippee_id: line.due_minor for line in lines}
+    paid = shares if paid_by == "tipper" else split_pro_rata(shares, dues - fee)
+    first = lines[0]
+    charge = {"community_id": community.id, "payday_id": payday_id, "member_id": tipper_id,
+              "currency": community.currency, "dues_minor": dues, "fee_minor": fee, "amount_minor": amount,
+              "customer_id": first.customer_id, "payment_method_id": first.payment_method_id}
+    return charge, [
+        {"community_id": community.id, "payday_id": payday_id, "recipient_id": line.tippee_id,
+         "destination": line.account_id, "currency": community.currency, "due_minor": line.due_minor,
+         "amount_minor": paid[line.tippee_id]}
+        for line in lines if paid[line.tippee_id] > 0
+    ]
+
+
+def _write_plans(book: Book, payday_id: int, planned: list[_Planned]) -> None:
+    """The charges and lines as pending rows, what settlement pays each charged pair, and
+    the dues they settle out of stripe_dues, in the caller's transaction."""
     stamps = {"created_at": book.clock.now(), "updated_at": book.clock.now()}  # created_at decides if a key is still fresh
     ids = book.conn.execute(
         stripe_charges.insert().returning(stripe_charges.c.id, sort_by_parameter_order=True),
@@ -140,10 +166,9 @@ def plan_charges(book: Book, community_id: int, payday_id: int, config: StripeCo
         [{"t": charge["member_id"], "e": line["recipient_id"], "d": line["due_minor"]}
          for charge, charge_lines in planned for line in charge_lines],
     )
-    return notices
 
 
-def _free_payday(book: Book, payday_id: int | None, from_id: int, to_id: int) -> int | None:
+def free_payday(book: Book, payday_id: int | None, from_id: int, to_id: int) -> int | None:
     """The payday id for a new transfer between two accounts, or None if that pair is taken
     (a charge completed late, after settlement already paid the pair from a balance)."""
     if payday_id is None:
@@ -173,10 +198,10 @@ def complete_charge(book: Book, charge_row_id: int, payment_intent_id: str, char
     tipper = row.member_id
     note = f"card charge {charge_id or payment_intent_id}"
     book.apply_moves(community, [(clearing, tipper, row.amount_minor)], kind="charge", note=note,
-                     payday_id=_free_payday(book, row.payday_id, clearing, tipper), overdraw=frozenset({clearing}))
+                     payday_id=free_payday(book, row.payday_id, clearing, tipper), overdraw=frozenset({clearing}))
     if row.fee_minor:
         book.apply_moves(community, [(tipper, fees, row.fee_minor)], kind="fee", note=note,
-                         payday_id=_free_payday(book, row.payday_id, tipper, fees))
+                         payday_id=free_payday(book, row.payday_id, tipper, fees))
     book.conn.execute(stripe_customers.update().where(stripe_customers.c.member_id == tipper)
                       .values(declines=0, updated_at=book.clock.now()))
     return True

@@ -12,12 +12,14 @@ import sqlalchemy as sa
 
 from adapters.stripe.payouts import PAYOUT_NOTE
 from adapters.stripe.tables import stripe_charges, stripe_transfers
+from ledger.book import Book
 
 _STRIPE_ID = re.compile(r"\b(?:ch|pi|tr|trr|re|dp)_[A-Za-z0-9]+\b")
 
 
-def export_references(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+def export_references(book: Book, rows: Sequence[Mapping[str, Any]]) -> dict[int, str]:
     """{ledger transfer id: "tr_..." / "pi_... ch_..."} for one batch of exported rows."""
+    conn = book.conn  # Stripe's own tables
     found: dict[int, list[str]] = {}
     ids = [row["id"] for row in rows]
     for line in conn.execute(sa.select(stripe_transfers.c.ledger_transfer_id, stripe_transfers.c.transfer_id)
@@ -43,7 +45,7 @@ def export_references(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) ->
     return {transfer_id: " ".join(values) for transfer_id, values in found.items()}
 
 
-def export_paydays(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> dict[int, int]:
+def export_paydays(book: Book, rows: Sequence[Mapping[str, Any]]) -> dict[int, int]:
     """{ledger transfer id: payday id} for payouts (and refused payouts given back) in one batch."""
     found = {}
     for row in rows:

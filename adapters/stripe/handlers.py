@@ -143,13 +143,13 @@ class StripeFunding:
     def web_routes(self, runtime: Runtime) -> list[Any]:
         return web.routes(runtime, self)
 
-    def export_references(self, conn, rows) -> dict[int, str]:
+    def export_references(self, book: Book, rows) -> dict[int, str]:
         """Stripe's ids for the transfers `tipbot ledger export` writes."""
-        return export_references(conn, rows)
+        return export_references(book, rows)
 
-    def export_paydays(self, conn, rows) -> dict[int, int]:
+    def export_paydays(self, book: Book, rows) -> dict[int, int]:
         """The paydays of the payouts `tipbot ledger export` writes."""
-        return export_paydays(conn, rows)
+        return export_paydays(book, rows)
 
     def merge_members(self, book: Book, old_member_id: int, remaining_member_id: int) -> None:
         merge_members(book, old_member_id, remaining_member_id)

@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import stripe
 
+from ledger.errors import InsufficientBalance
+from ledger.models import transfers
 from ledger.notices import queue_notices
 from ledger.records import Community
-from adapters.stripe.charges import ChargeReport, plan_charges, run_charges
+from adapters.stripe.charges import ChargeReport, free_payday, plan_charges, run_charges
 from adapters.stripe.client import StripeConfig, make_client
 from adapters.stripe.dues import accrue, settle_balance_paid
 from adapters.stripe.payouts import PayoutReport, run_payouts
@@ -106,10 +108,6 @@ def unpaid_lines(book, payday_id: int) -> int:
     charge brought exactly that money in). They are paid here from the tipper's balance,
     so no payout draws on money the recipient never got; a line even that can't pay is
     cancelled and the money stays in the tipper's balance (never charged again)."""
-    from ledger.errors import InsufficientBalance
-    from ledger.models import transfers
-    from adapters.stripe.charges import _free_payday
-
     paid = sa.exists().where(transfers.c.payday_id == payday_id, transfers.c.kind == "tip",
                              transfers.c.from_account_id == stripe_charges.c.member_id,
                              transfers.c.to_account_id == stripe_transfers.c.recipient_id)
@@ -127,7 +125,7 @@ def unpaid_lines(book, payday_id: int) -> int:
         try:
             with book.conn.begin_nested():
                 book.apply_moves(community, [(row.member_id, row.recipient_id, row.amount_minor)], kind="tip",
-                                 payday_id=_free_payday(book, payday_id, row.member_id, row.recipient_id))
+                                 payday_id=free_payday(book, payday_id, row.member_id, row.recipient_id))
         except InsufficientBalance:
             book.conn.execute(stripe_transfers.update().where(stripe_transfers.c.id == row.id)
                               .values(status="cancelled", failure_message="settlement did not pay this tip"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands import AdminChannel, AdminCredit, AdminDebit, AdminLimits, AdminWeb
 from bot.context import Context
-from bot.grammar import check_note
+from bot.grammar_words import check_note
 from bot.handlers.members import resolve, who
 from bot.handlers import HandlerSpec
 from bot.reply import DirectMessage, Reply

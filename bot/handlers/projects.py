@@ -9,10 +9,10 @@ confirmation of a large weekly tip, the same pledges when nobody can receive yet
 from __future__ import annotations
 
 from bot.context import Context
-from bot.grammar import check_text
+from bot.grammar_words import check_text
 from bot.handlers import HandlerSpec
 from bot.handlers.members import resolve, who
-from bot.handlers.tips import about_monthly_minor, cancel, confirmation, cost, run_confirmed
+from bot.handlers.tips import about_monthly_minor, cancel, confirmation, cost, given_totals_line, run_confirmed
 from bot.invocation import Action
 from bot.project_commands import (
     AddProject, AdminSpotlight, ListProjects, RemoveMaintainer, SetPackages, SetTake, ShowProject, Stack, TipProject,
@@ -65,9 +65,7 @@ def tip_project(ctx: Context, cmd: TipProject) -> Reply:
             and current_minor != amount.amount_minor):
         return _ask_to_confirm(ctx, cmd, amount, project)
     change = ctx.book.set_project_tip(ctx.member, project, ctx.community, amount, note=cmd.note)
-    from bot.handlers.tips import _totals
-
-    return Reply(text="\n".join([change_line(ctx, change), _totals(ctx)]))
+    return Reply(text="\n".join([change_line(ctx, change), given_totals_line(ctx)]))
 
 
 def change_line(ctx: Context, change: TipChange) -> str:
@@ -107,9 +105,7 @@ def stack(ctx: Context, cmd: Stack) -> Reply:
     if result["remainder_minor"]:
         head += (f", and the {ctx.fmt(result['remainder_minor'])} that doesn't split evenly goes to "
                  f"{changes[0].tippee_name}, named first")
-    from bot.handlers.tips import _totals
-
-    return Reply(text="\n".join([head + ".", *(change_line(ctx, c) for c in changes), _totals(ctx)]))
+    return Reply(text="\n".join([head + ".", *(change_line(ctx, c) for c in changes), given_totals_line(ctx)]))
 
 
 def list_projects(ctx: Context, cmd: ListProjects) -> Reply:

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from bot.commands import Tip
 from bot.context import Context
-from bot.grammar import check_note, parse
+from bot.grammar import parse
+from bot.grammar_words import check_note
 from bot.handlers.members import resolve, who
 from bot.handlers import HandlerSpec
 from bot.invocation import Action, Invocation, UserRef
@@ -90,7 +91,7 @@ def _weekly(ctx: Context, cmd: Tip, amount: Money, targets: list[tuple[UserRef, 
             notices.append(DirectMessage(ref.platform_user_id, (
                 f"{giver} pledged {amount.format()} a week to you on Tipbot. "
                 f"Pledges are paid once you opt in to receive tips: `/tip receive on`.")))
-    lines.append(_totals(ctx))
+    lines.append(given_totals_line(ctx))
     return Reply(text="\n".join(lines), direct_messages=tuple(notices))
 
 
@@ -119,7 +120,9 @@ def _change_line(ctx: Context, change: TipChange, name: str) -> str:
     return line
 
 
-def _totals(ctx: Context) -> str:
+def given_totals_line(ctx: Context) -> str:
+    """What the member's weekly tips now total, and whether the balance covers them (a tip's
+    and a project tip's reply end with it)."""
     total, pledged, balance_minor = ctx.book.given_totals(ctx.member.id)
     balance = ctx.community.money(balance_minor)
     text = f"Your weekly tips now total {cost(ctx, total)}"
