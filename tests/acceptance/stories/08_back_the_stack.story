@@ -33,6 +33,11 @@ alice: /tip pillow 1.01 for the 10.0 release
   ok: You now tip pillow $1.01 a week, about $4.38 a month.
 alice: /tip bob 1
   refused unknown_project: no project named bob; to tip a member, mention them: @bob
+# the limits of tips to members hold for projects too
+alice: /tip pillow 100.01
+  refused over_limit: A weekly tip is at most $100.00 here.
+alice: /tip pillow 100.01 once
+  refused over_limit: A one-off tip is at most $100.00 here.
 
 # a project without a receiving maintainer gets pledges only
 dave: /tip project add buildout
