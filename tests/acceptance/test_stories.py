@@ -5,8 +5,9 @@ A story file (tests/acceptance/stories/*.story) is a console script: each messag
 `ok: TEXT`, `refused CODE: TEXT`, `dm NAME: TEXT`. Blank lines and `#` comments are skipped.
 
 Each story runs twice: line by line through the console session (checking, around every
-refused line, that the ledger is exactly as before), and whole through the installed
-`tipbot console --json` as a subprocess; then `tipbot ledger check` must pass.
+refused line, that the ledger is exactly as before, and after every line what `tipbot
+ledger check` checks), and whole through the installed `tipbot console --json` as a
+subprocess; then `tipbot ledger check` must pass.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def test_story_line_by_line(console: Console, story: Path) -> None:
         check(step, reply.ok, reply.code, reply.text, [(d.user_id, d.text) for d in reply.direct_messages])
         if before is not None:
             assert console.tables() == before, f"{step.line!r} was refused but changed the ledger"
+        assert console.runtime.ledger.read(lambda book: book.check()) == [], f"ledger check after {step.line!r}"
 
 
 @pytest.mark.parametrize("story", STORIES, ids=[p.stem for p in STORIES])

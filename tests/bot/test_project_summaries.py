@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.summary import announce
 from ledger.payday.engine import run_payday
 from tests.adapters.console.support import Console
+from tests.bot.test_announce_takeover import Died
 from tests.bot.test_receipts import RecordingConsole, announcer
 from tests.ledger.payday_helpers import WEEK
 
@@ -70,3 +73,27 @@ def test_summary_receipt_spotlight_and_list_mention_projects(console: Console) -
     assert "Maintained by bob, carol." in post.text and "Packages: pypi:pillow." in post.text
     assert not post.buttons  # the console has no buttons: the command is in the text
     assert outcome.spotlight == {"console:test": "posted"}
+
+
+class DyingAtFirstDirect(PostingConsole):
+    """Dies (as with kill -9) at the first direct message: after the summary and the spotlight."""
+
+    async def send_direct(self, runtime, space_external_id, user_id, text) -> None:
+        raise Died
+
+
+def test_the_spotlight_is_posted_once_per_payday_even_when_its_announcement_is_taken_over(
+        console: Console) -> None:
+    community_id = stack_town(console)
+    result = run_payday(console.runtime.ledger, community_id, WEEK)
+    dying = DyingAtFirstDirect()
+    with pytest.raises(Died):
+        asyncio.run(announce(announcer(console, dying), result))
+    assert len(dying.summaries) == 1 and [post.title for post in dying.posts] == ["Back the Stack: pillow"]
+
+    taker = PostingConsole()
+    outcome = asyncio.run(announce(announcer(console, taker), result, takeover=True))
+    assert outcome.spotlight == {"console:test": "already posted"} and taker.posts == []
+    assert taker.summaries == []  # nor the summary (and bob's receipt, claimed by the dead process, stays at most once)
+    again = asyncio.run(announce(announcer(console, PostingConsole()), result, takeover=True))
+    assert again.skipped is not None  # announced: nothing more

@@ -24,8 +24,8 @@ NEXT_WEEK = WEEK + dt.timedelta(days=7)
 class StackTown(Town):
     """A Town whose members can also make, maintain, take from and tip projects."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        super().__init__(ledger)
+    def __init__(self, ledger: Ledger, name: str = "town") -> None:
+        super().__init__(ledger, name)
         with ledger.begin() as book:
             self.community = book.community(self.community_id)
             book.set_new_take_allowance(self.community, Money(100_000, "USD"), by_admin=True)

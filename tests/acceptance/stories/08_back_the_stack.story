@@ -1,6 +1,7 @@
 # Back the Stack: projects, maintainers, takes (and their cap), tips and stacks, pledges to a
 # project nobody receives for, a maintainer leaving; the payday splits a project's income,
-# carries what is left over and pays it out the next week.
+# carries what is left over and pays it out the next week. The test checks the ledger
+# (`tipbot ledger check`) after every line.
 
 treasurer: /tip admin credit @alice 100
   ok: Their balance is now $100.00.
@@ -32,6 +33,11 @@ alice: /tip pillow 1.01 for the 10.0 release
   ok: You now tip pillow $1.01 a week, about $4.38 a month.
 alice: /tip bob 1
   refused unknown_project: no project named bob; to tip a member, mention them: @bob
+# the limits of tips to members hold for projects too
+alice: /tip pillow 100.01
+  refused over_limit: A weekly tip is at most $100.00 here.
+alice: /tip pillow 100.01 once
+  refused over_limit: A one-off tip is at most $100.00 here.
 
 # a project without a receiving maintainer gets pledges only
 dave: /tip project add buildout
@@ -90,5 +96,26 @@ alice: /tip project remove plone @carol
   refused not_admin: Only maintainers of plone or an admin
 carol: /tip project remove plone @carol
   ok: plone has no maintainers now: tips to it wait as pledges.
+alice: /tip project plone
+  ok: No maintainers: tips to it are pledges
+alice: /tip balance
+  ok: Your balance is $88.99.
+
+# the next payday: plone, maintained by nobody, gets alice's $3.34 as a pledge, not paid; pillow's
+# $1.00 and its $0.33 carried go to bob alone, short of his $2.00 take
+later 7 days
+  ok: It is now
+treasurer: /tip admin payday now
+  ok: Payday
+alice: /tip balance
+  ok: Your balance is $87.99.
+alice: /tip project plone
+  ok: received $0.00, paid $0.00 to maintainers, carried $0.00.
+alice: /tip projects
+  ok: plone: receives $0.00 a week ($3.34 pledged, waiting for a maintainer who receives)
+bob: /tip project pillow
+  ok: received $1.00, paid $1.33 to maintainers, carried $0.00.
+bob: /tip balance
+  ok: Your balance is $4.33.
 treasurer: /tip project add plone @carol
   ok: carol now maintains plone.

@@ -7,7 +7,8 @@ from typing import Any
 
 from ledger.api import Ledger
 from tests.adapters.discord.gateway import (
-    ALICE, BOB, CAROL, GUILD, button_click, channel_option, harness, interaction, mention, run, settle, string,
+    ALICE, BOB, CAROL, GUILD, boolean, button_click, channel_option, harness, interaction, mention, run, settle,
+    string,
 )
 from tests.dbs import dump_tables
 
@@ -72,6 +73,42 @@ def test_the_project_commands_build_the_same_commands_as_the_grammar(ledger: Led
             removed = await h.send(interaction("project", [string("name", "pillow"), mention("member", BOB)],
                                                subcommand="remove", invoker=BOB, mentioned=[BOB]))
             assert removed["color"] == GREEN and "You left pillow" in removed["description"]
+
+    run(story())
+
+
+def test_a_large_project_tip_asks_with_buttons_and_replays_apply_once(ledger: Ledger) -> None:
+    async def story() -> None:
+        async with harness(ledger) as h:
+            await h.send(interaction("receive", [string("switch", "on")], invoker=BOB))
+            await h.send(interaction("project", [string("name", "pillow")], subcommand="add", invoker=BOB))
+            await h.send(interaction("tipadmin", [mention("user", CAROL), string("amount", "10")],
+                                     subcommand="credit", admin=True, mentioned=[CAROL]))
+            carol = h.runtime.ledger.read(lambda b: b.find_member(b.space("discord", GUILD), CAROL["id"]))
+
+            ask = await h.send(interaction("project", [string("name", "pillow"), string("amount", "30")],
+                                           subcommand="tip", invoker=CAROL))
+            assert "$30.00 a week to pillow is about $130.00 a month. Set it?" in ask["description"]
+            assert h.runtime.ledger.read(lambda b: b.project_tips_given(carol.id)) == []
+            yes = next(c for row in ask["components"] for c in row["components"] if c["style"] == 1)
+            click = button_click(yes["custom_id"], invoker=CAROL)
+            done = await h.send(click)
+            assert done["color"] == GREEN and "You now tip pillow $30.00 a week" in done["description"]
+            assert h.answers(click)[0].json["type"] == 7 and done["components"] == []  # the buttons give way
+            before = dump_tables(ledger.engine)
+            await h.send(click)  # a redelivered click
+            assert dump_tables(ledger.engine) == before
+            assert h.runtime.ledger.read(lambda b: b.project_tips_given(carol.id)) == [("pillow", 3000, False)]
+
+            once = interaction("project", [string("name", "pillow"), string("amount", "3"), boolean("once", True)],
+                               subcommand="tip", invoker=CAROL)
+            first = await h.send(once)
+            assert first["color"] == GREEN and "You gave pillow $3.00 as a one-off tip" in first["description"]
+            before = dump_tables(ledger.engine)
+            again = await h.send(once)  # the gateway redelivers the same interaction
+            assert again["description"].startswith("Already recorded") and dump_tables(ledger.engine) == before
+            pillow = h.runtime.ledger.read(lambda b: b.project_by_name(carol.community_id, "pillow"))
+            assert pillow.balance_minor == 300
 
     run(story())
 

@@ -80,3 +80,32 @@ async def test_the_spotlight_is_not_posted_when_it_is_off(slack: SlackHarness) -
 
     posted = [c for c in slack.mock.of("chat.postMessage") if c.args["channel"] == "C9"]
     assert len(posted) == 1 and "Back the Stack" not in posted[0].args["text"]
+
+
+async def test_a_member_in_the_spotlight_is_mentioned_and_backed_through_the_tips_confirmation(
+        slack: SlackHarness) -> None:
+    await community_with_channel(slack)
+    await slack.tip("admin spotlight on", user="UADMIN")
+    await slack.tip("receive on", user="U2", user_name="bob")  # no project receives: a member is featured
+    await slack.tip("profile public", user="U2", user_name="bob")
+
+    await slack.tip("admin payday now", user="UADMIN")
+
+    _, spotlight = [c for c in slack.mock.of("chat.postMessage") if c.args["channel"] == "C9"]
+    assert "Back the Stack: bob" in spotlight.args["text"] and "<@U2>" in spotlight.args["text"]
+    assert "They receive $0.00 a week from 0 tippers." in spotlight.args["text"]  # a public profile
+    (button,) = _buttons(spotlight.args)
+    post_ts = "1700000000.000300"
+
+    own = await click(slack, button["action_id"], button["value"], user="U2", message_ts=post_ts,
+                      on_channel_message=True)
+    assert "you can't tip yourself" in own["text"]
+    ask = await click(slack, button["action_id"], button["value"], user="U3", message_ts=post_ts,
+                      on_channel_message=True)
+    assert "Back <@U2> with $1.00 a week (about $4.33 a month)?" in ask["text"]
+    yes = next(b for b in _buttons(ask) if b.get("style") == "primary")
+    done = await click(slack, yes["action_id"], yes["value"], user="U3", message_ts="1700000099.000002",
+                       on_channel_message=False)
+    assert "$1.00 a week" in done["text"]
+    tips = slack.ledger.read(lambda b: b.tips_given(b.find_member(b.space("slack", TEAM), "U3").id))
+    assert [(t.other_name, t.weekly_amount_minor) for t in tips] == [("bob", 100)]
