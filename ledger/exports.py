@@ -130,7 +130,8 @@ def statement(conn: sa.Connection, member_id: int, year: int) -> list[tuple[int,
 
 def write_csv(rows: Iterable[Mapping[str, Any]], fields: Sequence[str], out: io.TextIOBase) -> int:
     """Rows as CSV with a header line (RFC 4180 quoting); returns how many rows."""
-    writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\r\n")
+    # extrasaction="ignore": no per-row check for unknown keys (the rows are ours).
+    writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
     count = 0
     for row in rows:
