@@ -19,6 +19,7 @@ from bot import cli_ops, cli_payday, cli_run
 from bot.compose import installed_funding, installed_platforms
 from bot.config import Settings
 from bot.logs import configure as configure_logs
+from bot.logs import first_line
 from ledger.clock import Clock
 
 
@@ -51,12 +52,12 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
         return int(args.handler(args) or 0)
     except (NoSuchModuleError, ArgumentError) as error:  # `foo://...`, or no URL shape at all
         logging.getLogger(__name__).debug("bad database URL", exc_info=True)
-        print(f"tipbot: {_database_shown(args)} is not a database URL Tipbot can use ({_first_line(error)}); "
+        print(f"tipbot: {_database_shown(args)} is not a database URL Tipbot can use ({first_line(error)}); "
               f"use postgresql://USER@HOST/DB or sqlite:///PATH.", file=sys.stderr)
         return 2
     except DBAPIError as error:  # unreachable, refused, no such database, no permission...
         logging.getLogger(__name__).debug("database error", exc_info=True)
-        print(f"tipbot: can't use the database {_database_shown(args)}: {_first_line(error.orig or error)}",
+        print(f"tipbot: can't use the database {_database_shown(args)}: {first_line(error.orig or error)}",
               file=sys.stderr)
         return 2
 
@@ -70,11 +71,6 @@ def _database_shown(args: argparse.Namespace) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return repr(url.split("@")[-1])  # unparseable: at least no credentials
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
 
 
 if __name__ == "__main__":

@@ -42,3 +42,9 @@ def configure(level: int) -> None:
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     logging.basicConfig(level=level, handlers=[handler])
+
+
+def first_line(error: BaseException) -> str:
+    """An error as one log or terminal line: its message's first line, else its type."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

@@ -26,6 +26,9 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import DBAPIError
+
+from bot.logs import first_line
 from bot.reactions import tell_reaction_authors
 from bot.summary import Announcement, announce
 from ledger.payday.engine import run_payday
@@ -182,7 +185,11 @@ async def run_scheduler(runtime: Runtime, stop_event: asyncio.Event | None = Non
                 delay = await asyncio.to_thread(seconds_until_next, runtime, runtime.clock.now())
                 if tick.held_elsewhere or tick.failed:  # its claimant may die, or it may succeed now
                     delay = min(delay, runtime.settings.scheduler_retry_seconds)
-            except Exception:  # the database may be away for a moment: try again later
+            except DBAPIError as error:  # the database is away for a moment: one line, try again later
+                delay = runtime.settings.scheduler_retry_seconds
+                log.warning("payday scheduler: the database did not answer (%s); trying again in %s s",
+                            first_line(error.orig or error), delay)
+            except Exception:
                 log.exception("payday scheduler tick failed")
                 delay = runtime.settings.scheduler_retry_seconds
             try:

@@ -195,6 +195,36 @@ def test_run_scheduler_pays_when_due_and_stops_when_asked(runtime, ledger, clock
     assert town.balances() == {"alice": 0, "homer": 30, "janet": 15, "david": 5}
 
 
+def test_a_database_that_does_not_answer_is_one_log_line_per_try_not_a_traceback(caplog):
+    """`tipbot run` keeps going while the database is away, and says so in one line each time."""
+    from bot.scheduler import run_scheduler
+    from ledger.clock import FixedClock
+
+    url = "postgresql://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+    ledger = Ledger.connect(url, upgrade=False, clock=FixedClock(DUE_PAYDAY))
+    runtime = build_runtime(Settings(database_url=url, scheduler_retry_seconds=0.05), ledger=ledger, platforms={})
+    caplog.set_level("WARNING", logger="bot.scheduler")
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_scheduler(runtime, stop))
+        for _ in range(3000):
+            if len(caplog.records) >= 2:  # it tried again after the first failure
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        ledger.dispose()
+    assert len(caplog.records) >= 2
+    for record in caplog.records:
+        assert record.exc_info is None, "a traceback was logged"
+        assert "the database did not answer" in record.getMessage() and "\n" not in record.getMessage()
+
+
 def test_tippers_a_platform_cannot_message_are_reported_not_lost(ledger):
     platform = RecordingPlatform(direct=False)
     runtime = build_runtime(Settings(database_url=str(ledger.engine.url)), ledger=ledger, platforms={"console": platform})
