@@ -4,8 +4,8 @@
 found through the `tipbot.platforms` entry points; each names a factory called here
 with the settings), the funding adapters (`tipbot.funding`; each brings its payday
 processor, `/tip fund` and `/tip payout`, web routes and CLI), the command table
-(every handler module's COMMANDS and ACTIONS), the web route providers and the slot
-the scheduler's loop goes in. Every entry point (the `tipbot` CLI, `tipbot run`,
+(every handler module's COMMANDS and ACTIONS), the web route providers and the body
+limits the adapters declare for their routes, and the slot the scheduler's loop goes in. Every entry point (the `tipbot` CLI, `tipbot run`,
 `uvicorn --factory bot.web:create_app`, the console, the tests) builds through it;
 nothing registers itself by being imported.
 """
@@ -74,6 +74,19 @@ def core_route_providers() -> list[RouteProvider]:
     return [signed_in]
 
 
+def body_limits(adapters: list[Any]) -> dict[str, int]:
+    """The adapters' own body limits by path prefix (`body_limits()`, optional on a funding
+    adapter); two adapters may not limit the same prefix."""
+    limits: dict[str, int] = {}
+    for adapter in adapters:
+        declared = getattr(adapter, "body_limits", None)
+        for prefix, limit in (declared() if declared is not None else {}).items():
+            if prefix in limits:
+                raise RuntimeError(f"two body limits for {prefix}")
+            limits[prefix] = limit
+    return limits
+
+
 def build_runtime(settings: Settings | None = None, clock: Clock | None = None, *, ledger: Ledger | None = None,
                   platforms: dict[str, Platform] | None = None,
                   funding: dict[str, FundingAdapter] | None = None) -> Runtime:
@@ -91,6 +104,7 @@ def build_runtime(settings: Settings | None = None, clock: Clock | None = None, 
     routes += core_route_providers()
     runtime = Runtime(settings=settings, ledger=ledger, platforms=platforms, funding=funding,
                       commands=CommandTable.merge(*HANDLER_MODULES), route_providers=routes,
+                      body_limits=body_limits([*platforms.values(), *funding.values()]),
                       claims=PaydayClaims(ledger), metrics=Metrics())
     for adapter in funding.values():
         adapter.use_metrics(runtime.metrics)

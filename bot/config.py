@@ -62,9 +62,8 @@ class Settings(FileSettings):
         7, ge=3, description="keep idempotency records this many days (at least Stripe's 3 days of retries)")
 
     # The HTTP edge (bot/web.py, bot/cli_run.py): refuse junk before it costs memory or a connection.
+    # Adapters declare their own routes' limits (Platform.body_limits, bot/compose.py).
     max_body_bytes: int = Field(64 * 1024, gt=0, description="largest request body on routes without their own limit")
-    slack_max_body_bytes: int = Field(1024 * 1024, gt=0, description="largest body to /slack/*")
-    stripe_max_body_bytes: int = Field(512 * 1024, gt=0, description="largest body to /stripe/webhook")
     http_header_timeout_seconds: float = Field(
         10.0, gt=0, description="a request line and headers must arrive within this of its first byte "
                                 "(or of the connection opening)")

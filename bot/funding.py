@@ -57,6 +57,11 @@ class FundingAdapter(Protocol):
     def add_cli(self, subparsers: argparse._SubParsersAction) -> None:
         """Add the adapter's `tipbot` subcommands."""
 
+    def body_limits(self) -> dict[str, int]:
+        """The largest request body its routes take, by path prefix ({"/stripe/webhook": 524288});
+        other routes get the core's `max_body_bytes`. Optional: the composition root asks an
+        adapter that has it."""
+
     def merge_members(self, book: Book, old_member_id: int, remaining_member_id: int) -> None:
         """Two identities were linked: move what the adapter keeps for `old_member_id` (a saved
         card, a connected account) to `remaining_member_id`, in the linking transaction.

@@ -29,6 +29,7 @@ _ESCAPED_CHANNEL = re.compile(r"<#([A-Za-z0-9_\-]{1,64})(?:\|([^<>|]{0,80}))?>\Z
 _BARE_CHANNEL = re.compile(r"#([^\W][\w.\-]*)\Z")
 _NUMBER = re.compile(r"[0-9]{1,6}\Z")
 _CODE = re.compile(r"[A-Za-z0-9_\-]{1,%d}\Z" % MAX_CODE)
+_MODE = re.compile(r"[a-z][a-z0-9_\-]{0,29}\Z")  # a funding mode: which ones exist is the handler's to say
 _PROJECT_NAME = re.compile(r"[a-z0-9._-]{1,40}\Z")  # ledger.projects checks the rest
 
 
@@ -225,7 +226,7 @@ _SIMPLE = {
 ADMIN_USAGE = (
     "Admin commands: `admin credit @name AMOUNT [note]`, `admin debit @name AMOUNT [note]`, "
     "`admin channel #channel`, `admin payday [status|dry-run|now]`, "
-    "`admin limits [max-weekly AMOUNT] [max-once AMOUNT]`, `admin funding manual|stripe`, "
+    "`admin limits [max-weekly AMOUNT] [max-once AMOUNT]`, `admin funding MODE`, "
     "`admin funding minimum [AMOUNT]`, "
     "`admin invite`, `admin join CODE`, `admin spotlight on|off`, `admin top amounts|counts`, "
     "`admin web public|private`, "
@@ -262,9 +263,9 @@ def _admin(tokens: list[str]) -> c.Command:
                                  "to set it.")
         return c.AdminFundingMinimum(amount_text=" ".join(rest[1:]) if len(rest) > 1 else None)
     if sub == "funding":
-        if len(rest) != 1 or rest[0].lower() not in ("manual", "stripe"):
-            raise InvalidRequest("Usage: `/tip admin funding manual`, `/tip admin funding stripe` or "
-                                 "`/tip admin funding minimum [AMOUNT]`.")
+        if len(rest) != 1 or not _MODE.match(rest[0].lower()):
+            raise InvalidRequest("Usage: `/tip admin funding MODE` (`manual`, or a payment service this "
+                                 "Tipbot offers, such as `stripe`) or `/tip admin funding minimum [AMOUNT]`.")
         return c.AdminFunding(mode=rest[0].lower())
     if sub == "invite":
         w.no_more(rest, "/tip admin invite")

@@ -65,6 +65,11 @@ class Platform:
         """Starlette routes to mount in the web app (Slack's /slack/events)."""
         return []
 
+    def body_limits(self) -> dict[str, int]:
+        """The largest request body this platform's routes take, by path prefix
+        ({"/slack/": 1048576}); a route not named gets the core's `max_body_bytes`."""
+        return {}
+
     async def start(self, runtime: Runtime) -> None:
         """Start long-running clients (Socket Mode, the Discord gateway) on the running loop."""
 

@@ -1,7 +1,7 @@
 """Runtime: what one Tipbot process shares, built once by the composition root
 (bot/compose.py) from the settings: the ledger, the platforms, the funding adapters,
-the command table, the web route providers, the payday claims, and the loop the
-scheduler runs on.
+the command table, the web route providers and the body limits of their routes, the
+payday claims, and the loop the scheduler runs on.
 
 A plain container: nothing here builds anything or reads the environment.
 """
@@ -43,6 +43,9 @@ class Runtime:
     funding: dict[str, FundingAdapter]
     commands: CommandTable
     route_providers: list[RouteProvider]
+    # The largest request body by path prefix, as the adapters declared them for their
+    # routes (bot/web.py; any other route gets `settings.max_body_bytes`).
+    body_limits: dict[str, int]
     claims: PaydayClaims  # which due paydays this process works on (shared with other processes)
     metrics: Metrics  # this process's Prometheus metrics (bot/metrics.py), on a registry of its own
     bot: TipBot = field(init=False)  # set by the composition root (the bot needs the runtime)

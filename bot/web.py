@@ -6,7 +6,9 @@ Its routes are `/healthz` (alive: 200 while the database answers, 503 otherwise)
 of the runtime's route providers, which the composition root collected from the
 platforms (Slack: /slack/events, /slack/install, ...) and the funding adapters
 (Stripe: /stripe/webhook, /stripe/return). Nothing here imports an adapter.
-Every route's body is limited before it is buffered, and has a deadline (bot.edge).
+Every route's body is limited before it is buffered (by the limits the adapters declared
+for their routes, `Runtime.body_limits`; `max_body_bytes` elsewhere), and has a deadline
+(bot.edge).
 
 `tipbot run` serves it; for HTTP-only workers behind a load balancer:
 `uvicorn --factory bot.web:create_app --workers 4`.
@@ -43,17 +45,11 @@ def collect_routes(runtime: Runtime) -> list[BaseRoute]:
     return routes
 
 
-def body_limits(runtime: Runtime) -> dict[str, int]:
-    """Body limits by path prefix; every other route gets `max_body_bytes`."""
-    settings = runtime.settings
-    return {"/slack/": settings.slack_max_body_bytes, "/stripe/webhook": settings.stripe_max_body_bytes}
-
-
 def build_app(runtime: Runtime) -> Starlette:
     settings = runtime.settings
     # Inside Starlette's error middleware, outside its routing: a refusal raised while an
     # endpoint reads the body comes back here and is answered, never logged as an error.
-    edge = Middleware(EdgeMiddleware, limits=body_limits(runtime), default_limit=settings.max_body_bytes,
+    edge = Middleware(EdgeMiddleware, limits=runtime.body_limits, default_limit=settings.max_body_bytes,
                       body_timeout_seconds=settings.http_body_timeout_seconds)
     app = Starlette(routes=collect_routes(runtime), middleware=[edge])
     app.state.runtime = runtime

@@ -1,8 +1,10 @@
 """What docs/architecture.md says about how the code is put together, checked on the code:
 imports point one way (adapters -> bot -> ledger), no package has an import cycle (not even
 through an import inside a function), no module imports another's private names, bot/
-never touches a raw database connection nor compares platform names, and the code cites
-the repository's own docs, not a file outside it."""
+never touches a raw database connection nor compares adapters' names, the core's web app,
+composition root, settings and funding handler name no adapter (the adapters declare
+their routes, body limits and settings), and the code cites the repository's own docs,
+not a file outside it."""
 
 from __future__ import annotations
 
@@ -107,10 +109,48 @@ def test_bot_never_touches_a_raw_connection(pattern: str) -> None:
     assert [f"{p.relative_to(ROOT)}:{n}" for p, n, line in _code("bot") if re.search(pattern, line)] == []
 
 
-def test_bot_asks_platforms_what_they_can_do_and_never_compares_their_names() -> None:
-    names = r"""["'](?:slack|discord|console)["']"""
-    compared = re.compile(rf"""(?:==|!=|\bin)\s*\(?{names}|{names}\s*(?:==|!=)""")
+ADAPTERS = r"slack|discord|console|stripe"
+
+
+def test_bot_asks_adapters_what_they_can_do_and_never_compares_their_names() -> None:
+    names = rf"""["'](?:{ADAPTERS})["']"""
+    compared = re.compile(rf"""(?:==|!=|\bin)\s*(?:[(\[{{][^)\]}}]*)?{names}|{names}\s*(?:==|!=)""")
     assert [f"{p.relative_to(ROOT)}:{n}" for p, n, line in _code("bot") if compared.search(line)] == []
+
+
+def _words_in_code(path: Path) -> list[tuple[int, str]]:
+    """(line, word) of every name and string in a module's code; not its docstrings, comments
+    or settings' descriptions (documentation)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    docstrings |= {id(part) for node in ast.walk(tree) if isinstance(node, ast.keyword) and node.arg == "description"
+                   for part in ast.walk(node.value)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            found.append((node.lineno, node.value))
+        elif isinstance(node, ast.Name):
+            found.append((node.lineno, node.id))
+        elif isinstance(node, ast.Attribute):
+            found.append((node.lineno, node.attr))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.append((node.lineno, node.name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            found.append((node.lineno, node.target.id))
+    return found
+
+
+@pytest.mark.parametrize("module, names", [("bot/web.py", ADAPTERS), ("bot/compose.py", ADAPTERS),
+                                           ("bot/config.py", "stripe"), ("bot/handlers/funding.py", "stripe")])
+def test_the_core_leaves_adapters_their_routes_limits_and_settings(module: str, names: str) -> None:
+    """Adapters declare their routes, body limits and settings (bot/config.py keeps the chat
+    platforms' credentials, never a funding adapter's); these modules name no adapter in code."""
+    named = [f"{module}:{line}: {word!r}" for line, word in _words_in_code(ROOT / module)
+             if re.search(names, word, re.IGNORECASE)]
+    assert named == []
 
 
 def test_code_cites_the_repositorys_own_docs() -> None:

@@ -7,6 +7,7 @@ import logging
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from adapters.slack.config import SlackSettings
 from bot.config import Settings
 from bot.platform import Platform
 
@@ -43,7 +44,8 @@ class SlackPlatform(Platform):
         """The workspace in Slack's web client (a team id opens it; Slack asks who you are)."""
         return f"https://app.slack.com/client/{space_external_id}"
 
-    def __init__(self) -> None:
+    def __init__(self, slack_settings: SlackSettings | None = None) -> None:
+        self.slack_settings = slack_settings or SlackSettings()
         self._apps: weakref.WeakKeyDictionary[Runtime, SlackApp] = weakref.WeakKeyDictionary()
         self._sockets: list[SocketMode] = []
 
@@ -77,6 +79,10 @@ class SlackPlatform(Platform):
                       "every request would fail its signature check")
             events = False
         return routes(self.app(runtime), events=events)
+
+    def body_limits(self) -> dict[str, int]:
+        """Slack's events and interactions carry whole messages and views: more than other routes."""
+        return {"/slack/": self.slack_settings.slack_max_body_bytes}
 
     async def start(self, runtime: Runtime) -> None:
         if not self.socket_mode(runtime):
@@ -117,5 +123,5 @@ class SlackPlatform(Platform):
 
 
 def platform(settings: Settings) -> SlackPlatform:
-    """The `tipbot.platforms` entry point's factory."""
-    return SlackPlatform()
+    """The `tipbot.platforms` entry point's factory (the adapter reads its own settings too)."""
+    return SlackPlatform(SlackSettings())

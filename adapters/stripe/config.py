@@ -20,6 +20,7 @@ class StripeSettings(FileSettings):
     stripe_fee_percent_bp: int = Field(290, description="card fee rate in basis points (2.9% = 290)")
     stripe_fee_fixed_minor: int = Field(30, description="card fee fixed part in minor units")
     stripe_fees_paid_by: str = Field("tipper", description='"tipper" (on top) or "recipients" (pro rata)')
+    stripe_max_body_bytes: int = Field(512 * 1024, gt=0, description="largest request body to /stripe/webhook")
 
     def config(self, public_url: str) -> StripeConfig | None:
         """The plain values the Stripe modules take, or None when no secret key is set."""

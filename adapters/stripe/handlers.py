@@ -55,7 +55,9 @@ class StripeFunding:
     label = "Stripe"
 
     def __init__(self, settings: Settings, stripe_settings: StripeSettings | None = None) -> None:
-        self.config = (stripe_settings or StripeSettings()).config(settings.public_url)
+        own = stripe_settings or StripeSettings()
+        self.config = own.config(settings.public_url)
+        self.max_body_bytes = own.stripe_max_body_bytes
         self._clients: dict[StripeConfig, stripe.StripeClient] = {}
 
     def configured(self) -> bool:
@@ -65,6 +67,10 @@ class StripeFunding:
         if self.config is not None:
             calls = metrics.stripe_calls
             self.config = replace(self.config, observe=lambda method, outcome: calls.labels(method, outcome).inc())
+
+    def body_limits(self) -> dict[str, int]:
+        """Stripe's events are bigger than a page request, far smaller than Slack's."""
+        return {"/stripe/webhook": self.max_body_bytes}
 
     def not_configured_text(self) -> str:
         return NOT_CONFIGURED

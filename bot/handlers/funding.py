@@ -3,7 +3,9 @@
 Manual mode is the core's own: admins record money in and out by hand, and `fund` /
 `payout` explain that. Any other mode belongs to a funding adapter (bot/funding.py):
 the core switches to it only when the adapter is installed and configured here, and
-hands `fund` / `payout` to it. `fund` and `payout` are not transactional: an adapter
+hands `fund` / `payout` to it. A mode the ledger can record (ledger/models.py
+FUNDING_MODES) whose adapter is not installed is answered `not_installed`; a word that
+is no mode at all, with the modes this install offers. `fund` and `payout` are not transactional: an adapter
 calls an outside service, and no database transaction may stay open meanwhile.
 """
 
@@ -18,6 +20,7 @@ from bot.handlers import HandlerSpec
 from bot.handlers.admin import require_admin
 from bot.invocation import Invocation
 from bot.reply import Reply, refusal
+from ledger.models import FUNDING_MODES
 from ledger.records import Community
 
 if TYPE_CHECKING:
@@ -28,6 +31,19 @@ def not_installed(mode: str) -> Reply:
     return refusal(f"{mode.capitalize()} funding is not installed on this Tipbot server, so this community "
                    f"can't use it. Ask whoever runs Tipbot to install it (`pip install 'tipbot[{mode}]'`).",
                    "not_installed")
+
+
+def offered(runtime: Runtime) -> list[str]:
+    """The funding modes of this install: manual and each installed adapter's."""
+    return [MANUAL, *sorted(runtime.funding)]
+
+
+def unknown_mode(runtime: Runtime, mode: str) -> Reply | None:
+    """The refusal for a word that names no funding mode here, installed or not; None otherwise."""
+    if mode in FUNDING_MODES or mode in runtime.funding:
+        return None
+    return refusal(f"There is no funding mode named `{mode}`; this Tipbot offers: {', '.join(offered(runtime))}. "
+                   f"Nothing changed.", "invalid")
 
 
 def _adapter(runtime: Runtime, mode: str) -> FundingAdapter | Reply:
@@ -42,6 +58,9 @@ def _adapter(runtime: Runtime, mode: str) -> FundingAdapter | Reply:
 
 def admin_funding(ctx: Context, cmd: AdminFunding) -> Reply:
     require_admin(ctx, "change how the community is funded")
+    unknown = unknown_mode(ctx.runtime, cmd.mode)
+    if unknown is not None:
+        return unknown
     adapter = None
     if cmd.mode != MANUAL:
         found = _adapter(ctx.runtime, cmd.mode)

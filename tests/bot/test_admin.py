@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.compose import build_runtime
+from bot.config import Settings
 from bot.invocation import Invocation, UserRef
+from ledger.api import Ledger
 from tests.adapters.console.support import Console, make_runtime
 
 
@@ -41,6 +44,25 @@ def test_refusals_of_credit_and_debit(console: Console) -> None:
     console.refused("treasurer: /tip admin credit @bob", "invalid", "How much?")
     console.runtime.ledger.run(lambda b: b.set_funding_mode(1, "stripe", by_admin=True))
     console.refused("treasurer: /tip admin credit @bob 5", "wrong_funding_mode", "funded through Stripe")
+
+
+@pytest.fixture
+def core_only(db_url: str):
+    """No funding adapter installed, as `pip install .` without the stripe extra."""
+    runtime = build_runtime(Settings(database_url=db_url), ledger=Ledger.connect(db_url, upgrade=False), funding={})
+    yield Console(runtime)
+    runtime.ledger.dispose()
+
+
+def test_a_funding_mode_that_is_none_is_refused_naming_the_modes_this_install_offers(core_only: Console) -> None:
+    core_only.ok("treasurer: /tip admin credit @bob 5")
+    core_only.refused("treasurer: /tip admin funding paypal", "invalid",
+                      "There is no funding mode named `paypal`; this Tipbot offers: manual. Nothing changed.")
+    core_only.refused("alice: /tip admin funding paypal", "not_admin")
+    # a mode the ledger knows, whose adapter is not installed here
+    core_only.refused("treasurer: /tip admin funding stripe", "not_installed",
+                      "Stripe funding is not installed", "pip install 'tipbot[stripe]'", "Nothing changed.")
+    assert "already funded by hand" in core_only.ok("treasurer: /tip admin funding manual").text
 
 
 def test_configured_admins_count_as_admins(db_url: str) -> None:

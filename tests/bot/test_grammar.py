@@ -69,6 +69,7 @@ CAROL = UserRef("carol", "carol", bare=True)
     ("admin limits max-once 5 USD max-weekly $50", c.AdminLimits("$50", "5 USD")),
     ("admin funding manual", c.AdminFunding("manual")),
     ("admin funding Stripe", c.AdminFunding("stripe")),
+    ("admin funding paypal", c.AdminFunding("paypal")),  # whether it exists is the handler's to say
     ("admin funding minimum", c.AdminFundingMinimum()),
     ("admin funding Minimum 20", c.AdminFundingMinimum("20")),
     ("admin funding minimum 20 USD", c.AdminFundingMinimum("20 USD")),
@@ -127,7 +128,8 @@ def test_parses(text: str, command: c.Command) -> None:
     ("admin limits max-daily 5", InvalidRequest, "max-weekly"),
     ("admin limits max-weekly", InvalidRequest, "How much?"),
     ("admin limits max-weekly 5 max-weekly 6", InvalidRequest, "appears twice"),
-    ("admin funding paypal", InvalidRequest, "manual"),
+    ("admin funding pay pal", InvalidRequest, "admin funding MODE"),
+    ("admin funding @bob", InvalidRequest, "manual"),
     ("admin funding", InvalidRequest, "manual"),
     ("admin funding minimum 20 USD please", InvalidRequest, "admin funding minimum 10"),
     ("admin invite me", InvalidRequest, "didn't expect"),

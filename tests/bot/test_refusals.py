@@ -44,7 +44,7 @@ REFUSALS = [
     ("treasurer: /tip admin channel general", "invalid", "is not a channel"),
     ("treasurer: /tip admin payday later", "invalid", "status|dry-run|now"),
     ("treasurer: /tip admin limits max-daily 5", "invalid", "max-weekly"),
-    ("treasurer: /tip admin funding paypal", "invalid", "manual"),
+    ("treasurer: /tip admin funding paypal", "invalid", "no funding mode named `paypal`; this Tipbot offers: manual"),
     ("treasurer: /tip admin join", "invalid", "admin join CODE"),
     # the console's own line format
     ("/tip @bob 1", "malformed_line", "Start each line with who is speaking"),

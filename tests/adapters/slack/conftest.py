@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from adapters.slack.config import SlackSettings
 from adapters.slack.platform import SlackPlatform
 from bot.config import Settings
 from bot.compose import build_runtime
@@ -98,9 +99,11 @@ async def mock_slack() -> AsyncIterator[MockSlack]:
 
 
 async def harness(mock: MockSlack, ledger: Ledger, *, process_before_response: bool = True,
-                  **settings: Any) -> SlackHarness:
-    """The real web app; process_before_response=False is production mode, as `tipbot run` serves it."""
-    runtime = build_runtime(slack_settings(mock, **settings), ledger=ledger, platforms={"slack": SlackPlatform()})
+                  adapter_settings: SlackSettings | None = None, **settings: Any) -> SlackHarness:
+    """The real web app; process_before_response=False is production mode, as `tipbot run` serves it.
+    `settings` are the core's; `adapter_settings` the Slack adapter's own (its body limit)."""
+    platform = SlackPlatform(adapter_settings or SlackSettings())
+    runtime = build_runtime(slack_settings(mock, **settings), ledger=ledger, platforms={"slack": platform})
     runtime.platforms["slack"].app(runtime, process_before_response=process_before_response)
     app = build_app(runtime)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")

@@ -14,7 +14,10 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+import adapters.slack
+import adapters.stripe
 from adapters.slack.app import BUSY
+from adapters.slack.config import SlackSettings
 from bot import web
 from bot.app import ALREADY_RECORDED
 from adapters.stripe import StripeFunding
@@ -76,6 +79,7 @@ def stripe_app(ledger):
 async def test_every_route_has_a_limit(ledger) -> None:
     app = stripe_app(ledger)
     settings = app.state.runtime.settings
+    stripe_limit = app.state.runtime.body_limits["/stripe/webhook"]
     stripe = Chunks(200 * 1024 * 1024)
     page = Chunks(200 * 1024 * 1024)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
@@ -87,14 +91,14 @@ async def test_every_route_has_a_limit(ledger) -> None:
         assert (await http.request("GET", "/stripe/return", content=b"a" * (settings.max_body_bytes + 1),
                                    headers=declared)).status_code == 413
         # a body just under the limit still reaches its route (and is refused for its missing signature)
-        under = b"a" * (settings.stripe_max_body_bytes - 1)
+        under = b"a" * (stripe_limit - 1)
         assert (await http.post("/stripe/webhook", content=under)).status_code == 400
-    assert stripe.sent_bytes <= settings.stripe_max_body_bytes + 64 * 1024
-    assert settings.max_body_bytes < settings.stripe_max_body_bytes < settings.slack_max_body_bytes
+    assert stripe.sent_bytes <= stripe_limit + 64 * 1024
+    assert settings.max_body_bytes < stripe_limit < SlackSettings().slack_max_body_bytes
 
 
-async def test_limits_come_from_the_settings(mock_slack, ledger) -> None:
-    h = await harness(mock_slack, ledger, slack_max_body_bytes=100)
+async def test_limits_come_from_the_adapters_settings(mock_slack, ledger) -> None:
+    h = await harness(mock_slack, ledger, adapter_settings=SlackSettings(slack_max_body_bytes=100))
     try:
         body = urlencode(slash_payload(mock_slack, "<@U2|bob> 1"))
         assert len(body) > 100
@@ -102,6 +106,43 @@ async def test_limits_come_from_the_settings(mock_slack, ledger) -> None:
         assert mock_slack.of("response_url") == []
     finally:
         await h.close()
+
+
+def test_the_limits_keep_their_environment_names_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each adapter reads its own limit, under the names the README documents."""
+    for name in ("TIPBOT_MAX_BODY_BYTES", "TIPBOT_SLACK_MAX_BODY_BYTES", "TIPBOT_STRIPE_MAX_BODY_BYTES",
+                 "TIPBOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert (settings.max_body_bytes, adapters.slack.platform(settings).body_limits(),
+            adapters.stripe.funding(settings).body_limits()) == (
+        64 * 1024, {"/slack/": 1024 * 1024}, {"/stripe/webhook": 512 * 1024})
+
+    monkeypatch.setenv("TIPBOT_MAX_BODY_BYTES", "1000")
+    monkeypatch.setenv("TIPBOT_SLACK_MAX_BODY_BYTES", "3000")
+    monkeypatch.setenv("TIPBOT_STRIPE_MAX_BODY_BYTES", "2000")
+    settings = Settings()
+    assert (settings.max_body_bytes, adapters.slack.platform(settings).body_limits(),
+            adapters.stripe.funding(settings).body_limits()) == (
+        1000, {"/slack/": 3000}, {"/stripe/webhook": 2000})
+
+
+async def test_the_web_app_enforces_the_limits_the_environment_gives_the_adapters(
+        monkeypatch: pytest.MonkeyPatch, ledger) -> None:
+    monkeypatch.setenv("TIPBOT_SLACK_MAX_BODY_BYTES", "3000")
+    monkeypatch.setenv("TIPBOT_STRIPE_MAX_BODY_BYTES", "2000")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_x")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_x")
+    settings = Settings(scheduler=False, slack_bot_token="xoxb-test", slack_signing_secret="s")
+    runtime = build_runtime(settings, ledger=ledger, platforms={"slack": adapters.slack.platform(settings)},
+                            funding={"stripe": adapters.stripe.funding(settings)})
+    app = web.build_app(runtime)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        for path, limit in (("/stripe/webhook", 2000), ("/slack/events", 3000)):
+            assert (await http.post(path, content=b"a" * (limit + 1))).status_code == 413, path
+            # under its limit a body reaches the route (and is refused for its missing signature)
+            assert (await http.post(path, content=b"a" * limit)).status_code in (400, 401), path
+    await runtime.platforms["slack"].stop()
 
 
 MALFORMED = {

@@ -37,6 +37,8 @@ def test_fund_and_payout_in_manual_mode_say_how_the_community_is_funded_and_chan
 
 def test_stripe_funding_needs_a_secret_key_and_an_admin(unconfigured, console):
     unconfigured.refused("treasurer: /tip admin funding stripe", "not_configured", "STRIPE_SECRET_KEY")
+    unconfigured.refused("treasurer: /tip admin funding paypal", "invalid",
+                         "no funding mode named `paypal`; this Tipbot offers: manual, stripe.")
     console.refused("alice: /tip admin funding stripe", "not_admin")
 
     switched = console.ok("treasurer: /tip admin funding stripe")
