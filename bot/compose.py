@@ -5,8 +5,8 @@ found through the `tipbot.platforms` entry points; each names a factory called h
 with the settings), the funding adapters (`tipbot.funding`; each brings its payday
 processor, `/tip fund` and `/tip payout`, web routes and CLI), the command table
 (every handler module's COMMANDS and ACTIONS), the web route providers and the body
-limits the adapters declare for their routes, and the slot the scheduler's loop goes in. Every entry point (the `tipbot` CLI, `tipbot run`,
-`uvicorn --factory bot.web:create_app`, the console, the tests) builds through it;
+limits the adapters declare for their routes, and the slot the scheduler's loop goes in.
+Every entry point (the `tipbot` CLI, `tipbot run`, `uvicorn --factory bot.web:create_app`, the console, the tests) builds through it;
 nothing registers itself by being imported.
 """
 

@@ -5,8 +5,9 @@ Manual mode is the core's own: admins record money in and out by hand, and `fund
 the core switches to it only when the adapter is installed and configured here, and
 hands `fund` / `payout` to it. A mode the ledger can record (ledger/models.py
 FUNDING_MODES) whose adapter is not installed is answered `not_installed`; a word that
-is no mode at all, with the modes this install offers. `fund` and `payout` are not transactional: an adapter
-calls an outside service, and no database transaction may stay open meanwhile.
+is no mode at all, with the modes this install offers. `fund` and `payout` are not
+transactional: an adapter calls an outside service, and no database transaction may
+stay open meanwhile.
 """
 
 from __future__ import annotations
