@@ -6,8 +6,9 @@ with the settings), the funding adapters (`tipbot.funding`; each brings its payd
 processor, `/tip fund` and `/tip payout`, web routes and CLI), the command table
 (every handler module's COMMANDS and ACTIONS), the web route providers and the body
 limits the adapters declare for their routes, and the slot the scheduler's loop goes in.
-Every entry point (the `tipbot` CLI, `tipbot run`, `uvicorn --factory bot.web:create_app`, the console, the tests) builds through it;
-nothing registers itself by being imported.
+Every entry point (the `tipbot` CLI, `tipbot run`, `uvicorn --factory
+bot.web:create_app`, the console, the tests) builds through it; nothing registers
+itself by being imported.
 """
 
 from __future__ import annotations
