@@ -160,10 +160,9 @@ SELECT 1 FROM payday_members WHERE payday_members.payday_id = :payday_id AND pay
 _INSERT_TRANSFERS = """
 INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id,
                        anonymous, created_at)
-SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id, tv.anonymous, :now
+SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id, pt.anonymous, :now
 FROM payday_tips pt
 JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
-JOIN tips tv ON tv.id = pt.tip_id
 WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
 """
 
