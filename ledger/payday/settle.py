@@ -191,7 +191,8 @@ def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: boo
     or reserving anything."""
     params = {"payday_id": payday_id, "round": number, "previous_round": number - 1}
     later = number > 1
-    _enough_memory(conn)
+    if reserve:  # without reserving, the round shares the snapshot's transaction and its work_mem
+        _enough_memory(conn)
     if number == 1:
         conn.execute(sql(_ADD_BROUGHT_IN), params)
     if reserve and conn.dialect.name == "postgresql":
@@ -230,12 +231,15 @@ WHERE pm.payday_id = :payday_id AND accounts.id = pm.member_id AND pm.reserved_m
     conn.execute(payday_rounds.delete().where(payday_rounds.c.payday_id == payday_id))
 
 
-def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency: str) -> tuple[int, int]:
+def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency: str, *,
+               after_snapshot: bool = False) -> tuple[int, int]:
     """Write the plan's transfers, move the balances and release the reservations;
     returns (transfers, amount). Every tip it pays was reserved, so it can't fail on a
-    balance, whatever members spent meanwhile."""
+    balance, whatever members spent meanwhile. `after_snapshot`: the snapshot ran in this
+    same transaction (a small payday), whose work_mem still holds."""
     params = {"payday_id": payday_id, "community_id": community_id, "currency": currency}
-    _enough_memory(conn)
+    if not after_snapshot:
+        _enough_memory(conn)
     if conn.dialect.name == "postgresql":
         conn.execute(sql(_LOCK_SETTLEMENT), params)
     conn.execute(_INSERT_TRANSFERS_AT,
