@@ -268,7 +268,8 @@ def _apply_plan(run: PaydayRun, plan: _PlanCheck, stage: str) -> str:
     def apply(conn: sa.Connection, current: str) -> str:
         if plan.stale(conn):
             return plan.restart_planning(conn, current)
-        count, amount = apply_plan(conn, run.payday_id, run.community.id, run.community.currency)
+        count, amount = apply_plan(conn, run.payday_id, run.community.id, run.community.currency,
+                                   after_snapshot=run.open_conn is not None)
         run.advance(conn, current, stages.SETTLED)
         run.report(stages.SETTLED, f"{count} transfers, {amount} minor units")
         return stages.SETTLED

@@ -115,7 +115,7 @@ def set_amounts_due(book: Book, payday_id: int, paid: dict[tuple[int, int], int]
         tip = book.current_tip(tipper, tippee)  # dues only ever come from a tip, so there is one
         book.conn.execute(payday_tips.insert().values(
             payday_id=payday_id, tipper_id=tipper, tippee_id=tippee, tip_id=tip.id, amount_minor=amount,
-            ctime=tip.ctime, due=True))
+            ctime=tip.ctime, due=True, anonymous=tip.anonymous))
     unpaid = [{"t": t, "e": e} for t, e in snapshot if (t, e) not in paid]  # not payable, or eaten by the fee
     if unpaid:
         book.conn.execute(payday_tips.update().where(pair).values(due=False), unpaid)

@@ -101,14 +101,16 @@ FROM moves
 WHERE payday_members.payday_id = :payday_id AND payday_members.member_id = moves.member_id
 """
 _LATER_ROUND = "AND pm.received_round = :previous_round"
-# What the round funds (tips, minor units), read in the same transaction just before it is applied.
-_ROUND_TOTALS = _PLAN_ROUND[:_PLAN_ROUND.index("),\nmoves AS")] + """)
-SELECT COUNT(*), COALESCE(SUM(amount_minor), 0) FROM funded
+# What the plan has funded so far (tips, minor units): read before and after a round, the
+# difference is what the round funded, without evaluating its tips a second time.
+_PLANNED_SO_FAR = """
+SELECT COALESCE(SUM(tips_paid), 0), COALESCE(SUM(spent_minor), 0) FROM payday_members WHERE payday_id = :payday_id
 """
 
 # PostgreSQL: the accounts a round may reserve on (its candidate tippers: members with money
 # to plan, in round 1 all of them, later those who just received) and, after round 1, those
-# it may release on (candidate tips' tippees holding a reservation), locked in id order.
+# it may release on (tippees holding a reservation: all members holding one, a superset
+# found without reading the tips), locked in id order.
 _LOCK_ROUND = """
 SELECT COUNT(*) FROM (
     SELECT a.id FROM accounts a
@@ -117,13 +119,7 @@ SELECT COUNT(*) FROM (
     ORDER BY a.id FOR UPDATE OF a
 ) locked
 """
-_RELEASES = """
-       OR (pm.reserved_minor > 0 AND pm.member_id IN (
-           SELECT pt.tippee_id FROM payday_tips pt
-           JOIN payday_members t ON t.payday_id = pt.payday_id AND t.member_id = pt.tipper_id
-           WHERE pt.payday_id = :payday_id AND pt.due AND t.received_round = :previous_round
-             AND pt.cum_minor > t.spent_minor AND pt.cum_minor <= t.spent_minor + t.balance_minor))
-"""
+_RELEASES = "OR pm.reserved_minor > 0"
 
 # What a member can still spend in this payday, now: what no payday has reserved, plus what
 # this payday holds for them, plus what it credited them, less what it spends of theirs.
@@ -160,10 +156,9 @@ SELECT 1 FROM payday_members WHERE payday_members.payday_id = :payday_id AND pay
 _INSERT_TRANSFERS = """
 INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id,
                        anonymous, created_at)
-SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id, tv.anonymous, :now
+SELECT :community_id, :currency, pt.tipper_id, pt.tippee_id, pt.amount_minor, 'tip', :payday_id, pt.anonymous, :now
 FROM payday_tips pt
 JOIN payday_members pm ON pm.payday_id = pt.payday_id AND pm.member_id = pt.tipper_id
-JOIN tips tv ON tv.id = pt.tip_id
 WHERE pt.payday_id = :payday_id AND pt.due AND pt.cum_minor <= pm.spent_minor
 """
 
@@ -184,23 +179,30 @@ WHERE accounts.id = pm.member_id AND {_SETTLED}
 """
 
 
+def _enough_memory(conn: sa.Connection) -> None:
+    """PostgreSQL: hash the members (joins, GROUP BY) in memory, not in batches spilled to disk."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+
+
 def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: bool = True) -> tuple[int, int]:
     """Fund round `number` in the working tables and reserve what it spends; returns
     (tips funded, amount). `reserve=False` (dry runs) plans the same without locking
     or reserving anything."""
     params = {"payday_id": payday_id, "round": number, "previous_round": number - 1}
     later = number > 1
+    if reserve:  # without reserving, the round shares the snapshot's transaction and its work_mem
+        _enough_memory(conn)
     if number == 1:
         conn.execute(sql(_ADD_BROUGHT_IN), params)
     if reserve and conn.dialect.name == "postgresql":
         conn.execute(sql(_LOCK_ROUND.format(later_round=_LATER_ROUND if later else "",
                                                 releases=_RELEASES if later else "")), params)
     conn.execute(sql(_CAP_TO_LIVE.format(candidates=_CANDIDATES if later else "")), params)
-    later_round = _LATER_ROUND if later else ""
-    count, amount = (int(n) for n in conn.execute(sql(_ROUND_TOTALS.format(later_round=later_round)),
-                                                  params).one())
-    if count:
-        conn.execute(sql(_PLAN_ROUND.format(later_round=later_round)), params)
+    tips_before, spent_before = conn.execute(sql(_PLANNED_SO_FAR), params).one()
+    conn.execute(sql(_PLAN_ROUND.format(later_round=_LATER_ROUND if later else "")), params)
+    tips_after, spent_after = conn.execute(sql(_PLANNED_SO_FAR), params).one()
+    count, amount = int(tips_after - tips_before), int(spent_after - spent_before)
     if reserve and count:  # a round that funds nothing changes no one's net spending
         changed = _CHANGED if later else ""
         conn.execute(sql(_RESERVE.format(changed=changed)), params)
@@ -229,11 +231,15 @@ WHERE pm.payday_id = :payday_id AND accounts.id = pm.member_id AND pm.reserved_m
     conn.execute(payday_rounds.delete().where(payday_rounds.c.payday_id == payday_id))
 
 
-def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency: str) -> tuple[int, int]:
+def apply_plan(conn: sa.Connection, payday_id: int, community_id: int, currency: str, *,
+               after_snapshot: bool = False) -> tuple[int, int]:
     """Write the plan's transfers, move the balances and release the reservations;
     returns (transfers, amount). Every tip it pays was reserved, so it can't fail on a
-    balance, whatever members spent meanwhile."""
+    balance, whatever members spent meanwhile. `after_snapshot`: the snapshot ran in this
+    same transaction (a small payday), whose work_mem still holds."""
     params = {"payday_id": payday_id, "community_id": community_id, "currency": currency}
+    if not after_snapshot:
+        _enough_memory(conn)
     if conn.dialect.name == "postgresql":
         conn.execute(sql(_LOCK_SETTLEMENT), params)
     conn.execute(_INSERT_TRANSFERS_AT,

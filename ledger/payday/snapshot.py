@@ -59,9 +59,11 @@ def _insert_tips() -> sa.Insert:
     running = sa.func.sum(current.c.weekly_amount_minor).over(
         partition_by=[current.c.tipper_id, due], order_by=[current.c.ctime, current.c.id], rows=(None, 0))
     return payday_tips.insert().from_select(
-        ["payday_id", "tipper_id", "tippee_id", "tip_id", "amount_minor", "ctime", "due", "cum_minor"],
+        ["payday_id", "tipper_id", "tippee_id", "tip_id", "amount_minor", "ctime", "due", "cum_minor",
+         "anonymous"],
         sa.select(_PAYDAY_ID, current.c.tipper_id, current.c.tippee_id, current.c.id,
-                  current.c.weekly_amount_minor, current.c.ctime, due, sa.case((due, running), else_=None))
+                  current.c.weekly_amount_minor, current.c.ctime, due, sa.case((due, running), else_=None),
+                  current.c.anonymous)
         .join(payday_members, sa.and_(payday_members.c.payday_id == _PAYDAY_ID,
                                       payday_members.c.member_id == current.c.tippee_id)),
     )

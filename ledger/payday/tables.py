@@ -41,6 +41,8 @@ payday_tips = sa.Table(
     # Running sum of the tipper's due tips in funding order (ctime, tip_id), this one
     # included; NULL for pledges. A tip is paid once the tipper's paid sum reaches it.
     sa.Column("cum_minor", Minor),
+    # The tip's own flag, copied so settlement's transfers need no join to `tips` (0019).
+    sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.PrimaryKeyConstraint("payday_id", "tipper_id", "tippee_id", name="pk_payday_tips"),
     sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
     sa.CheckConstraint("cum_minor IS NULL OR cum_minor >= amount_minor", name="cum_covers_amount"),

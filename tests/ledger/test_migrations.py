@@ -103,4 +103,4 @@ def test_the_history_has_one_head() -> None:
     head means a revision was based on an old one."""
     from alembic.script import ScriptDirectory
 
-    assert ScriptDirectory(str(db.MIGRATIONS)).get_heads() == ["0018_transfers_by_time"]
+    assert ScriptDirectory(str(db.MIGRATIONS)).get_heads() == ["0019_payday_tips_anonymous"]
