@@ -126,6 +126,11 @@ def cmd_ledger_balances(args: argparse.Namespace) -> int:
     return 0
 
 
+def _funding_hooks(runtime: Runtime, name: str) -> list:
+    """The funding adapters' optional hook `name`, for those that have it."""
+    return [hook for adapter in runtime.funding.values() if (hook := getattr(adapter, name, None)) is not None]
+
+
 def cmd_ledger_export(args: argparse.Namespace) -> int:
     runtime = _open_runtime(args)
     if runtime is None:
@@ -136,8 +141,7 @@ def cmd_ledger_export(args: argparse.Namespace) -> int:
         if community is None:
             print(f"No community named {args.community!r}.", file=sys.stderr)
             return 2
-        hooks = [hook for adapter in runtime.funding.values()
-                 if (hook := getattr(adapter, "export_references", None)) is not None]
+        hooks = _funding_hooks(runtime, "export_references")
 
         def references(book: Book, rows) -> dict[int, str]:
             found: dict[int, list[str]] = {}
@@ -146,8 +150,7 @@ def cmd_ledger_export(args: argparse.Namespace) -> int:
                     found.setdefault(transfer_id, []).append(ids)
             return {transfer_id: " ".join(ids) for transfer_id, ids in found.items()}
 
-        payday_hooks = [hook for adapter in runtime.funding.values()
-                        if (hook := getattr(adapter, "export_paydays", None)) is not None]
+        payday_hooks = _funding_hooks(runtime, "export_paydays")
 
         def payday_of(book: Book, rows) -> dict[int, int]:
             return {transfer_id: payday_id
