@@ -40,7 +40,7 @@ from ledger.payday.crash import CrashHook, PaydayCrash, crash_hook_from_env
 from ledger.payday.processors import PaydayProcessor, ProcessorFactory, processor_for
 from ledger.payday.projects import split_projects
 from ledger.payday.run import PaydayResult, PaydayRun, Progress
-from ledger.payday.settle import apply_plan, plan_is_reserved, plan_round, restart_planning
+from ledger.payday.settle import apply_plan, plan_is_reserved, plan_rounds, restart_planning
 from ledger.payday.snapshot import ANALYZE_MIN_MEMBERS, take_snapshot
 from ledger.payday.stats import compute_stats
 from ledger.payday.tables import payday_tips
@@ -241,24 +241,30 @@ class _PlanCheck:
 
 
 def _plan_rounds(run: PaydayRun, plan: _PlanCheck, stage: str) -> str:
-    """Round after round, each recorded, until one pays nothing: then the plan is `planned`."""
-    def one_round(conn: sa.Connection, current: str) -> str:
+    """Every round in one transaction, each recorded, until one pays nothing: then the plan
+    is `planned`, reserved and committed at once (a crash plans again from the snapshot)."""
+    def rounds(conn: sa.Connection, current: str) -> str:
         if plan.stale(conn):
             return plan.restart_planning(conn, current)
-        number = stages.round_of(current) + 1
+        reached = current
+
+        def on_round(number: int, count: int, amount: int) -> None:
+            nonlocal reached
+            stage = stages.round_stage(number) if count else stages.PLANNED
+            run.advance(conn, reached, stage)
+            run.report(stage, f"round {number}: {count} tips, {amount} minor units")
+            reached = stage
+            if count:
+                run.crash_point(f"{stage}:before-commit")
+
         # Inside the one transaction nothing needs holding for later stages: a member paying
         # meanwhile makes PostgreSQL refuse it (REPEATABLE READ), and it goes stage by stage.
-        count, amount = plan_round(conn, run.payday_id, number, reserve=run.open_conn is None)
-        reached = stages.round_stage(number) if count else stages.PLANNED
-        run.advance(conn, current, reached)
-        run.report(reached, f"round {number}: {count} tips, {amount} minor units")
+        plan_rounds(conn, run.payday_id, stages.round_of(current), reserve=run.open_conn is None,
+                    on_round=on_round)
         return reached
 
     while stage in (stages.SNAPSHOTTED, stages.FUNDED) or stage.startswith(stages.ROUND_PREFIX):
-        first = stage in (stages.SNAPSHOTTED, stages.FUNDED)
-        stage = plan.stage_after(_stage_transaction(run, stage, one_round))
-        if first and _snapshot_tips(run) >= ANALYZE_MIN_TIPS:
-            run.ledger.analyze("payday_members")
+        stage = plan.stage_after(_stage_transaction(run, stage, rounds))
     return stage
 
 
@@ -402,15 +408,6 @@ def _exclusive(ledger: Ledger, payday_id: int, *, wait: bool) -> Iterator[bool]:
             if acquired:
                 conn.execute(sql("SELECT pg_advisory_unlock(:ns, :id)"),
                              {"ns": ADVISORY_NAMESPACE, "id": payday_id})
-
-
-def _snapshot_tips(run: PaydayRun) -> int:
-    """How many tips the snapshot holds (known when this driver took it; counted otherwise)."""
-    if run.snapshot_tips is None:
-        with run.ledger.begin(readonly=True) as book:
-            run.snapshot_tips = book.conn.execute(
-                sa.select(sa.func.count()).where(payday_tips.c.payday_id == run.payday_id)).scalar_one()
-    return run.snapshot_tips
 
 
 def _stats(ledger: Ledger, payday_id: int) -> dict[str, Any] | None:

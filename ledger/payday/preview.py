@@ -12,7 +12,7 @@ from ledger.book import Book
 from ledger.models import paydays
 from ledger.payday import stages
 from ledger.payday.run import PaydayResult
-from ledger.payday.settle import plan_round
+from ledger.payday.settle import plan_rounds
 from ledger.payday.snapshot import take_snapshot
 from ledger.payday.stats import compute_stats, unfunded_notices
 
@@ -42,12 +42,8 @@ def dry_run(ledger: Ledger, community_id: int, week_start: dt.date) -> PaydayRes
                 started_at=ledger.clock.now(),
             ).returning(paydays.c.id)).scalar_one()
             take_snapshot(conn, payday_id, community_id)
-            rounds = 0
-            for number in range(1, MAX_DRY_RUN_ROUNDS + 1):
-                count, _amount = plan_round(conn, payday_id, number, reserve=False)
-                if not count:
-                    break
-                rounds = number
+            planned = plan_rounds(conn, payday_id, reserve=False, max_rounds=MAX_DRY_RUN_ROUNDS)
+            rounds = sum(1 for count, _amount in planned if count)
             stats = compute_stats(conn, payday_id, community_id, week, community.currency, rounds)
             notices = tuple(unfunded_notices(conn, payday_id, limit=NOTICE_PREVIEW))
         finally:

@@ -50,6 +50,8 @@ finds it and `restart_planning` starts over from the snapshot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 
 from ledger.clock import clock_of
@@ -103,23 +105,27 @@ WHERE payday_members.payday_id = :payday_id AND payday_members.member_id = moves
 _LATER_ROUND = "AND pm.received_round = :previous_round"
 # What the plan has funded so far (tips, minor units): read before and after a round, the
 # difference is what the round funded, without evaluating its tips a second time.
+# With it, how many members received in round :round (the next round's candidate tippers).
 _PLANNED_SO_FAR = """
-SELECT COALESCE(SUM(tips_paid), 0), COALESCE(SUM(spent_minor), 0) FROM payday_members WHERE payday_id = :payday_id
+SELECT COALESCE(SUM(tips_paid), 0), COALESCE(SUM(spent_minor), 0), COUNT(*) FILTER (WHERE received_round = :round)
+FROM payday_members WHERE payday_id = :payday_id
 """
+# PostgreSQL's statistics predate this transaction's rounds, so it takes the members who just
+# received for a handful and looks up each one's tips by index; past this many, a hash join
+# over the snapshot is several times faster (bench/README.md, "Payday with projects").
+HASH_JOIN_MIN_CANDIDATES = 20_000
 
-# PostgreSQL: the accounts a round may reserve on (its candidate tippers: members with money
-# to plan, in round 1 all of them, later those who just received) and, after round 1, those
-# it may release on (tippees holding a reservation: all members holding one, a superset
-# found without reading the tips), locked in id order.
-_LOCK_ROUND = """
+# PostgreSQL: every account the plan may reserve on or release, locked in id order like every
+# transfer: members with money to plan, members who may be paid (and then spend it) and
+# members holding a reservation (from an earlier, interrupted plan).
+_LOCK_PLAN = """
 SELECT COUNT(*) FROM (
     SELECT a.id FROM accounts a
     JOIN payday_members pm ON pm.payday_id = :payday_id AND pm.member_id = a.id
-    WHERE (pm.balance_minor > 0 {later_round}) {releases}
+    WHERE pm.balance_minor > 0 OR pm.receiving OR pm.reserved_minor > 0
     ORDER BY a.id FOR UPDATE OF a
 ) locked
 """
-_RELEASES = "OR pm.reserved_minor > 0"
 
 # What a member can still spend in this payday, now: what no payday has reserved, plus what
 # this payday holds for them, plus what it credited them, less what it spends of theirs.
@@ -129,12 +135,8 @@ _CAP_TO_LIVE = f"""
 UPDATE payday_members SET balance_minor = {_LIVE}
 FROM accounts
 WHERE payday_members.payday_id = :payday_id AND accounts.id = payday_members.member_id
-  AND {_LIVE} < payday_members.balance_minor {{candidates}}
+  AND {_LIVE} < payday_members.balance_minor
 """
-_CANDIDATES = "AND payday_members.received_round = :previous_round"
-# After planning round N > 1, a member whose net changed spent in it (received in N - 1) or
-# received in it (now marked N).
-_CHANGED = "AND payday_members.received_round IN (:previous_round, :round)"
 
 _NET = ("CASE WHEN payday_members.spent_minor > payday_members.received_minor "
         "THEN payday_members.spent_minor - payday_members.received_minor ELSE 0 END")
@@ -142,11 +144,11 @@ _RESERVE = f"""
 UPDATE accounts SET reserved_minor = accounts.reserved_minor + {_NET} - payday_members.reserved_minor
 FROM payday_members
 WHERE payday_members.payday_id = :payday_id AND accounts.id = payday_members.member_id
-  AND payday_members.reserved_minor <> {_NET} {{changed}}
+  AND payday_members.reserved_minor <> {_NET}
 """
 _RECORD_RESERVED = f"""
 UPDATE payday_members SET reserved_minor = {_NET}
-WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET} {{changed}}
+WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET}
 """
 _UNRESERVED = f"""
 SELECT 1 FROM payday_members WHERE payday_members.payday_id = :payday_id AND payday_members.reserved_minor <> {_NET}
@@ -185,31 +187,59 @@ def _enough_memory(conn: sa.Connection) -> None:
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
 
 
-def plan_round(conn: sa.Connection, payday_id: int, number: int, *, reserve: bool = True) -> tuple[int, int]:
-    """Fund round `number` in the working tables and reserve what it spends; returns
-    (tips funded, amount). `reserve=False` (dry runs) plans the same without locking
-    or reserving anything."""
-    params = {"payday_id": payday_id, "round": number, "previous_round": number - 1}
-    later = number > 1
-    if reserve:  # without reserving, the round shares the snapshot's transaction and its work_mem
+def _join_for(conn: sa.Connection, *, candidates: int) -> None:
+    """PostgreSQL: nested loops for a round of few candidate tippers, hash joins for many."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_nestloop = "
+                             + ("off" if candidates >= HASH_JOIN_MIN_CANDIDATES else "DEFAULT"))
+
+
+def plan_rounds(conn: sa.Connection, payday_id: int, after_round: int = 0, *, reserve: bool = True,
+                on_round: Callable[[int, int, int], None] | None = None,
+                max_rounds: int | None = None) -> list[tuple[int, int]]:
+    """Plan round after round, from round `after_round + 1` until one funds nothing (or
+    `max_rounds` rounds), in this transaction; returns (tips funded, amount) per round,
+    the last funding nothing unless cut short. `on_round(number, count, amount)` hears
+    each round as it is recorded.
+
+    With `reserve`, the accounts the plan may reserve on or release are locked first (in
+    id order, PostgreSQL) and held until the commit, so each working balance is capped to
+    what its member really has once, before the first round, and the whole plan's net
+    spending is reserved once, after the last. `reserve=False` (a small payday's one
+    transaction, dry runs) plans the same without locking or reserving anything."""
+    params = {"payday_id": payday_id}
+    if reserve:  # without reserving, planning shares the snapshot's transaction and its work_mem
         _enough_memory(conn)
-    if number == 1:
+    if after_round == 0:
         conn.execute(sql(_ADD_BROUGHT_IN), params)
     if reserve and conn.dialect.name == "postgresql":
-        conn.execute(sql(_LOCK_ROUND.format(later_round=_LATER_ROUND if later else "",
-                                                releases=_RELEASES if later else "")), params)
-    conn.execute(sql(_CAP_TO_LIVE.format(candidates=_CANDIDATES if later else "")), params)
-    tips_before, spent_before = conn.execute(sql(_PLANNED_SO_FAR), params).one()
-    conn.execute(sql(_PLAN_ROUND.format(later_round=_LATER_ROUND if later else "")), params)
-    tips_after, spent_after = conn.execute(sql(_PLANNED_SO_FAR), params).one()
-    count, amount = int(tips_after - tips_before), int(spent_after - spent_before)
-    if reserve and count:  # a round that funds nothing changes no one's net spending
-        changed = _CHANGED if later else ""
-        conn.execute(sql(_RESERVE.format(changed=changed)), params)
-        conn.execute(sql(_RECORD_RESERVED.format(changed=changed)), params)
-    conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count, paid_minor=amount,
-                                               recorded_at=clock_of(conn).now()))
-    return count, amount
+        conn.execute(sql(_LOCK_PLAN), params)
+    conn.execute(sql(_CAP_TO_LIVE), params)
+    planned = conn.execute(sql(_PLANNED_SO_FAR), {**params, "round": after_round}).one()
+    results: list[tuple[int, int]] = []
+    number = after_round
+    while max_rounds is None or len(results) < max_rounds:
+        number += 1
+        later = _LATER_ROUND if number > 1 else ""
+        if number > 1:
+            _join_for(conn, candidates=planned[2])
+        conn.execute(sql(_PLAN_ROUND.format(later_round=later)), {**params, "round": number,
+                                                                   "previous_round": number - 1})
+        so_far = conn.execute(sql(_PLANNED_SO_FAR), {**params, "round": number}).one()
+        count, amount = int(so_far[0] - planned[0]), int(so_far[1] - planned[1])
+        planned = so_far
+        conn.execute(payday_rounds.insert().values(payday_id=payday_id, round=number, tips_paid=count,
+                                                   paid_minor=amount, recorded_at=clock_of(conn).now()))
+        results.append((count, amount))
+        if on_round is not None:
+            on_round(number, count, amount)
+        if not count:
+            break
+    _join_for(conn, candidates=0)
+    if reserve and any(count for count, _amount in results):
+        conn.execute(sql(_RESERVE), params)
+        conn.execute(sql(_RECORD_RESERVED), params)
+    return results
 
 
 def plan_is_reserved(conn: sa.Connection, payday_id: int) -> bool:

@@ -136,7 +136,7 @@ def test_a_one_off_tip_refused_for_the_payday_in_progress_says_what_is_reserved(
     replies = []
 
     def meanwhile(point: str) -> None:
-        if point == "round 1":
+        if point == "planned":
             replies.append(console.refused(
                 "alice: /tip @bob 9.01 once", "insufficient_balance",
                 "Not enough balance: this needs $9.01, and $1.00 of your balance of $10.00 is reserved for the "

@@ -70,7 +70,7 @@ def test_sigkill_at_several_moments_then_rerun_equals_uninterrupted(fresh_pg):
     expected = book_state(reference)
     reference.dispose()
 
-    moments = ["snapshotted:before-commit", "round 1", "round 2:before-commit", "planned",
+    moments = ["snapshotted:before-commit", "round 1:before-commit", "round 2:before-commit", "planned",
                "settled:before-commit", "done:before-commit"]
     for moment in moments:
         url = fresh_pg()
@@ -110,7 +110,7 @@ def test_a_process_that_kills_itself_mid_apply_loses_and_doubles_nothing(fresh_p
 
 def test_sigkill_while_members_spend_then_resume(fresh_pg):
     """The jam case across a crash: ann's balance exactly covers her weekly tips and two
-    threads keep spending it while `tipbot payday` is killed after round 1 and run again.
+    threads keep spending it while `tipbot payday` is killed once the plan is made and run again.
     The reservation outlives the killed process (the payday is unfinished), and the rerun
     settles exactly what was reserved."""
     from ledger.check import check_reservations
@@ -122,14 +122,14 @@ def test_sigkill_while_members_spend_then_resume(fresh_pg):
     ann = town.ids["ann"]
     spenders = Spenders(url, ann, town.ids["sink"])
     try:
-        paused = tipbot_payday(url, "round 1=pause")
+        paused = tipbot_payday(url, "planned=pause")
         # Spend from when the payday has begun: started earlier, on a loaded machine the two
         # threads could spend all of ann's 5.00 while the process starts, leaving no round 1.
         payday_begun(ledger)
         spenders.start()
         spenders.wait_until(lambda s: s.attempts >= 3)
         assert paused.stderr is not None
-        assert next(line for line in paused.stderr if line.startswith("PAUSED ")).strip() == "PAUSED round 1"
+        assert next(line for line in paused.stderr if line.startswith("PAUSED ")).strip() == "PAUSED planned"
         base = len(spenders.refused_for_payday)
         spenders.wait_until(lambda s: len(s.refused_for_payday) >= base + 2)
         os.kill(paused.pid, signal.SIGKILL)

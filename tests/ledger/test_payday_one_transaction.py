@@ -60,12 +60,26 @@ class CommitProbe:
         self.seen.append((point, committed_stage(self.ledger)))
 
 
+def committed_before(log: list[str]) -> list[tuple[str, str]]:
+    """Each stage of `log` after the first, with what is committed while its transaction runs,
+    stage by stage: the stage before it, except that planning's rounds commit together with
+    `planned` (settle.plan_rounds), so while they run the stage before planning."""
+    pairs, committed = [], log[0]
+    for stage in log[1:]:
+        pairs.append((stage, committed))
+        if not stage.startswith(stages.ROUND_PREFIX):
+            committed = stage
+    return pairs
+
+
 def stage_by_stage_commits(log: list[str]) -> list[tuple[str, str]]:
-    """What a CommitProbe sees when each stage of `log` commits on its own: before its
-    commit the previous stage, after it the stage itself."""
+    """What a CommitProbe sees stage by stage: before each commit what `committed_before`
+    says, after it the stage itself (no commit after a round: planning goes on)."""
     seen = []
-    for previous, stage in zip(log, log[1:]):
-        seen += [(stage + BEFORE_COMMIT, previous), (stage, stage)]
+    for stage, committed in committed_before(log):
+        seen.append((stage + BEFORE_COMMIT, committed))
+        if not stage.startswith(stages.ROUND_PREFIX):
+            seen.append((stage, stage))
     return seen
 
 
@@ -103,7 +117,7 @@ def test_one_transaction_ends_exactly_like_stage_by_stage_and_is_the_default(req
     assert stats["tips_paid"] == 3
     for mode in ("one_transaction", "default"):
         assert outcomes[mode][:3] == (state, stats, log), mode
-    assert reports == [(stage, previous) for previous, stage in zip(log, log[1:])]
+    assert reports == committed_before(log)
     assert outcomes["one_transaction"][3] == outcomes["default"][3] == [(stage, stages.DONE) for stage in log[1:]]
 
 
