@@ -12,10 +12,14 @@ rounds. Then, in a fresh process (so peak memory is the payday's):
 
 - raw lower bound: one INSERT ... SELECT of every tip into transfers, one of every
   take (project -> maintainer), and one UPDATE of the balances from the summed
-  deltas, in a transaction rolled back afterwards;
+  deltas, in a transaction rolled back afterwards; measured before and after the
+  payday, and the mean taken;
+- the same bound writing what a payday writes: transfers carrying a payday id (so the
+  foreign key to paydays and UNIQUE(payday, from, to) are checked, as they are for
+  every payday's transfers; the first bound leaves payday_id empty);
 - the payday: `ledger.payday.run_payday` as `tipbot payday` runs it.
 
-It prints seconds, tips per second, the ratio to the raw bound, peak memory
+It prints seconds, tips per second, the ratio to both bounds, peak memory
 (getrusage maxrss of the process running the payday) and checks the books.
 PostgreSQL: `TIPBOT_BENCH_DATABASE_URL` (default postgresql://postgres@127.0.0.1:5432/test)
 names a server; the bench creates a scratch database there and drops it at the end.
@@ -80,8 +84,13 @@ def bench(label: str, url: str, args: argparse.Namespace) -> None:
     figures = json.loads(child.stdout.strip().splitlines()[-1])
     raw, payday = figures["raw_seconds"], figures["payday_seconds"]
     tips = figures["tips"]
-    print(f"  raw lower bound : {raw:7.2f} s  {tips / raw:>10,.0f} tips/s")
-    print(f"  payday          : {payday:7.2f} s  {tips / payday:>10,.0f} tips/s  ({payday / raw:.2f}x raw)")
+    rows = figures["raw_payday_rows_seconds"]
+    print(f"  raw lower bound : {raw:7.2f} s  {tips / raw:>10,.0f} tips/s  (mean of "
+          + " and ".join(f"{s:.2f}" for s in figures["raw_runs"]) + " s, before and after the payday)")
+    print(f"  ... payday rows : {rows:7.2f} s  {tips / rows:>10,.0f} tips/s  (mean of "
+          + " and ".join(f"{s:.2f}" for s in figures["raw_payday_rows_runs"]) + " s; the transfers carry a payday id)")
+    print(f"  payday          : {payday:7.2f} s  {tips / payday:>10,.0f} tips/s  ({payday / raw:.2f}x raw, "
+          f"{payday / rows:.2f}x raw with payday rows)")
     print(f"  peak memory     : {figures['maxrss_mb']:.0f} MB (payday process)")
     print(f"  paid {figures['stats']['tips_paid']:,} tips in {figures['stats']['rounds']} rounds, "
           f"{figures['stats']['unfunded_tips']:,} unfunded, {figures['stats']['pledges']:,} pledges; "
@@ -212,12 +221,12 @@ def load(conn: sa.Connection, table: str, columns: tuple[str, ...], rows) -> Non
 
 
 RAW_INSERT = """
-INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind)
-SELECT community_id, 'USD', tipper_id, tippee_id, weekly_amount_minor, 'tip' FROM tips
+INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id)
+SELECT community_id, 'USD', tipper_id, tippee_id, weekly_amount_minor, 'tip', :payday_id FROM tips
 """
 RAW_TAKES = """
-INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind)
-SELECT p.community_id, 'USD', t.project_id, t.member_id, t.take_minor, 'take'
+INSERT INTO transfers (community_id, currency, from_account_id, to_account_id, amount_minor, kind, payday_id)
+SELECT p.community_id, 'USD', t.project_id, t.member_id, t.take_minor, 'take', :payday_id
 FROM project_takes t JOIN projects p ON p.id = t.project_id WHERE t.is_current AND t.take_minor > 0
 """
 RAW_UPDATE = """
@@ -231,17 +240,15 @@ WHERE accounts.id = d.account_id
 """
 RAW_UNCHECKED = ("ALTER TABLE accounts DROP CONSTRAINT ck_accounts_member_balance_nonnegative, "
                  "DROP CONSTRAINT ck_accounts_project_balance_nonnegative")
+# A payday of its own for the bound's transfers (rolled back with them), a week after the bench's.
+RAW_PAYDAY = ("INSERT INTO paydays (community_id, week_start, stage, snapshot_at) "
+              "VALUES (:community_id, :week, 'started', CURRENT_TIMESTAMP) RETURNING id")
 
 
-def measure(url: str) -> dict:
-    """In the child process: the raw bound (rolled back), then the payday."""
-    from ledger.payday.engine import run_payday
-
-    ledger = Ledger.connect(url, upgrade=False)
-    engine = ledger.engine
-    with engine.connect() as conn:
-        tips = conn.execute(sa.text("SELECT COUNT(*) FROM tips")).scalar_one()
-        community_id = conn.execute(sa.text("SELECT id FROM communities")).scalar_one()
+def raw_bound(engine: sa.Engine, community_id: int, *, payday_rows: bool) -> float:
+    """Seconds to move every tip and take once, rolled back. `payday_rows`: the transfers carry
+    a payday id, as a payday's must (so its foreign key and UNIQUE(payday, from, to) are
+    checked); without, the bound issue 4 set, which leaves payday_id empty."""
     with engine.connect() as conn:
         transaction = conn.begin()
         # paying every tip overdraws some members: lift the CHECK for the bound (rolled back)
@@ -249,18 +256,37 @@ def measure(url: str) -> dict:
             conn.exec_driver_sql(RAW_UNCHECKED)
         else:
             conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+        payday_id = None
+        if payday_rows:
+            payday_id = conn.execute(sa.text(RAW_PAYDAY), {"community_id": community_id,
+                                                           "week": WEEK + dt.timedelta(days=7)}).scalar_one()
         started = time.perf_counter()
-        conn.execute(sa.text(RAW_INSERT))
-        conn.execute(sa.text(RAW_TAKES))
+        conn.execute(sa.text(RAW_INSERT), {"payday_id": payday_id})
+        conn.execute(sa.text(RAW_TAKES), {"payday_id": payday_id})
         conn.execute(sa.text(RAW_UPDATE))
-        raw_seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
         transaction.rollback()
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA ignore_check_constraints = OFF")
-    if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":  # the rolled-back rows: gone before the next measurement
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE transfers")
             conn.exec_driver_sql("VACUUM ANALYZE accounts")
+    return seconds
+
+
+def measure(url: str) -> dict:
+    """In the child process: the raw bounds (rolled back), the payday, the raw bounds again
+    (each bound is the mean of its two measurements, so a machine that speeds up or slows
+    down during the run moves the bound with the payday)."""
+    from ledger.payday.engine import run_payday
+
+    ledger = Ledger.connect(url, upgrade=False)
+    engine = ledger.engine
+    with engine.connect() as conn:
+        tips = conn.execute(sa.text("SELECT COUNT(*) FROM tips")).scalar_one()
+        community_id = conn.execute(sa.text("SELECT id FROM communities")).scalar_one()
+    before = {rows: raw_bound(engine, community_id, payday_rows=rows) for rows in (False, True)}
     marks: list[tuple[str, float]] = []
     last = [time.perf_counter()]
 
@@ -276,9 +302,15 @@ def measure(url: str) -> dict:
     with ledger.begin(readonly=True) as book:
         problems = check_ledger(book.conn)
         shares = book.conn.execute(sa.text("SELECT COUNT(*) FROM transfers WHERE kind = 'take'")).scalar_one()
+    after = {rows: raw_bound(engine, community_id, payday_rows=rows) for rows in (False, True)}
     ledger.dispose()
-    return {"tips": tips, "raw_seconds": raw_seconds, "payday_seconds": payday_seconds, "maxrss_mb": maxrss_mb,
-            "stats": result.stats, "stages": marks, "shares": shares, "check": "clean" if not problems else f"{len(problems)} problems"}
+    return {"tips": tips, "raw_seconds": (before[False] + after[False]) / 2,
+            "raw_runs": [before[False], after[False]],
+            "raw_payday_rows_seconds": (before[True] + after[True]) / 2,
+            "raw_payday_rows_runs": [before[True], after[True]],
+            "payday_seconds": payday_seconds, "maxrss_mb": maxrss_mb,
+            "stats": result.stats, "stages": marks, "shares": shares,
+            "check": "clean" if not problems else f"{len(problems)} problems"}
 
 
 if __name__ == "__main__":

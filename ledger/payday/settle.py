@@ -16,26 +16,27 @@ which is a range condition and one UPDATE of the working balances. Round 1 first
 adds what a funding processor brought in for this payday (its transfers carry the
 payday id). Only money received in round N can fund more in round N+1, so later
 rounds look only at members who just received. Rounds repeat until one funds
-nothing. Each round commits with its stage, so a crash resumes at the next one.
+nothing. All the rounds run in one transaction (`plan_rounds`), each recorded with its
+stage, committed with `planned`: a crash while planning rolls back to the snapshot, and
+the next run plans again from there.
 
 Reservations (two-phase): what the plan will take from a member's balance is held
-on their account row while the payday runs, in the same transaction as the round
-that planned it: `accounts.reserved_minor` grows by the member's net planned
+on their account row while the payday runs, from the commit of the plan to the
+settlement: `accounts.reserved_minor` grows by the member's net planned
 spending, GREATEST(spent - received, 0) (kept per payday in
 `payday_members.reserved_minor`), and every other payment spends only
 `balance - reserved` (ledger/transfers.py); the schema's
-CHECK (balance >= reserved) makes that a guarantee. So a round plans only money
-that is really there: before planning, each working balance (snapshot balance
-plus what earlier rounds credited) is lowered, if need be, to
+CHECK (balance >= reserved) makes that a guarantee. So the plan counts only money
+that is really there: before the first round, each working balance (snapshot
+balance plus what earlier rounds credited) is lowered, if need be, to
 
     (balance - reserved now) + this payday's reservation + received - spent
 
-so what a member spent between the snapshot and the round is not planned again,
-and what arrived from outside still counts from the next payday.
-On PostgreSQL the round first locks, in id order like every transfer, the
-accounts whose reservation it may change, so the balance it reads is the balance
-it reserves on. Members' spending during the payday then can never make a
-planned tip unpayable.
+so what a member spent since the snapshot is not planned again, and what arrived
+from outside still counts from the next payday. On PostgreSQL planning first locks,
+in id order like every transfer, the accounts whose reservation it may change, and
+holds them until it commits, so the balance it reads is the balance it reserves on.
+Members' spending during the payday then can never make a planned tip unpayable.
 
 Applying the plan is one transaction, shaped like the raw lower bound: one
 INSERT ... SELECT of every funded tip into transfers (UNIQUE(payday, from, to)

@@ -2,8 +2,8 @@
 
 A payday moves through: started -> snapshotted -> [funded] -> round 1 -> round 2 ...
 -> planned -> settled -> split -> [paid_out] -> done (bracketed stages only with a
-processor). Each round reserves what it plans on the members' accounts, so the
-plan always settles; `replanned` is logged only when a plan without its
+processor). The rounds and `planned` are one transaction, which reserves what
+the plan spends on the members' accounts, so the plan always settles; `replanned` is logged only when a plan without its
 reservations (left by a version before them) was dropped and planning went back
 to round 1. Every
 stage is recorded in the same transaction as its effects, and every stage
