@@ -188,11 +188,12 @@ def _enough_memory(conn: sa.Connection) -> None:
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
 
 
-def _join_for(conn: sa.Connection, *, candidates: int) -> None:
-    """PostgreSQL: nested loops for a round of few candidate tippers, hash joins for many."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL enable_nestloop = "
-                             + ("off" if candidates >= HASH_JOIN_MIN_CANDIDATES else "DEFAULT"))
+def _hash_joins(conn: sa.Connection, wanted: bool, now: bool) -> bool:
+    """PostgreSQL: hash joins only (`wanted`) or the planner's choice again; returns what is
+    set. Changed only when it differs from `now`, so a small payday sends nothing more."""
+    if wanted != now and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_nestloop = " + ("off" if wanted else "DEFAULT"))
+    return wanted
 
 
 def plan_rounds(conn: sa.Connection, payday_id: int, after_round: int = 0, *, reserve: bool = True,
@@ -218,12 +219,12 @@ def plan_rounds(conn: sa.Connection, payday_id: int, after_round: int = 0, *, re
     conn.execute(sql(_CAP_TO_LIVE), params)
     planned = conn.execute(sql(_PLANNED_SO_FAR), {**params, "round": after_round}).one()
     results: list[tuple[int, int]] = []
-    number = after_round
+    number, hash_joins = after_round, False
     while max_rounds is None or len(results) < max_rounds:
         number += 1
         later = _LATER_ROUND if number > 1 else ""
-        if number > 1:
-            _join_for(conn, candidates=planned[2])
+        if number > 1:  # candidates: the members who received in the round before
+            hash_joins = _hash_joins(conn, planned[2] >= HASH_JOIN_MIN_CANDIDATES, hash_joins)
         conn.execute(sql(_PLAN_ROUND.format(later_round=later)), {**params, "round": number,
                                                                    "previous_round": number - 1})
         so_far = conn.execute(sql(_PLANNED_SO_FAR), {**params, "round": number}).one()
@@ -236,7 +237,7 @@ def plan_rounds(conn: sa.Connection, payday_id: int, after_round: int = 0, *, re
             on_round(number, count, amount)
         if not count:
             break
-    _join_for(conn, candidates=0)
+    _hash_joins(conn, False, hash_joins)
     if reserve and any(count for count, _amount in results):
         conn.execute(sql(_RESERVE), params)
         conn.execute(sql(_RECORD_RESERVED), params)
