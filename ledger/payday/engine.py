@@ -43,7 +43,6 @@ from ledger.payday.run import PaydayResult, PaydayRun, Progress
 from ledger.payday.settle import apply_plan, plan_is_reserved, plan_rounds, restart_planning
 from ledger.payday.snapshot import ANALYZE_MIN_MEMBERS, take_snapshot
 from ledger.payday.stats import compute_stats
-from ledger.payday.tables import payday_tips
 from ledger.records import Community
 from ledger.sql import sql
 
