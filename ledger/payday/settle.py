@@ -222,8 +222,9 @@ def plan_rounds(conn: sa.Connection, payday_id: int, after_round: int = 0, *, re
     number, hash_joins = after_round, False
     while max_rounds is None or len(results) < max_rounds:
         number += 1
-        later = _LATER_ROUND if number > 1 else ""
+        later = ""
         if number > 1:  # candidates: the members who received in the round before
+            later = _LATER_ROUND
             hash_joins = _hash_joins(conn, planned[2] >= HASH_JOIN_MIN_CANDIDATES, hash_joins)
         conn.execute(sql(_PLAN_ROUND.format(later_round=later)), {**params, "round": number,
                                                                    "previous_round": number - 1})
